@@ -1,0 +1,228 @@
+"""Inference step kernels (SPEC §3): one pure ``step(key, state, params) -> state`` per schedule.
+
+With the field h = J sigma (h_i = sum_j J[i, j] sigma_j) and c = iT (b + h), one
+update of node i is
+
+    stochastic     sigma_i ~ CB(c_i)          (exact inverse-CDF draw)
+    deterministic  sigma_i = L(c_i)           ("least action", mean-field)
+
+One *step* of every schedule updates each node once on average:
+
+    synchronous   all nodes at once from the previous state (what the paper
+                  simulates; samples pi_sync, not the Boltzmann density)
+    sequential    systematic scan i = 0 .. N-1, each node sees the newest states
+                  (exact Gibbs sampler of the Boltzmann density for symmetric J)
+    random-scan   N single-site updates at uniformly random sites (exact too)
+    chromatic     block Gibbs over a proper colouring of the coupling graph;
+                  one colour class at a time, its nodes together (exact too)
+
+Kernels are frozen dataclasses (hashable by value, so ``jit`` caches them) and
+compose with ``jax.lax.scan``, ``jax.vmap`` and ``jax.jit``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import networkx as nx
+import numpy as np
+
+from . import _validation as v
+from . import cb
+from .network import Network
+
+__all__ = [
+    "SCHEDULES",
+    "ChainState",
+    "KernelParams",
+    "Kernel",
+    "build_kernel",
+    "coupling_graph",
+    "greedy_coloring",
+    "init_state",
+    "params",
+]
+
+SCHEDULES = ("synchronous", "sequential", "random-scan", "chromatic")
+
+
+class ChainState(NamedTuple):
+    """State of one chain: node states ``sigma`` (N,) in [-1, 1]."""
+
+    sigma: jax.Array
+
+
+class KernelParams(NamedTuple):
+    """What a step reads: the network (its biases include any evidence) and iT (scalar)."""
+
+    network: Network
+    inverse_temperature: jax.Array
+
+
+def params(network: Network, inverse_temperature=1.0, evidence=None) -> KernelParams:
+    """Validated :class:`KernelParams`; ``evidence`` (N,) shifts the biases."""
+    if not isinstance(network, Network):
+        raise TypeError(f"network must be a fepnet.Network, got {type(network).__name__}")
+    if evidence is not None:
+        network = network.with_evidence(evidence)
+    it = v.positive_scalar(inverse_temperature, "inverse_temperature").astype(network.dtype)
+    return KernelParams(network, it)
+
+
+def init_state(network: Network, sigma=None) -> ChainState:
+    """Chain state at ``sigma`` (default: all zeros), validated against the network size."""
+    n = network.size
+    if sigma is None:
+        return ChainState(jnp.zeros((n,), network.dtype))
+    return ChainState(v.states(sigma, "sigma", n).astype(network.dtype))
+
+
+def _node_update(stochastic: bool, u, c):
+    return cb.icdf(u, c) if stochastic else cb.langevin(c)
+
+
+def _synchronous(stochastic, key, sigma, J, b, it):
+    c = it * (b + J @ sigma)
+    u = jax.random.uniform(key, sigma.shape, sigma.dtype) if stochastic else None
+    return _node_update(stochastic, u, c)
+
+
+def _single_site_sweep(stochastic, sites, u, sigma, J, b, it):
+    def body(k, s):
+        i = sites[k]
+        c = it * (b[i] + J[i] @ s)
+        return s.at[i].set(_node_update(stochastic, None if u is None else u[k], c))
+
+    return jax.lax.fori_loop(0, sites.shape[0], body, sigma)
+
+
+def _sequential(stochastic, key, sigma, J, b, it):
+    n = sigma.shape[0]
+    u = jax.random.uniform(key, (n,), sigma.dtype) if stochastic else None
+    return _single_site_sweep(stochastic, jnp.arange(n), u, sigma, J, b, it)
+
+
+def _random_scan(stochastic, key, sigma, J, b, it):
+    n = sigma.shape[0]
+    k_sites, k_u = jax.random.split(key)
+    sites = jax.random.randint(k_sites, (n,), 0, n)
+    u = jax.random.uniform(k_u, (n,), sigma.dtype) if stochastic else None
+    return _single_site_sweep(stochastic, sites, u, sigma, J, b, it)
+
+
+def _chromatic(stochastic, coloring, key, sigma, J, b, it):
+    n = sigma.shape[0]
+    masks = np.zeros((len(coloring), n), dtype=bool)
+    for colour, nodes in enumerate(coloring):
+        masks[colour, list(nodes)] = True
+    u = (
+        jax.random.uniform(key, masks.shape, sigma.dtype)
+        if stochastic
+        else jnp.zeros(masks.shape, sigma.dtype)
+    )
+
+    def body(s, xs):
+        mask, uc = xs
+        c = it * (b + J @ s)
+        return jnp.where(mask, _node_update(stochastic, uc, c), s), None
+
+    sigma, _ = jax.lax.scan(body, sigma, (jnp.asarray(masks), u))
+    return sigma
+
+
+@dataclasses.dataclass(frozen=True)
+class Kernel:
+    """A step kernel ``kernel(key, state, params) -> state``; build it with :func:`build_kernel`.
+
+    Deterministic kernels ignore ``key`` except ``random-scan``, whose visiting
+    order is random (pass ``None`` to the others).
+    """
+
+    schedule: str
+    stochastic: bool = True
+    coloring: tuple | None = None
+
+    def __call__(self, key, state: ChainState, params: KernelParams) -> ChainState:
+        net, it = params
+        args = (key, state.sigma, net.couplings, net.biases, it)
+        if self.schedule == "synchronous":
+            sigma = _synchronous(self.stochastic, *args)
+        elif self.schedule == "sequential":
+            sigma = _sequential(self.stochastic, *args)
+        elif self.schedule == "random-scan":
+            sigma = _random_scan(self.stochastic, *args)
+        else:
+            sigma = _chromatic(self.stochastic, self.coloring, *args)
+        return state._replace(sigma=sigma)
+
+    @property
+    def needs_key(self) -> bool:
+        return self.stochastic or self.schedule == "random-scan"
+
+
+def coupling_graph(network: Network, tol: float = 0.0) -> nx.Graph:
+    """Undirected graph with an edge i - j wherever |J[i, j]| or |J[j, i]| exceeds ``tol``."""
+    J = np.asarray(network.couplings)
+    adjacency = (np.abs(J) > tol) | (np.abs(J.T) > tol)
+    np.fill_diagonal(adjacency, False)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(J.shape[0]))
+    rows, cols = np.nonzero(np.triu(adjacency, 1))
+    graph.add_edges_from(zip(rows.tolist(), cols.tolist()))
+    return graph
+
+
+def greedy_coloring(graph: nx.Graph, strategy: str = "largest_first") -> tuple:
+    """A proper colouring as a tuple of node-index tuples, one per colour class (networkx greedy)."""
+    colour_of = nx.greedy_color(graph, strategy=strategy)
+    n_colours = max(colour_of.values(), default=-1) + 1
+    classes = tuple(
+        tuple(sorted(node for node, c in colour_of.items() if c == colour)) for colour in range(n_colours)
+    )
+    return classes
+
+
+def _check_coloring(coloring, graph: nx.Graph | None, n: int) -> tuple:
+    coloring = tuple(tuple(int(i) for i in nodes) for nodes in coloring)
+    flat = sorted(i for nodes in coloring for i in nodes)
+    if flat != list(range(n)):
+        raise ValueError(f"coloring must partition the nodes 0..{n - 1} exactly once each")
+    if graph is not None:
+        colour_of = {i: c for c, nodes in enumerate(coloring) for i in nodes}
+        for i, j in graph.edges:
+            if colour_of[i] == colour_of[j]:
+                raise ValueError(f"coloring is not proper: coupled nodes {i} and {j} share colour {colour_of[i]}")
+    return coloring
+
+
+def build_kernel(
+    schedule: str = "synchronous",
+    *,
+    stochastic: bool = True,
+    network: Network | None = None,
+    coloring=None,
+) -> Kernel:
+    """Build the step kernel of ``schedule`` (one of :data:`SCHEDULES`).
+
+    ``chromatic`` needs a colouring: pass ``coloring`` (node-index groups) or a
+    ``network``, whose coupling graph is coloured greedily with networkx. A
+    colouring given together with a network is checked to be proper for it.
+    """
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
+    if not isinstance(stochastic, (bool, np.bool_)):
+        raise TypeError(f"stochastic must be a bool, got {type(stochastic).__name__}")
+    if schedule != "chromatic":
+        if coloring is not None:
+            raise ValueError("coloring is only used by the 'chromatic' schedule")
+        return Kernel(schedule, bool(stochastic))
+    if network is None and coloring is None:
+        raise ValueError("the 'chromatic' schedule needs a network (to colour its coupling graph) or a coloring")
+    graph = coupling_graph(network) if network is not None else None
+    if coloring is None:
+        coloring = greedy_coloring(graph)
+    n = network.size if network is not None else sum(len(c) for c in coloring)
+    return Kernel(schedule, bool(stochastic), _check_coloring(coloring, graph, n))

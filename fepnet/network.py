@@ -1,0 +1,193 @@
+"""The network: couplings J and biases b, an immutable pytree.
+
+J[i, j] is the weight from node j to node i (diagonal zero, not necessarily
+symmetric); b holds the biases. At inverse temperature iT the stationary
+(Boltzmann) density on [-1, 1]^N is
+
+    p(sigma) ∝ exp(-iT E(sigma)),   E(sigma) = -(b·sigma + 1/2 sigma^T Js sigma),
+
+with Js = (J + J^T) / 2 (sigma^T J sigma = sigma^T Js sigma, so only the
+symmetric part enters). Evidence enters as a bias shift: ``with_evidence``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _validation as v
+
+__all__ = ["Network"]
+
+_FILE_FORMAT = "fepnet.Network/1"
+
+
+@jax.tree_util.register_pytree_node_class
+class Network:
+    """Couplings ``J`` (N, N) and biases ``b`` (N,) of a continuous-Bernoulli network.
+
+    ``Network(couplings, biases=None, *, zero_diagonal=False)`` validates its
+    input: J square, 2-D and finite; b of shape (N,) and finite (zeros when
+    omitted); the diagonal of J zero, unless ``zero_diagonal=True`` asks for it
+    to be set to zero. Instances are immutable pytrees (leaves J and b), so they
+    pass through ``jit``, ``vmap`` and ``lax.scan``; a batch of networks is a
+    Network whose leaves carry a leading batch axis.
+    """
+
+    __slots__ = ("couplings", "biases")
+
+    def __init__(self, couplings, biases=None, *, zero_diagonal: bool = False):
+        J = v.as_real_array(couplings, "couplings", ndim=2)
+        n = J.shape[0]
+        if J.shape != (n, n):
+            raise ValueError(f"couplings must be square (N, N), got shape {tuple(J.shape)}")
+        if biases is None:
+            b = jnp.zeros((n,), J.dtype)
+        else:
+            b = v.as_real_array(biases, "biases", ndim=1)
+            if b.shape != (n,):
+                raise ValueError(
+                    f"biases must have shape ({n},) to match couplings {tuple(J.shape)}, got {tuple(b.shape)}"
+                )
+        dtype = jnp.result_type(J.dtype, b.dtype)
+        J, b = J.astype(dtype), b.astype(dtype)
+        if zero_diagonal:
+            J = J * (1 - jnp.eye(n, dtype=dtype))
+        elif v.is_concrete(J) and bool(jnp.any(jnp.diagonal(J) != 0)):
+            raise ValueError(
+                "couplings must have a zero diagonal (no self-coupling); pass zero_diagonal=True to zero it"
+            )
+        object.__setattr__(self, "couplings", J)
+        object.__setattr__(self, "biases", b)
+
+    # --- pytree -----------------------------------------------------------
+    def tree_flatten(self):
+        return (self.couplings, self.biases), None
+
+    @classmethod
+    def tree_unflatten(cls, aux, children):
+        obj = object.__new__(cls)
+        object.__setattr__(obj, "couplings", children[0])
+        object.__setattr__(obj, "biases", children[1])
+        return obj
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Network is immutable; use with_biases / with_evidence / replace")
+
+    def __repr__(self):
+        shape = getattr(self.couplings, "shape", None)
+        dtype = getattr(self.couplings, "dtype", None)
+        return f"Network(N={shape[-1] if shape else '?'}, couplings{tuple(shape) if shape else ''}, dtype={dtype})"
+
+    # --- short names --------------------------------------------------------
+    @property
+    def J(self):
+        """Couplings, J[i, j] from node j to node i."""
+        return self.couplings
+
+    @property
+    def b(self):
+        """Biases."""
+        return self.biases
+
+    @property
+    def size(self) -> int:
+        """Number of nodes N."""
+        return self.couplings.shape[-1]
+
+    @property
+    def dtype(self):
+        return self.couplings.dtype
+
+    @classmethod
+    def zeros(cls, n: int, dtype=None) -> "Network":
+        """The empty network: J = 0, b = 0, N = n."""
+        n = v.count(n, "n", minimum=1)
+        dtype = jnp.result_type(float) if dtype is None else dtype
+        return cls.tree_unflatten(None, (jnp.zeros((n, n), dtype), jnp.zeros((n,), dtype)))
+
+    def replace(self, couplings=None, biases=None) -> "Network":
+        """A copy with new couplings and/or biases (validated)."""
+        return Network(
+            self.couplings if couplings is None else couplings,
+            self.biases if biases is None else biases,
+        )
+
+    def with_biases(self, biases) -> "Network":
+        """The same couplings with biases ``biases`` (N,)."""
+        b = v.as_real_array(biases, "biases", shape=self.biases.shape[-1:])
+        return Network.tree_unflatten(None, (self.couplings, b.astype(self.dtype)))
+
+    def with_evidence(self, evidence) -> "Network":
+        """Evidence s as a bias shift: b -> b + s (the posterior p(sigma | s))."""
+        s = v.as_real_array(evidence, "evidence", shape=self.biases.shape[-1:])
+        return Network.tree_unflatten(None, (self.couplings, self.biases + s.astype(self.dtype)))
+
+    # --- parts --------------------------------------------------------------
+    def symmetric_part(self):
+        """Js = (J + J^T) / 2."""
+        return 0.5 * (self.couplings + jnp.swapaxes(self.couplings, -1, -2))
+
+    def antisymmetric_part(self):
+        """Ja = (J - J^T) / 2 (drives probability currents only)."""
+        return 0.5 * (self.couplings - jnp.swapaxes(self.couplings, -1, -2))
+
+    def symmetrized(self) -> "Network":
+        """The network with J replaced by its symmetric part Js."""
+        return Network.tree_unflatten(None, (self.symmetric_part(), self.biases))
+
+    def asymmetry(self):
+        """||J - J^T||_F / ||J||_F in [0, 2]; 0 for J = 0."""
+        J = self.couplings
+        num = jnp.linalg.norm(J - jnp.swapaxes(J, -1, -2), axis=(-2, -1))
+        den = jnp.linalg.norm(J, axis=(-2, -1))
+        return jnp.where(den > 0, num / jnp.where(den > 0, den, 1.0), 0.0)
+
+    # --- densities ------------------------------------------------------------
+    def energy(self, sigma):
+        """E(sigma) = -(b·sigma + 1/2 sigma^T J sigma) for sigma (..., N) -> (...)."""
+        sigma = v.states(sigma, "sigma", self.size)
+        quad = jnp.einsum("...i,ij,...j->...", sigma, self.couplings, sigma)
+        return -(sigma @ self.biases + 0.5 * quad)
+
+    def log_density(self, sigma, inverse_temperature):
+        """Unnormalised log Boltzmann density -iT E(sigma), sigma (..., N) -> (...)."""
+        it = v.positive_scalar(inverse_temperature, "inverse_temperature")
+        return -it * self.energy(sigma)
+
+    # --- files ----------------------------------------------------------------
+    def save(self, path) -> None:
+        """Write J and b to ``path`` (NumPy .npz, exact round trip; written atomically)."""
+        path = os.fspath(path)
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(
+                    fh,
+                    format=np.asarray(_FILE_FORMAT),
+                    couplings=np.asarray(self.couplings),
+                    biases=np.asarray(self.biases),
+                )
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    @classmethod
+    def load(cls, path) -> "Network":
+        """Read a network written by :meth:`save` (validated on the way in)."""
+        with np.load(os.fspath(path), allow_pickle=False) as data:
+            if "format" not in data or str(data["format"]) != _FILE_FORMAT:
+                raise ValueError(f"path {path!r} is not a saved fepnet Network")
+            J, b = data["couplings"], data["biases"]
+        if J.dtype == np.float64 and not jax.config.read("jax_enable_x64"):
+            raise TypeError(
+                f"{path!r} holds float64 couplings but jax_enable_x64 is off; enable it to load exactly"
+            )
+        return cls(J, b)

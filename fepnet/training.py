@@ -1,0 +1,210 @@
+"""Training drivers: random-order epochs, fixed-order epochs, and free running with learning on.
+
+The paper's loop (SPEC §5): patterns times an evidence level; for each epoch
+pick a pattern (uniformly at random, or cycling in order), clamp b to it, run
+``steps_per_epoch`` fused synchronous steps with learning (learning.py), then
+set b back to 0. States carry over between epochs unless ``reset_state``.
+Free running is the same loop with b = 0 throughout.
+
+Randomness: epoch e draws its uniforms from ``fold_in(key_steps, e)``, so a
+result depends only on the key, never on how epochs are chunked for the
+progress bar.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _validation as v
+from ._progress import progress_bar
+from .learning import LearningParams, LearningState, fused_update, init_learning_state
+from .network import Network
+
+__all__ = ["TrainResult", "run_epochs", "train", "free_run", "pattern_order"]
+
+ORDERS = ("random", "fixed")
+
+
+class TrainResult(NamedTuple):
+    """network: learned couplings, b = 0; state: final LearningState (to continue from);
+    pattern_index: (n_epochs,) pattern shown in each epoch; states: (n_epochs, steps, N)
+    node states after every step if ``trace=True``, else None."""
+
+    network: Network
+    state: LearningState
+    pattern_index: jax.Array
+    states: jax.Array | None
+
+
+@partial(jax.jit, static_argnames=("steps_per_epoch", "reset_state", "precision_weighted", "trace"))
+def run_epochs(
+    key,
+    state: LearningState,
+    patterns,
+    pattern_index,
+    inverse_temperature,
+    learning_rate,
+    *,
+    steps_per_epoch: int,
+    first_epoch=0,
+    mask=None,
+    reset_state: bool = False,
+    precision_weighted: bool = False,
+    trace: bool = False,
+):
+    """Pure, jitted, vmappable core: epochs ``first_epoch + arange(len(pattern_index))``.
+
+    patterns (K, N) already scaled by the evidence level; pattern_index (E,) int.
+    Returns (final state, states (E, steps, N) or None).
+    """
+    n = state.sigma.shape[-1]
+    dtype = state.sigma.dtype
+
+    def epoch(s, xs):
+        index, e = xs
+        if reset_state:
+            s = LearningState(s.couplings, jnp.zeros_like(s.sigma), jnp.zeros_like(s.field))
+        p = LearningParams(patterns[index], inverse_temperature, learning_rate, mask)
+        u = jax.random.uniform(jax.random.fold_in(key, e), (steps_per_epoch, n), dtype)
+
+        def step(s, u_t):
+            s = fused_update(u_t, s, p, precision_weighted)
+            return s, (s.sigma if trace else None)
+
+        return jax.lax.scan(step, s, u)
+
+    epochs = first_epoch + jnp.arange(pattern_index.shape[0])
+    return jax.lax.scan(epoch, state, (pattern_index, epochs))
+
+
+def pattern_order(key, n_patterns: int, n_epochs: int, order: str = "random"):
+    """Pattern index per epoch: uniform with replacement ('random') or 0, 1, .., K-1, 0, .. ('fixed')."""
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
+    if order == "fixed":
+        return jnp.arange(n_epochs, dtype=jnp.int32) % n_patterns
+    return jax.random.randint(key, (n_epochs,), 0, n_patterns, dtype=jnp.int32)
+
+
+def _start_state(initial, n) -> LearningState:
+    if initial is None:
+        return init_learning_state(n)
+    if isinstance(initial, LearningState):
+        if initial.couplings.shape != (n, n):
+            raise ValueError(f"initial state has {initial.couplings.shape[-1]} nodes, patterns have {n}")
+        return initial
+    if isinstance(initial, Network):
+        if initial.size != n:
+            raise ValueError(f"initial network has {initial.size} nodes, patterns have {n}")
+        return init_learning_state(initial)
+    raise TypeError(f"initial must be None, a Network or a LearningState, got {type(initial).__name__}")
+
+
+def _drive(key, state, patterns, index, it, lr, steps, mask, reset_state, precision_weighted, trace, progress, chunk_epochs, desc):
+    n_epochs = index.shape[0]
+    chunk = max(1, min(chunk_epochs, n_epochs)) if n_epochs else 1
+    kept = []
+    with progress_bar(total=n_epochs * steps, desc=desc, unit="step", enable=progress) as bar:
+        for start in range(0, n_epochs, chunk):
+            stop = min(start + chunk, n_epochs)
+            state, states = run_epochs(
+                key, state, patterns, index[start:stop], it, lr,
+                steps_per_epoch=steps, first_epoch=start, mask=mask,
+                reset_state=reset_state, precision_weighted=precision_weighted, trace=trace,
+            )
+            jax.block_until_ready(state)
+            if trace:
+                kept.append(states)
+            bar.update((stop - start) * steps)
+    states = (jnp.concatenate(kept) if kept else jnp.zeros((0, steps, patterns.shape[1]), patterns.dtype)) if trace else None
+    if not bool(jnp.all(jnp.isfinite(state.couplings))):
+        raise FloatingPointError("couplings became non-finite during learning; lower learning_rate")
+    return state, states
+
+
+def train(
+    key,
+    patterns,
+    *,
+    n_epochs: int,
+    steps_per_epoch: int = 10,
+    inverse_temperature=1.0,
+    learning_rate=0.001,
+    evidence_level=1.0,
+    order: str = "random",
+    initial=None,
+    mask=None,
+    reset_state: bool = False,
+    precision_weighted: bool = False,
+    trace: bool = False,
+    progress: bool = True,
+    chunk_epochs: int = 500,
+) -> TrainResult:
+    """Train a network on ``patterns`` (K, N) with the FEP rule (SPEC §5 training loop).
+
+    Each epoch clamps b = evidence_level * pattern and runs ``steps_per_epoch``
+    fused synchronous stochastic steps with learning. ``initial`` is a Network
+    or LearningState to continue from (default J = 0, sigma = 0). ``mask`` (N, N)
+    keeps non-edges at zero (see ``coupling_mask``). Options for the published
+    variants: ``reset_state`` sets sigma = 0 at the start of every epoch,
+    ``precision_weighted`` scales the prediction error by 1 / L'(iT h); both off
+    by default, as in the manuscript. A progress bar runs over chunks of
+    ``chunk_epochs`` epochs (``progress=False`` to hide it).
+    """
+    key = v.prng_key(key)
+    patterns = v.as_real_array(patterns, "patterns", ndim=2)
+    if patterns.shape[0] == 0 or patterns.shape[1] == 0:
+        raise ValueError(f"patterns must be a non-empty (K, N) array, got shape {tuple(patterns.shape)}")
+    n = patterns.shape[1]
+    n_epochs = v.count(n_epochs, "n_epochs", minimum=0)
+    steps = v.count(steps_per_epoch, "steps_per_epoch", minimum=1)
+    chunk_epochs = v.count(chunk_epochs, "chunk_epochs", minimum=1)
+    level = v.as_real_array(evidence_level, "evidence_level", ndim=0)
+    state = _start_state(initial, n)
+    dtype = state.couplings.dtype
+    it = v.positive_scalar(inverse_temperature, "inverse_temperature").astype(dtype)
+    lr = v.nonnegative_scalar(learning_rate, "learning_rate").astype(dtype)
+    if mask is not None:
+        mask = v.as_real_array(mask, "mask", shape=(n, n)).astype(dtype)
+        state = state._replace(couplings=state.couplings * mask)
+        state = state._replace(field=state.couplings @ state.sigma)
+    scaled = (patterns * level).astype(dtype)
+    k_order, k_steps = jax.random.split(key)
+    index = pattern_order(k_order, patterns.shape[0], n_epochs, order)
+    state, states = _drive(k_steps, state, scaled, index, it, lr, steps, mask, bool(reset_state),
+                           bool(precision_weighted), bool(trace), progress, chunk_epochs, f"train ({order})")
+    return TrainResult(state.network, state, index, states)
+
+
+def free_run(
+    key,
+    initial,
+    n_steps: int,
+    *,
+    inverse_temperature=1.0,
+    learning_rate=0.001,
+    mask=None,
+    precision_weighted: bool = False,
+    trace: bool = False,
+    progress: bool = True,
+    chunk_steps: int = 5000,
+) -> TrainResult:
+    """Keep learning with b = 0 (free running) for ``n_steps`` synchronous steps from ``initial``.
+
+    ``initial``: a Network (state starts at sigma = 0) or a LearningState (continues).
+    ``states`` (if traced) has shape (n_steps, 1, N).
+    """
+    if initial is None:
+        raise TypeError("initial must be a Network or a LearningState")
+    n = initial.size if isinstance(initial, Network) else initial.couplings.shape[-1]
+    return train(
+        key, np.zeros((1, n)), n_epochs=n_steps, steps_per_epoch=1,
+        inverse_temperature=inverse_temperature, learning_rate=learning_rate,
+        order="fixed", initial=initial, mask=mask, precision_weighted=precision_weighted,
+        trace=trace, progress=progress, chunk_epochs=chunk_steps,
+    )
