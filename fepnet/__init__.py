@@ -11,7 +11,8 @@ Core pieces (one concept per module):
 - :mod:`fepnet.data` the bundled digits with the paper's preprocessing
 """
 
-from . import cb
+from . import attractors, cb, data
+from .attractors import Attractors, deduplicate, find_attractors
 from .free_energy import mean_field_free_energy
 from .kernels import (
     SCHEDULES,
@@ -42,6 +43,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "cb",
+    "attractors",
+    "data",
+    "Attractors",
+    "deduplicate",
+    "find_attractors",
     "Network",
     "SCHEDULES",
     "ChainState",

@@ -1,0 +1,36 @@
+"""`fepnet demo`: the README's main job, on a shortened schedule."""
+
+import json
+
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+
+import fepnet
+from fepnet.cli import main
+
+
+def test_demo_writes_summary_network_and_figures(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--epochs", "300", "--no-progress", "--seed", "3"]) == 0
+    printed = capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text())
+    assert f"attractors:  {summary['n_attractors']}" in printed
+    assert 1 <= summary["n_attractors"] <= 10
+    assert summary["settings"]["n_epochs"] == 300
+    assert summary["settings"]["evidence_level"] == 11.0
+    net = fepnet.Network.load(out / "network.npz")
+    assert net.size == 64
+    assert summary["asymmetry"] == pytest.approx(float(net.asymmetry()), rel=1e-6)
+    assert float(np.abs(np.asarray(net.couplings)).max()) > 0
+    for name in ("couplings.png", "attractors.png", "training_digits.png"):
+        image = mpimg.imread(out / name)
+        assert image.ndim == 3 and image.shape[0] > 100 and image.shape[1] > 100
+        assert image[..., :3].std() > 0.05  # not a blank canvas
+
+
+@pytest.mark.parametrize("argv", [["demo", "--epochs", "0"], ["demo", "--epochs", "x"], ["nonsense"], []])
+def test_bad_arguments_exit_with_usage_error(argv):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
