@@ -1,5 +1,8 @@
 """Checks at the public boundary: clear ``TypeError`` / ``ValueError`` naming the argument.
 
+Value checks run in NumPy on concrete inputs, so they also work for concrete
+values closed over inside a ``jax.jit`` trace.
+
 Jitted inner code assumes valid input; these run once, eagerly, on concrete
 values. Under tracing (``jax.jit`` / ``vmap`` of a public function) the value
 checks that need concrete numbers are skipped; shape and dtype checks still run.
@@ -38,10 +41,9 @@ def as_real_array(x, name: str, *, ndim: int | None = None, shape=None):
         raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(arr.shape)}")
     if not np.issubdtype(dtype, np.floating):
         arr = arr.astype(jnp.result_type(float))
-    arr = jnp.asarray(arr)
-    if is_concrete(arr) and not bool(jnp.all(jnp.isfinite(arr))):
+    if is_concrete(arr) and not np.all(np.isfinite(np.asarray(arr))):
         raise ValueError(f"{name} contains non-finite values (NaN or inf)")
-    return arr
+    return jnp.asarray(arr)
 
 
 def positive_scalar(x, name: str):
@@ -51,7 +53,7 @@ def positive_scalar(x, name: str):
     arr = as_real_array(x, name)
     if arr.ndim != 0:
         raise ValueError(f"{name} must be a scalar, got shape {tuple(arr.shape)}")
-    if is_concrete(arr) and not bool(arr > 0):
+    if is_concrete(arr) and not np.asarray(arr) > 0:
         raise ValueError(f"{name} must be positive and finite, got {float(arr)}")
     return arr
 
@@ -62,7 +64,7 @@ def nonnegative_scalar(x, name: str):
     arr = as_real_array(x, name)
     if arr.ndim != 0:
         raise ValueError(f"{name} must be a scalar, got shape {tuple(arr.shape)}")
-    if is_concrete(arr) and not bool(arr >= 0):
+    if is_concrete(arr) and not np.asarray(arr) >= 0:
         raise ValueError(f"{name} must be non-negative and finite, got {float(arr)}")
     return arr
 
@@ -82,7 +84,7 @@ def states(x, name: str, n: int, *, batch_ok: bool = True):
     if arr.ndim == 0 or arr.shape[-1] != n or (not batch_ok and arr.ndim != 1):
         want = f"({n},)" if not batch_ok else f"(..., {n})"
         raise ValueError(f"{name} must have shape {want}, got {tuple(arr.shape)}")
-    if is_concrete(arr) and bool(jnp.any(jnp.abs(arr) > 1)):
+    if is_concrete(arr) and np.any(np.abs(np.asarray(arr)) > 1):
         raise ValueError(f"{name} must lie in [-1, 1]")
     return arr
 

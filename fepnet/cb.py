@@ -13,7 +13,7 @@ and
     KL(CB(q)||CB(p))      = (q - p) L(q) - A(q) + A(p)
 
 Every function is elementwise, jittable, vmappable and differentiable, works in
-float32 and float64 (the dtype of the input, float32 for integer input), and is
+float32 and float64 (the dtype of the input; JAX's default float for integer input), and is
 finite for every finite ``b`` including exactly 0 and |b| in the thousands.
 
 Numerics: for |b| < 0.5 each function is evaluated from its Taylor series
@@ -51,8 +51,17 @@ __all__ = [
 # |b| below this uses the series; above it the closed forms lose at most ~12x
 # round-off to cancellation (their worst case, at the switch point).
 _SERIES_MAX = 0.5
-# |b| below this makes the sampler / CDF use their first-order expansion in b.
-_TINY = 1e-9
+
+
+def _small_bias_limit(dtype) -> float:
+    """|b| below which cdf / icdf use a short series in b.
+
+    Their closed forms are accurate in value, but their derivatives in b cancel
+    like eps / |b|; the series (truncation ~ (|b| / (pi/2))^6) takes over where
+    that cancellation would cost more than ~1e-6 absolute (float32) or
+    ~1e-12 (float64); the series' truncation error there is below ~1e-8.
+    """
+    return 0.1 if jnp.finfo(dtype).eps > 1e-10 else 1e-4
 # Series terms: the ratio of consecutive terms tends to (b / pi)^2, so 11 terms
 # at |b| = 0.5 leave a relative truncation error of about (0.5 / pi)^22 ~ 1e-18.
 _N_TERMS = 11
@@ -88,10 +97,11 @@ _LOG2 = math.log(2.0)
 # H(b) crosses zero at |b| = a0 ~ 2.6310; there its closed form cancels to
 # nothing, so within |(|b| - a0)| < 0.25 it is evaluated from its Taylor series
 # in d = |b| - a0 instead, with d formed exactly (a0 split into a float32 head
-# and a small tail). Coefficients h_1..h_14 (h_0 = 0) computed with mpmath at 60
+# and two small tails). Coefficients h_1..h_14 (h_0 = 0) computed with mpmath at 60
 # digits; the truncation error in the window is below 1e-17 relative.
 _ENTROPY_ROOT_HI = 2.631037950515747  # exactly representable in float32
 _ENTROPY_ROOT_LO = -5.364198986643584e-08
+_ENTROPY_ROOT_LO2 = 2.266629498847409e-24
 _ENTROPY_ROOT_WINDOW = 0.25
 _ENTROPY_ROOT_SERIES = (
     -0.32494515257810280187,
@@ -119,7 +129,7 @@ def _as_float(x):
 
 
 def _horner(coefficients, z):
-    out = jnp.full_like(z, coefficients[-1])
+    out = jnp.zeros_like(z) + coefficients[-1]
     for c in reversed(coefficients[:-1]):
         out = out * z + c
     return out
@@ -168,9 +178,13 @@ def entropy(b):
     small, bs, a, x = _split(b)
     z = bs * bs
     series = _LOG2 - z * _horner(_ENTROPY_SERIES, z)
-    closed = 1.0 - jnp.log(a) + jnp.log1p(-x) + 2.0 * a * x / jnp.expm1(-2.0 * a)
+    # a x underflows to 0 long before a is huge; the cap keeps a x and its
+    # derivative free of inf * 0 at the largest floats.
+    ax = jnp.minimum(a, 1e6) * x
+    closed = 1.0 - jnp.log(a) + jnp.log1p(-x) + 2.0 * ax / jnp.expm1(-2.0 * a)
     # The barrier stops XLA from folding the two constants into one (inexact) one.
-    d = jax.lax.optimization_barrier(a - _ENTROPY_ROOT_HI) - _ENTROPY_ROOT_LO
+    d = jax.lax.optimization_barrier(jax.lax.optimization_barrier(a - _ENTROPY_ROOT_HI) - _ENTROPY_ROOT_LO)
+    d = d - _ENTROPY_ROOT_LO2
     near_root = jnp.abs(d) < _ENTROPY_ROOT_WINDOW
     d = jnp.where(near_root, d, jnp.zeros_like(d))
     at_root = d * _horner(_ENTROPY_ROOT_SERIES, d)
@@ -194,36 +208,56 @@ def log_prob(sigma, b):
 
 
 def cdf(sigma, b):
-    """CDF F(sigma | b) = expm1(b (sigma + 1)) / expm1(2 b), evaluated without overflow."""
+    """CDF F(sigma | b) = expm1(b (sigma + 1)) / expm1(2 b), evaluated without overflow.
+
+    Near b = 0 (see ``_small_bias_limit``) it is the ratio of the two series
+    sum_k (b y)^k / (k+1)! and sum_k (2b)^k / (k+1)!, times y / 2 (y = sigma + 1).
+    """
     sigma, b = jnp.broadcast_arrays(_as_float(sigma), _as_float(b))
     y = jnp.clip(sigma, -1.0, 1.0) + 1.0
-    tiny = jnp.abs(b) < _TINY
-    a = jnp.where(tiny, jnp.ones_like(b), jnp.abs(b))
+    small = jnp.abs(b) < _small_bias_limit(b.dtype)
+    a = jnp.where(small, jnp.ones_like(b), jnp.abs(b))
     ratio = jnp.expm1(-a * y) / jnp.expm1(-2.0 * a)  # exact for b < 0
     closed = jnp.where(b > 0, jnp.exp(a * (y - 2.0)) * ratio, ratio)
-    b_tiny = jnp.where(tiny, b, jnp.zeros_like(b))
-    expansion = 0.5 * y + 0.25 * b_tiny * y * (y - 2.0)
-    return jnp.clip(jnp.where(tiny, expansion, closed), 0.0, 1.0)
+    bs = jnp.where(small, b, jnp.zeros_like(b))
+    exp_series = (1.0, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040, 1 / 40320)  # (e^z - 1) / z
+    series = 0.5 * y * _horner(exp_series, bs * y) / _horner(exp_series, 2.0 * bs)
+    return jnp.clip(jnp.where(small, series, closed), 0.0, 1.0)
 
 
 def icdf(u, b):
     """Quantile function: for b > 0, sigma = 1 + log(u + (1 - u) exp(-2b)) / b; mirrored for b < 0.
 
     Monotone in ``u`` in [0, 1], always in [-1, 1], differentiable in ``b``
-    (the reparameterisation used by :func:`sample`).
+    (the reparameterisation used by :func:`sample`). Near b = 0 it uses the
+    series sigma = 1 + sum_n kappa_n (-2)^n b^(n-1) / n!, kappa_n the cumulants
+    of a Bernoulli(1 - u) variable (so that its derivative in b stays accurate).
+    For b > 0 it works with 1 - u, so u below the float resolution of 1 - u
+    (about 1e-16, or 6e-8 in float32) is rounded; uniforms from ``sample`` are
+    multiples of that resolution.
     """
     u, b = jnp.broadcast_arrays(_as_float(u), _as_float(b))
     positive = b >= 0
-    tiny = jnp.abs(b) < _TINY
-    a = jnp.where(tiny, jnp.ones_like(b), jnp.abs(b))
+    small = jnp.abs(b) < _small_bias_limit(b.dtype)
+    a = jnp.where(small, jnp.ones_like(b), jnp.abs(b))
     # For b >= 0 the mass above sigma is t = 1 - u; the b < 0 case is the mirror
     # image sigma(b, u) = -sigma(|b|, 1 - u).
     t = jnp.where(positive, 1.0 - u, u)
     closed = 1.0 + jnp.log1p(t * jnp.expm1(-2.0 * a)) / a
     closed = jnp.where(positive, closed, -closed)
-    b_tiny = jnp.where(tiny, b, jnp.zeros_like(b))
-    expansion = 2.0 * u - 1.0 + 2.0 * b_tiny * u * (1.0 - u)
-    return jnp.clip(jnp.where(tiny, expansion, closed), -1.0, 1.0)
+    # Series (valid for either sign of b): with w = 2u - 1, v = u (1 - u) the
+    # cumulants of Bernoulli(t = 1 - u) are kappa_1 = t, kappa_2 = v, kappa_3 = v w,
+    # kappa_4 = v (1 - 6v), kappa_5 = v w (1 - 12 v), kappa_6 = v (1 - 30 v + 120 v^2).
+    bs = jnp.where(small, b, jnp.zeros_like(b))
+    w = 2.0 * u - 1.0
+    v = u * (1.0 - u)
+    tail = _horner(
+        (1.0, -(2.0 / 3.0) * w, (1.0 - 6.0 * v) / 3.0, -(2.0 / 15.0) * w * (1.0 - 12.0 * v),
+         (2.0 / 45.0) * (1.0 - 30.0 * v + 120.0 * v * v)),
+        bs,
+    )
+    series = w + 2.0 * v * bs * tail
+    return jnp.clip(jnp.where(small, series, closed), -1.0, 1.0)
 
 
 def sample(key, b, shape=None, dtype=None):

@@ -58,18 +58,19 @@ class LearningParams(NamedTuple):
 
 
 def coupling_mask(graph_or_matrix, n: int | None = None):
-    """A 0/1 float mask (N, N) from a networkx graph (edges -> 1, both directions) or a boolean matrix.
+    """A 0/1 float mask (N, N) from a networkx graph or a boolean matrix; the diagonal is always 0.
 
-    The diagonal is always 0.
+    Undirected graph: edge i - j allows J[i, j] and J[j, i]. Directed graph:
+    edge j -> i allows J[i, j] only (J[i, j] is the weight from j to i).
+    A matrix is used as given (mask[i, j] allows J[i, j]).
     """
     if isinstance(graph_or_matrix, nx.Graph):
         nodes = sorted(graph_or_matrix.nodes)
         n = len(nodes) if n is None else n
         if nodes and nodes != list(range(len(nodes))):
             raise ValueError("mask graph nodes must be the integers 0..N-1")
-        m = nx.to_numpy_array(graph_or_matrix, nodelist=range(n), weight=None) != 0
-        if not graph_or_matrix.is_directed():
-            m = m | m.T
+        adjacency = nx.to_numpy_array(graph_or_matrix, nodelist=range(n), weight=None) != 0
+        m = adjacency.T if graph_or_matrix.is_directed() else adjacency | adjacency.T
     else:
         m = np.asarray(graph_or_matrix)
         if m.ndim != 2 or m.shape[0] != m.shape[1]:

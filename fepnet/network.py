@@ -57,7 +57,7 @@ class Network:
         J, b = J.astype(dtype), b.astype(dtype)
         if zero_diagonal:
             J = J * (1 - jnp.eye(n, dtype=dtype))
-        elif v.is_concrete(J) and bool(jnp.any(jnp.diagonal(J) != 0)):
+        elif v.is_concrete(J) and np.any(np.diagonal(np.asarray(J)) != 0):
             raise ValueError(
                 "couplings must have a zero diagonal (no self-coupling); pass zero_diagonal=True to zero it"
             )

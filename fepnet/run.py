@@ -6,6 +6,7 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from . import _validation as v
 from .kernels import ChainState, Kernel, KernelParams
@@ -60,6 +61,6 @@ def run(kernel: Kernel, key, state: ChainState, params: KernelParams, n_steps: i
     n = params.network.couplings.shape[-1]
     if state.sigma.shape[-1] != n:
         raise ValueError(f"state.sigma has {state.sigma.shape[-1]} nodes but the network has {n}")
-    if v.is_concrete(params.inverse_temperature) and not bool(jnp.all(params.inverse_temperature > 0)):
+    if v.is_concrete(params.inverse_temperature) and not np.all(np.asarray(params.inverse_temperature) > 0):
         raise ValueError("inverse_temperature must be positive")
     return _run(kernel, key, state, params, n_steps, thin, bool(trace))

@@ -1,0 +1,253 @@
+"""Network: densities vs hand computation, parts, asymmetry, files, immutability, pytree behaviour."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from fepnet import Network
+
+
+def _random_coupling(rng, n, symmetric=False):
+    J = rng.normal(size=(n, n))
+    if symmetric:
+        J = 0.5 * (J + J.T)
+    np.fill_diagonal(J, 0.0)
+    return J
+
+
+def _energy_by_hand(J, b, s):
+    """E(s) = -(sum_i b_i s_i + 1/2 sum_ij s_i J_ij s_j), written as explicit loops."""
+    n = len(b)
+    lin = sum(b[i] * s[i] for i in range(n))
+    quad = sum(s[i] * J[i][j] * s[j] for i in range(n) for j in range(n))
+    return -(lin + 0.5 * quad)
+
+
+# --- densities ---------------------------------------------------------------
+
+
+def test_energy_and_log_density_match_hand_computation(x64):
+    rng = np.random.default_rng(0)
+    J = _random_coupling(rng, 4)  # deliberately NOT symmetric
+    b = rng.normal(size=4)
+    net = Network(J, b)
+    states = rng.uniform(-1, 1, size=(6, 4))
+    expected = np.array([_energy_by_hand(J, b, s) for s in states])
+    np.testing.assert_allclose(np.asarray(net.energy(states)), expected, rtol=1e-13, atol=1e-13)
+    # single state -> scalar
+    e0 = net.energy(states[0])
+    assert np.shape(e0) == ()
+    np.testing.assert_allclose(float(e0), expected[0], rtol=1e-13)
+    for it in (0.25, 1.0, 3.7):
+        np.testing.assert_allclose(
+            np.asarray(net.log_density(states, it)), -it * expected, rtol=1e-13, atol=1e-13
+        )
+
+
+def test_energy_only_depends_on_symmetric_part(x64):
+    rng = np.random.default_rng(1)
+    J = _random_coupling(rng, 5)
+    b = rng.normal(size=5)
+    net = Network(J, b)
+    s = rng.uniform(-1, 1, size=(3, 5))
+    np.testing.assert_allclose(
+        np.asarray(net.energy(s)), np.asarray(net.symmetrized().energy(s)), rtol=1e-12, atol=1e-12
+    )
+    # while an antisymmetric-only network has a purely linear energy
+    anti = Network(J - J.T, b)
+    np.testing.assert_allclose(np.asarray(anti.energy(s)), -(s @ b), rtol=1e-12, atol=1e-12)
+
+
+def test_energy_known_values():
+    # two nodes, J12 = J21 = 2, b = (1, -1): E(1, 1) = -(1 - 1 + 2) = -2; E(1, -1) = -(1 + 1 - 2) = 0
+    net = Network(np.array([[0.0, 2.0], [2.0, 0.0]]), np.array([1.0, -1.0]))
+    np.testing.assert_allclose(np.asarray(net.energy(np.array([[1.0, 1.0], [1.0, -1.0], [0.0, 0.0]]))), [-2.0, 0.0, 0.0])
+    np.testing.assert_allclose(float(net.log_density(np.array([1.0, 1.0]), 0.5)), 1.0)
+
+
+# --- parts and asymmetry -------------------------------------------------------
+
+
+def test_symmetric_and_antisymmetric_parts(x64):
+    rng = np.random.default_rng(2)
+    J = _random_coupling(rng, 6)
+    net = Network(J)
+    Js, Ja = np.asarray(net.symmetric_part()), np.asarray(net.antisymmetric_part())
+    np.testing.assert_allclose(Js + Ja, J, rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(Js, Js.T)
+    np.testing.assert_array_equal(Ja, -Ja.T)
+    np.testing.assert_allclose(Js, (J + J.T) / 2, atol=1e-15)
+    sym = net.symmetrized()
+    assert isinstance(sym, Network)
+    np.testing.assert_array_equal(np.asarray(sym.couplings), Js)
+    np.testing.assert_array_equal(np.asarray(sym.biases), np.asarray(net.biases))
+
+
+def test_asymmetry_values(x64):
+    rng = np.random.default_rng(3)
+    S = _random_coupling(rng, 7, symmetric=True)
+    A = np.triu(rng.normal(size=(7, 7)), 1)
+    A = A - A.T
+    assert float(Network(S).asymmetry()) == pytest.approx(0.0, abs=1e-15)
+    assert float(Network(A).asymmetry()) == pytest.approx(2.0, rel=1e-14)
+    assert float(Network.zeros(4).asymmetry()) == 0.0
+    J = _random_coupling(rng, 7)
+    expected = np.linalg.norm(J - J.T) / np.linalg.norm(J)
+    assert float(Network(J).asymmetry()) == pytest.approx(expected, rel=1e-13)
+    # a single directed edge: ||J - J^T|| / ||J|| = sqrt(2)
+    D = np.zeros((3, 3))
+    D[0, 1] = 0.7
+    assert float(Network(D).asymmetry()) == pytest.approx(np.sqrt(2.0), rel=1e-14)
+
+
+def test_with_evidence_with_biases_replace():
+    J = np.array([[0.0, 0.5], [-0.25, 0.0]])
+    net = Network(J, [1.0, 2.0])
+    post = net.with_evidence([0.5, -3.0])
+    np.testing.assert_allclose(np.asarray(post.biases), [1.5, -1.0])
+    np.testing.assert_array_equal(np.asarray(post.couplings), J.astype(np.float32))
+    np.testing.assert_allclose(np.asarray(net.biases), [1.0, 2.0])  # original untouched
+    np.testing.assert_allclose(np.asarray(net.with_biases([7.0, 8.0]).biases), [7.0, 8.0])
+    r = net.replace(biases=[0.0, 1.0])
+    np.testing.assert_allclose(np.asarray(r.biases), [0.0, 1.0])
+    np.testing.assert_array_equal(np.asarray(r.couplings), np.asarray(net.couplings))
+    assert net.size == 2 and net.J is net.couplings and net.b is net.biases
+
+
+def test_zero_diagonal_option_and_defaults():
+    J = np.array([[3.0, 1.0], [2.0, -4.0]])
+    net = Network(J, zero_diagonal=True)
+    np.testing.assert_array_equal(np.asarray(net.couplings), [[0.0, 1.0], [2.0, 0.0]])
+    np.testing.assert_array_equal(np.asarray(net.biases), [0.0, 0.0])
+    z = Network.zeros(3)
+    assert z.couplings.shape == (3, 3) and z.biases.shape == (3,)
+    assert not np.any(np.asarray(z.couplings)) and not np.any(np.asarray(z.biases))
+    # integer input becomes floating point
+    assert jnp.issubdtype(Network(np.zeros((2, 2), dtype=int)).dtype, jnp.floating)
+
+
+# --- files -----------------------------------------------------------------------
+
+
+def test_save_load_roundtrip_float32(tmp_path):
+    rng = np.random.default_rng(4)
+    net = Network(_random_coupling(rng, 5).astype(np.float32), rng.normal(size=5).astype(np.float32))
+    path = tmp_path / "net.npz"
+    net.save(path)
+    back = Network.load(path)
+    assert back.dtype == jnp.float32
+    np.testing.assert_array_equal(np.asarray(back.couplings), np.asarray(net.couplings))
+    np.testing.assert_array_equal(np.asarray(back.biases), np.asarray(net.biases))
+    # the directory holds just the file (no temporary left behind)
+    assert [p.name for p in tmp_path.iterdir()] == ["net.npz"]
+
+
+def test_save_load_roundtrip_float64_bit_exact(tmp_path, x64):
+    rng = np.random.default_rng(5)
+    J = _random_coupling(rng, 6)
+    J[0, 1] = 1 / 3  # not representable in float32
+    b = rng.normal(size=6)
+    net = Network(J, b)
+    assert net.dtype == jnp.float64
+    path = tmp_path / "net64.npz"
+    net.save(str(path))
+    back = Network.load(str(path))
+    assert back.dtype == jnp.float64
+    assert np.asarray(back.couplings).tobytes() == J.tobytes()
+    assert np.asarray(back.biases).tobytes() == b.tobytes()
+
+
+def test_load_rejects_non_fepnet_file(tmp_path):
+    path = tmp_path / "other.npz"
+    np.savez(path, couplings=np.zeros((2, 2)), biases=np.zeros(2))
+    with pytest.raises(ValueError, match="not a saved fepnet Network"):
+        Network.load(path)
+    wrong = tmp_path / "wrong.npz"
+    np.savez(wrong, format=np.asarray("something else"), couplings=np.zeros((2, 2)), biases=np.zeros(2))
+    with pytest.raises(ValueError, match="fepnet"):
+        Network.load(wrong)
+
+
+def test_load_validates_content(tmp_path):
+    path = tmp_path / "bad.npz"
+    np.savez(path, format=np.asarray("fepnet.Network/1"), couplings=np.ones((2, 2), np.float32), biases=np.zeros(2, np.float32))
+    with pytest.raises(ValueError, match="diagonal"):
+        Network.load(path)
+
+
+# --- immutability and pytree -----------------------------------------------------------
+
+
+def test_immutable():
+    net = Network(np.zeros((2, 2)))
+    with pytest.raises(AttributeError):
+        net.couplings = jnp.ones((2, 2))
+    with pytest.raises(AttributeError):
+        net.biases = jnp.ones(2)
+    with pytest.raises(AttributeError):
+        net.extra = 1
+    np.testing.assert_array_equal(np.asarray(net.couplings), 0.0)
+
+
+def test_pytree_flatten_unflatten_tree_map():
+    rng = np.random.default_rng(6)
+    J, b = _random_coupling(rng, 3), rng.normal(size=3)
+    net = Network(J, b)
+    leaves, treedef = jax.tree_util.tree_flatten(net)
+    assert len(leaves) == 2
+    np.testing.assert_allclose(np.asarray(leaves[0]), J, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(leaves[1]), b, rtol=1e-6)
+    again = jax.tree_util.tree_unflatten(treedef, leaves)
+    assert isinstance(again, Network)
+    doubled = jax.tree_util.tree_map(lambda x: 2 * x, net)
+    assert isinstance(doubled, Network)
+    np.testing.assert_allclose(np.asarray(doubled.couplings), 2 * J, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(doubled.biases), 2 * b, rtol=1e-6)
+
+
+def test_jit_and_vmap_over_stacked_networks():
+    rng = np.random.default_rng(7)
+    nets = [Network(_random_coupling(rng, 4), rng.normal(size=4)) for _ in range(5)]
+    batch = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *nets)
+    assert isinstance(batch, Network)
+    assert batch.couplings.shape == (5, 4, 4) and batch.biases.shape == (5, 4)
+    assert batch.size == 4
+    s = jnp.asarray(rng.uniform(-1, 1, size=4), jnp.float32)
+
+    energies = jax.vmap(lambda n: n.energy(s))(batch)
+    looped = np.array([float(n.energy(s)) for n in nets])
+    np.testing.assert_allclose(np.asarray(energies), looped, rtol=1e-5, atol=1e-6)
+
+    # batched parts and asymmetry work on the leading axis too
+    np.testing.assert_allclose(
+        np.asarray(batch.asymmetry()), [float(n.asymmetry()) for n in nets], rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        np.asarray(jax.vmap(lambda n: n.asymmetry())(batch)), [float(n.asymmetry()) for n in nets], rtol=1e-5
+    )
+
+    @jax.jit
+    def f(n, x):
+        return n.log_density(x, 2.0), n.with_evidence(x).biases
+
+    for n in nets[:2]:
+        ld, bb = f(n, s)
+        np.testing.assert_allclose(float(ld), float(n.log_density(s, 2.0)), rtol=1e-5)
+        np.testing.assert_allclose(np.asarray(bb), np.asarray(n.biases) + np.asarray(s), rtol=1e-6)
+
+    # a network passes through jit as an argument and comes back a Network
+    out = jax.jit(lambda n: n.symmetrized())(nets[0])
+    assert isinstance(out, Network)
+    np.testing.assert_allclose(np.asarray(out.couplings), np.asarray(nets[0].symmetric_part()))
+
+
+def test_grad_of_log_density_with_respect_to_network(x64):
+    """d/dJ of log density = iT * 1/2 s s^T; d/db = iT s (pytree gradients come back as a Network)."""
+    rng = np.random.default_rng(8)
+    net = Network(_random_coupling(rng, 3), rng.normal(size=3))
+    s = rng.uniform(-1, 1, size=3)
+    g = jax.grad(lambda n: n.log_density(s, 1.5))(net)
+    assert isinstance(g, Network)
+    np.testing.assert_allclose(np.asarray(g.couplings), 1.5 * 0.5 * np.outer(s, s), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(g.biases), 1.5 * s, rtol=1e-12)
