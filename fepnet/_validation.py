@@ -46,27 +46,27 @@ def as_real_array(x, name: str, *, ndim: int | None = None, shape=None):
     return jnp.asarray(arr)
 
 
-def positive_scalar(x, name: str):
-    """A positive finite scalar (Python number or 0-d array)."""
+def _bounded_scalar(x, name: str, strict: bool):
+    kind = "positive" if strict else "non-negative"
     if isinstance(x, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a positive real number, got a bool")
+        raise TypeError(f"{name} must be a {kind} real number, got a bool")
     arr = as_real_array(x, name)
     if arr.ndim != 0:
         raise ValueError(f"{name} must be a scalar, got shape {tuple(arr.shape)}")
-    if is_concrete(arr) and not np.asarray(arr) > 0:
-        raise ValueError(f"{name} must be positive and finite, got {float(arr)}")
+    value = np.asarray(arr) if is_concrete(arr) else None
+    if value is not None and not (value > 0 if strict else value >= 0):
+        raise ValueError(f"{name} must be {kind} and finite, got {float(value)}")
     return arr
+
+
+def positive_scalar(x, name: str):
+    """A positive finite scalar (Python number or 0-d array)."""
+    return _bounded_scalar(x, name, strict=True)
 
 
 def nonnegative_scalar(x, name: str):
-    if isinstance(x, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a non-negative real number, got a bool")
-    arr = as_real_array(x, name)
-    if arr.ndim != 0:
-        raise ValueError(f"{name} must be a scalar, got shape {tuple(arr.shape)}")
-    if is_concrete(arr) and not np.asarray(arr) >= 0:
-        raise ValueError(f"{name} must be non-negative and finite, got {float(arr)}")
-    return arr
+    """A non-negative finite scalar."""
+    return _bounded_scalar(x, name, strict=False)
 
 
 def count(x, name: str, *, minimum: int = 0) -> int:

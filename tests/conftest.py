@@ -1,6 +1,6 @@
 """Shared pytest fixtures.
 
-``x64``: run one test with ``jax_enable_x64`` switched on, restoring the previous
+``x64`` / ``x32``: run one test with ``jax_enable_x64`` switched on / off, restoring the previous
 value afterwards, so that float64 tests do not leak global JAX state into other
 tests (the flag is part of JAX's trace/compile cache keys, so toggling it is safe).
 """
@@ -11,12 +11,22 @@ import jax
 import pytest
 
 
-@pytest.fixture
-def x64():
-    """Enable float64 in JAX for the duration of one test, then restore the old setting."""
+def _with_x64(value: bool):
     old = bool(jax.config.jax_enable_x64)
-    jax.config.update("jax_enable_x64", True)
+    jax.config.update("jax_enable_x64", value)
     try:
         yield
     finally:
         jax.config.update("jax_enable_x64", old)
+
+
+@pytest.fixture
+def x64():
+    """Enable float64 in JAX for the duration of one test, then restore the old setting."""
+    yield from _with_x64(True)
+
+
+@pytest.fixture
+def x32():
+    """Run a test with float64 disabled (JAX's default), restoring the old setting."""
+    yield from _with_x64(False)

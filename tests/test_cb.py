@@ -50,17 +50,6 @@ HYPOTHESIS = settings(
 )
 
 
-@pytest.fixture
-def x32():
-    """Run a test with float64 disabled (JAX's default), restoring the old setting."""
-    old = bool(jax.config.jax_enable_x64)
-    jax.config.update("jax_enable_x64", False)
-    try:
-        yield
-    finally:
-        jax.config.update("jax_enable_x64", old)
-
-
 # --------------------------------------------------------------------------- #
 # mpmath references (cached: the same floating inputs recur across tests)
 # --------------------------------------------------------------------------- #

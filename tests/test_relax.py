@@ -9,12 +9,7 @@ from scipy.optimize import brentq
 import fepnet
 from fepnet import Network
 
-
-def _langevin_np(x):
-    x = np.asarray(x, dtype=np.float64)
-    small = np.abs(x) < 1e-3
-    xs = np.where(small, 1.0, x)
-    return np.where(small, x / 3 - x**3 / 45, 1 / np.tanh(xs) - 1 / xs)
+from reference import langevin_np as _langevin_np
 
 
 def _entropy_np(lam):
