@@ -31,7 +31,17 @@ from . import _validation as v
 from . import cb
 from .network import Network
 
-__all__ = ["LearningState", "LearningParams", "init_learning_state", "learning_params", "learn_step", "coupling_mask"]
+__all__ = [
+    "LearningState",
+    "LearningParams",
+    "init_learning_state",
+    "learning_params",
+    "learn_step",
+    "fused_update",
+    "sample_with_error",
+    "apply_update",
+    "coupling_mask",
+]
 
 
 class LearningState(NamedTuple):
@@ -104,21 +114,32 @@ def learning_params(biases, inverse_temperature, learning_rate, mask=None) -> Le
     return LearningParams(b, it, lr, mask)
 
 
-def fused_update(u, state: LearningState, params: LearningParams, precision_weighted: bool = False) -> LearningState:
-    """One fused inference + learning step from uniforms ``u`` (N,) (the inverse-CDF noise)."""
-    J, _, h = state
-    b, it, lr, mask = params
+def sample_with_error(u, h, params: LearningParams, precision_weighted: bool = False):
+    """New states sigma ~ CB(iT (b + h)) from uniforms ``u`` and the scaled prediction error alpha (sigma - L(h))."""
+    b, it, lr, _ = params
     sigma = cb.icdf(u, it * (b + h))
     error = sigma - cb.langevin(h)
     if precision_weighted:
         error = error / cb.langevin_grad(it * h)
+    return sigma, lr * error
+
+
+def apply_update(J, scaled_error, sigma, mask=None):
+    """J + scaled_error sigma^T off the diagonal (times ``mask`` if given)."""
     n = sigma.shape[-1]
     rows = jax.lax.broadcasted_iota(jnp.int32, (n, n), 0)
     cols = jax.lax.broadcasted_iota(jnp.int32, (n, n), 1)
-    delta = jnp.where(rows == cols, 0.0, (lr * error)[:, None] * sigma[None, :])
+    delta = jnp.where(rows == cols, 0.0, scaled_error[:, None] * sigma[None, :])
     if mask is not None:
         delta = delta * mask
-    J = J + delta
+    return J + delta
+
+
+def fused_update(u, state: LearningState, params: LearningParams, precision_weighted: bool = False) -> LearningState:
+    """One fused inference + learning step from uniforms ``u`` (N,) (the inverse-CDF noise)."""
+    J, _, h = state
+    sigma, scaled_error = sample_with_error(u, h, params, precision_weighted)
+    J = apply_update(J, scaled_error, sigma, params.mask)
     return LearningState(J, sigma, J @ sigma)
 
 
