@@ -145,6 +145,13 @@ def fused_update(u, state: LearningState, params: LearningParams, precision_weig
 
 @partial(jax.jit, static_argnames=("precision_weighted",))
 def learn_step(key, state: LearningState, params: LearningParams, precision_weighted: bool = False) -> LearningState:
-    """``step(key, state, params) -> state``: one synchronous stochastic step with learning on."""
+    """``step(key, state, params) -> state``: one synchronous stochastic step with learning on.
+
+    For long runs prefer :func:`fepnet.run_epochs` / :func:`fepnet.train`: they
+    compute the same steps (bit for bit) with the rank-1 update deferred to the
+    next iteration, which keeps XLA from re-evaluating the per-node maths for
+    every matrix element; a ``lax.scan`` over ``learn_step`` is about 2.5x
+    slower at N = 1024.
+    """
     u = jax.random.uniform(key, state.sigma.shape, state.sigma.dtype)
     return fused_update(u, state, params, precision_weighted)
