@@ -56,7 +56,8 @@ def demo(out: str = "fepnet-out", seed: int = 0, n_epochs: int = BALANCED["n_epo
         os.path.join(out, "couplings.png"),
     )
     figures.save_figure(
-        figures.plot_state_images(digits.train, (8, 8), titles=labels, suptitle="Training digits (preprocessed)"),
+        figures.plot_state_images(digits.train, (8, 8), titles=labels, suptitle="Training digits (preprocessed)",
+                                  label="standardised pixel"),
         os.path.join(out, "training_digits.png"),
     )
     reached = [f"from {labels[np.flatnonzero(attractors.label == a)[0]]}" for a in range(attractors.count)]

@@ -42,7 +42,9 @@ def plot_couplings(couplings, title: str = "Couplings J", ax=None):
     return fig
 
 
-def plot_state_images(states, image_shape, titles=None, suptitle: str | None = None, ncols: int | None = None):
+def plot_state_images(
+    states, image_shape, titles=None, suptitle: str | None = None, ncols: int | None = None, label: str = "node state"
+):
     """Show each row of ``states`` (S, N) as an image of ``image_shape`` on a shared colour scale."""
     plt = _pyplot()
     x = np.atleast_2d(np.asarray(states))
@@ -59,7 +61,7 @@ def plot_state_images(states, image_shape, titles=None, suptitle: str | None = N
                 ax.set_title(titles[k], fontsize=9)
     if suptitle:
         fig.suptitle(suptitle)
-    fig.colorbar(im, ax=axes, shrink=0.8, label="state")
+    fig.colorbar(im, ax=axes, shrink=0.8, label=label)
     return fig
 
 
