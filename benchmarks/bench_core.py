@@ -16,12 +16,12 @@ unless x64 is enabled):
    (evidence 1..20 x iT in geomspace(0.01, 1, 19), N = 64 digits, random-order
    epochs of 10 steps), ``jax.vmap`` of ``fepnet.run_epochs`` over the
    networks, for each PRNG implementation (``jax.random.key(seed, impl=...)``:
-   threefry2x32, rbg, unsafe_rbg), both on one device and with the network
-   axis sharded (NamedSharding, 1-D mesh) over one XLA host device per core
-   (XLA_FLAGS=--xla_force_host_platform_device_count, set by this script
-   before JAX starts): XLA runs one device's batched ops on a single thread,
-   so sharding is how the batch uses both cores. The JSON reports the best
-   configuration; the table names it.
+   threefry2x32, rbg, unsafe_rbg), on one device and with the network axis
+   sharded (NamedSharding, 1-D mesh) over one and over two XLA host devices
+   per core (XLA_FLAGS=--xla_force_host_platform_device_count, set by this
+   script before JAX starts): XLA runs one device's batched ops on a single
+   thread, so sharding is how the batch uses every core. The JSON reports the
+   best configuration; the table names it.
 
 How: every rate comes from one helper, ``throughput``: one untimed call (compile
 and warm-up), then ``repeats`` rounds, each calling the workload until at least
@@ -44,14 +44,16 @@ import os
 import time
 from typing import Callable, NamedTuple
 
-# One XLA host device per core (set before JAX starts, unless the caller chose):
-# XLA runs a single device's small batched ops on one thread, so the batched
-# measurement shards its network axis over these devices to use every core.
+# Two XLA host devices per core (set before JAX starts, unless the caller chose):
+# XLA runs a single device's batched ops on one thread, so the batched
+# measurement shards its network axis over host devices to use every core; it
+# tries one and two devices per core (two keep both cores busy through each
+# device's gaps and halve each device's share of the couplings, for the cache).
 # Single-network measurements run on device 0 as usual.
 _CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", ""):
     os.environ["XLA_FLAGS"] = (
-        os.environ.get("XLA_FLAGS", "") + f" --xla_force_host_platform_device_count={_CPUS}"
+        os.environ.get("XLA_FLAGS", "") + f" --xla_force_host_platform_device_count={2 * _CPUS}"
     ).strip()
 
 import jax
@@ -73,11 +75,11 @@ class Settings(NamedTuple):
     epochs: dict  # N -> epochs per fepnet call (single network)
     numpy_steps: dict  # N -> NumPy steps per call
     batched_epochs: int  # epochs per call, batched
-    layouts: tuple  # batched layouts: "one device" (vmap over all networks) and/or "sharded" (over all devices)
+    layouts: tuple  # batched layouts: devices the network axis is sharded over, as multiples of the core count (0: one device)
 
 
-FULL = Settings(1.0, 3, {64: 1000, 1024: 20, 4096: 2}, {64: 2000, 1024: 100, 4096: 10}, 20, ("one device", "sharded"))
-QUICK = Settings(0.1, 1, {64: 200, 1024: 5, 4096: 1}, {64: 200, 1024: 10, 4096: 2}, 2, ("sharded",))
+FULL = Settings(1.0, 3, {64: 1000, 1024: 20, 4096: 2}, {64: 2000, 1024: 100, 4096: 10}, 20, (0, 1, 2))
+QUICK = Settings(0.1, 1, {64: 200, 1024: 5, 4096: 1}, {64: 200, 1024: 10, 4096: 2}, 2, (2,))
 
 
 def throughput(run: Callable[[], object], work: float, *, min_time: float, repeats: int) -> float:
@@ -184,12 +186,13 @@ def numpy_workload(problem: Problem, n_steps: int, dtype):
     return run, n_steps
 
 
-def batched_workload(patterns, inverse_temperatures, n_epochs: int, impl: str, layout: str, dtype):
+def batched_workload(patterns, inverse_temperatures, n_epochs: int, impl: str, n_devices: int, dtype):
     """fepnet.run_epochs vmapped over the grid's networks (each its own key, pattern order and iT).
 
-    layout "one device": everything on device 0; "sharded": the network axis is
-    split over a 1-D mesh of all devices with NamedSharding (jit partitions the
-    vmapped computation; each device runs its share on its own thread).
+    n_devices 0: everything on the default device; otherwise the network axis
+    is split over a 1-D mesh of the first ``n_devices`` devices with
+    NamedSharding (jit partitions the vmapped computation; each device runs its
+    share on its own thread).
     """
     n_nets, _, n = patterns.shape
     keys = jax.vmap(lambda seed: jax.random.key(seed, impl=impl))(jnp.arange(n_nets))
@@ -204,8 +207,8 @@ def batched_workload(patterns, inverse_temperatures, n_epochs: int, impl: str, l
 
     f = jax.jit(jax.vmap(one))
     args = (k_steps, state, jnp.asarray(patterns), index, jnp.asarray(inverse_temperatures))
-    if layout == "sharded":
-        devices = jax.devices()
+    if n_devices:
+        devices = jax.devices()[:n_devices]
         if n_nets % len(devices):
             raise ValueError(f"{n_nets} networks do not split evenly over {len(devices)} devices")
         sharding = NamedSharding(Mesh(np.array(devices), ("networks",)), PartitionSpec("networks"))
@@ -266,10 +269,10 @@ def main(argv=None):
     print(f"{'PRNG impl':<15}{'layout':<28}{'network-steps/s':>16}")
     best = (0.0, None)
     for impl in PRNG_IMPLS:
-        for layout in cfg.layouts:
-            rate = throughput(*batched_workload(patterns, its, cfg.batched_epochs, impl, layout, dtype), **timing)
-            if layout == "sharded":
-                layout = f"sharded over {len(jax.devices())} devices"
+        for per_core in cfg.layouts:
+            n_devices = min(per_core * _CPUS, len(jax.devices()))
+            rate = throughput(*batched_workload(patterns, its, cfg.batched_epochs, impl, n_devices, dtype), **timing)
+            layout = f"sharded over {n_devices} devices" if n_devices else "one device"
             print(f"{impl:<15}{layout:<28}{rate:>16,.0f}", flush=True)
             best = max(best, (rate, f"{impl}, {layout}"), key=lambda r: r[0])
     results["batched_network_steps_per_s"] = best[0]
