@@ -13,8 +13,7 @@ Options (published variants, both off by default as in the paper's equations):
 ``precision_weighted`` divides the prediction error by L'(iT h_i) (a natural-
 gradient form); a coupling ``mask`` keeps non-edges at zero.
 
-The state carries the field h = J sigma so that a step reads J once for the
-update and forms the next field from the new couplings in the same pass.
+The state is just (J, sigma); the field is recomputed from them each step.
 """
 
 from __future__ import annotations
@@ -45,11 +44,10 @@ __all__ = [
 
 
 class LearningState(NamedTuple):
-    """couplings J (N, N), states sigma (N,), and field = J @ sigma (N,) kept consistent with them."""
+    """couplings J (N, N) and node states sigma (N,)."""
 
     couplings: jax.Array
     sigma: jax.Array
-    field: jax.Array
 
     @property
     def network(self) -> Network:
@@ -101,7 +99,7 @@ def init_learning_state(network: Network | int, sigma=None) -> LearningState:
         raise TypeError(f"network must be a fepnet.Network or a node count, got {type(network).__name__}")
     J = network.couplings
     s = jnp.zeros((network.size,), J.dtype) if sigma is None else v.states(sigma, "sigma", network.size, batch_ok=False).astype(J.dtype)
-    return LearningState(J, s, J @ s)
+    return LearningState(J, s)
 
 
 def learning_params(biases, inverse_temperature, learning_rate, mask=None) -> LearningParams:
@@ -137,10 +135,9 @@ def apply_update(J, scaled_error, sigma, mask=None):
 
 def fused_update(u, state: LearningState, params: LearningParams, precision_weighted: bool = False) -> LearningState:
     """One fused inference + learning step from uniforms ``u`` (N,) (the inverse-CDF noise)."""
-    J, _, h = state
-    sigma, scaled_error = sample_with_error(u, h, params, precision_weighted)
-    J = apply_update(J, scaled_error, sigma, params.mask)
-    return LearningState(J, sigma, J @ sigma)
+    J, sigma_old = state
+    sigma, scaled_error = sample_with_error(u, J @ sigma_old, params, precision_weighted)
+    return LearningState(apply_update(J, scaled_error, sigma, params.mask), sigma)
 
 
 @partial(jax.jit, static_argnames=("precision_weighted",))

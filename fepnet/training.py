@@ -67,7 +67,7 @@ def run_epochs(
     zeros = jnp.zeros((n,), dtype)
 
     # The loop carries (J_{t-1}, alpha * error_t, sigma_t) and applies step t's rank-1 update at the start
-    # of step t + 1, followed by h_t = J_t @ sigma_t: the same operations, in the same order, as
+    # of step t + 1, followed by h = J_t @ sigma_t: the same operations, in the same order, as
     # fused_update, so the result is bit-identical. Written this way the update's vectors are loop-carried
     # buffers; computed in the same iteration, XLA fuses their elementwise math (inverse CDF, Langevin
     # series) into the N x N update and re-evaluates it for every matrix element.
@@ -90,7 +90,7 @@ def run_epochs(
     epochs = first_epoch + jnp.arange(pattern_index.shape[0])
     (J, err, s), states = jax.lax.scan(epoch, (state.couplings, zeros, state.sigma), (pattern_index, epochs))
     J = apply_update(J, err, s, mask)
-    return LearningState(J, s, J @ s), states
+    return LearningState(J, s), states
 
 
 def pattern_order(key, n_patterns: int, n_epochs: int, order: str = "random"):
@@ -183,7 +183,6 @@ def train(
     if mask is not None:
         mask = v.as_real_array(mask, "mask", shape=(n, n)).astype(dtype)
         state = state._replace(couplings=state.couplings * mask)
-        state = state._replace(field=state.couplings @ state.sigma)
     scaled = (patterns * level).astype(dtype)
     k_order, k_steps = jax.random.split(key)
     index = pattern_order(k_order, patterns.shape[0], n_epochs, order)
