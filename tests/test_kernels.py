@@ -258,12 +258,16 @@ def test_chromatic_matches_quadrature_on_chain_of_three():
 # --- deterministic updates against hand computation -------------------------------------------------
 
 
-def test_deterministic_synchronous_step_by_hand(x64):
-    rng = np.random.default_rng(41)
+def _asymmetric_problem(seed):
+    """A random asymmetric 5-node J (zero diagonal), biases and a starting state."""
+    rng = np.random.default_rng(seed)
     J = rng.normal(size=(5, 5))
     np.fill_diagonal(J, 0)
-    b = rng.normal(size=5)
-    s = rng.uniform(-1, 1, 5)
+    return J, rng.normal(size=5), rng.uniform(-1, 1, 5)
+
+
+def test_deterministic_synchronous_step_by_hand(x64):
+    J, b, s = _asymmetric_problem(41)
     it = 0.7
     out = fepnet.run(fepnet.build_kernel("synchronous", stochastic=False), None,
                      fepnet.init_state(Network(J, b), s), fepnet.params(Network(J, b), it), 1)[0].sigma
@@ -272,11 +276,7 @@ def test_deterministic_synchronous_step_by_hand(x64):
 
 
 def test_deterministic_sequential_sweep_by_hand(x64):
-    rng = np.random.default_rng(42)
-    J = rng.normal(size=(5, 5))
-    np.fill_diagonal(J, 0)
-    b = rng.normal(size=5)
-    s0 = rng.uniform(-1, 1, 5)
+    J, b, s0 = _asymmetric_problem(42)
     it = 1.4
     net = Network(J, b)
     out = fepnet.run(fepnet.build_kernel("sequential", stochastic=False), None,
