@@ -101,6 +101,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
+        sys.stderr.close()
+        return 0
+
+
+def _main(argv=None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "demo":
         s = demo(args.out, args.seed, args.epochs, progress=not args.no_progress)
