@@ -7,13 +7,25 @@ Core pieces (one concept per module):
 - :func:`build_kernel` / :func:`run` inference step kernels and the scan driver
 - :func:`relax` deterministic relaxation to fixed points
 - :func:`learn_step`, :func:`train`, :func:`free_run` FEP learning
-- :func:`mean_field_free_energy` the naive mean-field free energy
-- :mod:`fepnet.data` the bundled digits with the paper's preprocessing
+- :func:`mean_field_free_energy` the naive mean-field free energy (and its terms)
+- :func:`find_attractors`, :func:`orthogonality` attractors and their geometry
+- :func:`retrieval_score`, :func:`generalization_score` the paper's scores
+- :mod:`fepnet.data` the bundled digits with the paper's preprocessing, the bars
+- :mod:`fepnet.paper` the paper's four simulations; ``fepnet reproduce`` runs them
 """
 
-from . import attractors, cb, data
-from .attractors import Attractors, deduplicate, find_attractors
-from .free_energy import mean_field_free_energy
+from . import attractors, cb, data, paper, scores
+from .attractors import (
+    Attractors,
+    deduplicate,
+    find_attractors,
+    orthogonality,
+    pairwise_angles,
+    pairwise_correlations,
+    symmetric_fixed_points,
+    unique_mask,
+)
+from .free_energy import FreeEnergyTerms, free_energy_terms, mean_field_free_energy
 from .kernels import (
     SCHEDULES,
     ChainState,
@@ -37,7 +49,8 @@ from .learning import (
 from .network import Network
 from .relax import RelaxResult, relax
 from .run import run
-from .training import TrainResult, free_run, pattern_order, run_epochs, train
+from .scores import evoke, generalization_score, noisy_cues, recall_score, retrieval_score
+from .training import EpochRecord, TrainResult, free_run, pattern_order, run_epochs, train
 
 __version__ = "0.1.0"
 
@@ -45,9 +58,24 @@ __all__ = [
     "cb",
     "attractors",
     "data",
+    "paper",
+    "scores",
     "Attractors",
     "deduplicate",
     "find_attractors",
+    "orthogonality",
+    "pairwise_angles",
+    "pairwise_correlations",
+    "symmetric_fixed_points",
+    "unique_mask",
+    "evoke",
+    "noisy_cues",
+    "recall_score",
+    "retrieval_score",
+    "generalization_score",
+    "FreeEnergyTerms",
+    "free_energy_terms",
+    "EpochRecord",
     "Network",
     "SCHEDULES",
     "ChainState",

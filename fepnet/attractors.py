@@ -1,21 +1,48 @@
-"""Deterministic attractors: relax from many starting points at once, then de-duplicate."""
+"""Deterministic attractors and their geometry (SPEC §5).
+
+Find: relax many starting points at once (``relax``), then de-duplicate the end
+states after rounding (the paper rounds to 2 decimals). Measure: pairwise
+angles between attractors in degrees, the paper's orthogonality
+
+    mean over pairs i < j of |90 - angle_ij|,  pairs with angle < 1 or > 179 ignored
+
+(0 for exactly orthogonal attractors; the exclusion drops near-duplicates and
+sign flips), and pairwise Pearson correlations. For asymmetric networks, the
+fixed points of the symmetric part Js are found the same way.
+
+The geometry functions are pure ``jax.numpy`` and take an optional row
+``mask``, so they also run under ``jit``/``vmap`` on fixed-size batches (use
+``unique_mask`` to mark the first copy of every distinct row).
+"""
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
+from . import _validation as v
 from .network import Network
 from .relax import RelaxResult, relax
 
-__all__ = ["Attractors", "find_attractors", "deduplicate"]
+__all__ = [
+    "Attractors",
+    "find_attractors",
+    "symmetric_fixed_points",
+    "deduplicate",
+    "first_copy",
+    "unique_mask",
+    "pairwise_angles",
+    "pairwise_correlations",
+    "orthogonality",
+]
 
 
 class Attractors(NamedTuple):
-    """states: (A, N) distinct attractors; label: (S,) which attractor each start reached;
-    relaxed: the per-start :class:`RelaxResult` (converged flags, step counts)."""
+    """states: (A, N) distinct attractors; label: (S,) which attractor each start reached
+    (-1: the start was left out, see ``converged_only``); relaxed: the per-start :class:`RelaxResult`."""
 
     states: np.ndarray
     label: np.ndarray
@@ -25,18 +52,84 @@ class Attractors(NamedTuple):
     def count(self) -> int:
         return int(self.states.shape[0])
 
+    def angles(self) -> np.ndarray:
+        """(A, A) pairwise angles in degrees."""
+        return np.asarray(pairwise_angles(self.states))
+
+    def correlations(self) -> np.ndarray:
+        """(A, A) pairwise Pearson correlations."""
+        return np.asarray(pairwise_correlations(self.states))
+
+    def orthogonality(self, exclude: float = 1.0) -> float:
+        """Mean |90 - angle| over distinct pairs (NaN with fewer than two directions)."""
+        return float(orthogonality(self.states, exclude=exclude)) if self.count else float("nan")
+
+
+def first_copy(states, decimals: int = 2):
+    """(S,) index of the first row equal to each row after rounding to ``decimals``."""
+    x = jnp.round(jnp.asarray(states), decimals) + 0.0  # + 0.0 folds -0.0 into 0.0
+    equal = jnp.all(x[:, None, :] == x[None, :, :], axis=-1)
+    return jnp.argmax(equal, axis=1)
+
+
+def unique_mask(states, decimals: int = 2):
+    """(S,) True for the first copy of every distinct row (after rounding); its sum counts the rows."""
+    return first_copy(states, decimals) == jnp.arange(jnp.shape(states)[0])
+
 
 def deduplicate(states, decimals: int = 2):
     """Distinct rows after rounding to ``decimals`` (the paper rounds to 2): (unique (A, N), label (S,)).
 
-    Unique rows keep their order of first appearance.
+    Unique rows keep their order of first appearance; label[s] indexes the unique row of start s.
     """
-    x = np.round(np.asarray(states, dtype=np.float64), decimals) + 0.0  # + 0.0 folds -0.0 into 0.0
-    _, first, label = np.unique(x, axis=0, return_index=True, return_inverse=True)
-    order = np.argsort(first)
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    return x[first[order]], rank[label.reshape(-1)]
+    v.as_real_array(states, "states", ndim=2)
+    decimals = v.count(decimals, "decimals")
+    # Round once, in float64; re-rounding those values inside first_copy (float32 or float64) is exact,
+    # so equality and the returned rows agree at every rounding boundary.
+    rounded = np.round(np.asarray(states, dtype=np.float64), decimals) + 0.0
+    first = np.asarray(first_copy(rounded, decimals))
+    keep = first == np.arange(first.size)
+    rank = np.cumsum(keep) - 1
+    return rounded[keep], rank[first]
+
+
+def _unit_rows(states):
+    norm = jnp.linalg.norm(states, axis=-1, keepdims=True)
+    return states / jnp.where(norm > 0, norm, 1.0), norm[..., 0] > 0
+
+
+def pairwise_angles(states):
+    """(A, A) angles in degrees, arccos of the cosine similarity; NaN where a row is all zeros."""
+    u, nonzero = _unit_rows(jnp.asarray(states))
+    cos = jnp.clip(u @ u.T, -1.0, 1.0)
+    both = nonzero[:, None] & nonzero[None, :]
+    return jnp.where(both, jnp.degrees(jnp.arccos(cos)), jnp.nan)
+
+
+def pairwise_correlations(states):
+    """(A, A) Pearson correlations between rows; a constant row correlates 0 with everything."""
+    x = jnp.asarray(states)
+    u, _ = _unit_rows(x - x.mean(axis=-1, keepdims=True))
+    return jnp.clip(u @ u.T, -1.0, 1.0)
+
+
+def orthogonality(states, *, exclude: float = 1.0, mask=None):
+    """The paper's orthogonality in degrees: mean |90 - angle| over pairs i < j of rows with
+    ``exclude <= angle <= 180 - exclude`` (and both rows in ``mask``, if given).
+
+    0 for mutually orthogonal rows. NaN when no pair qualifies (fewer than two distinct
+    directions), which is what the paper's rule leaves undefined.
+    """
+    a = pairwise_angles(states)
+    n = a.shape[0]
+    upper = jnp.arange(n)[:, None] < jnp.arange(n)[None, :]
+    keep = upper & (a >= exclude) & (a <= 180.0 - exclude)  # NaN compares False
+    if mask is not None:
+        mask = jnp.asarray(mask, bool)
+        keep = keep & mask[:, None] & mask[None, :]
+    total = jnp.sum(jnp.where(keep, jnp.abs(90.0 - a), 0.0))
+    pairs = jnp.sum(keep)
+    return jnp.where(pairs > 0, total / jnp.maximum(pairs, 1), jnp.nan)
 
 
 def find_attractors(
@@ -48,9 +141,27 @@ def find_attractors(
     tol: float = 1e-6,
     max_steps: int = 1000,
     decimals: int = 2,
+    converged_only: bool = False,
     key: jax.Array | None = None,
 ) -> Attractors:
-    """Relax every row of ``starts`` (S, N) deterministically (batched) and de-duplicate the end states."""
+    """Relax every row of ``starts`` (S, N) deterministically (batched) and de-duplicate the end states.
+
+    With ``converged_only`` end states that did not converge (2-cycles, step cap)
+    are left out and labelled -1: what remains are fixed points.
+    """
     relaxed = relax(network, starts, inverse_temperature, schedule=schedule, tol=tol, max_steps=max_steps, key=key)
-    states, label = deduplicate(relaxed.sigma, decimals)
+    sigma = np.asarray(relaxed.sigma).reshape(-1, network.size)
+    keep = np.asarray(relaxed.converged).reshape(-1) if converged_only else np.ones(sigma.shape[0], bool)
+    label = np.full(sigma.shape[0], -1)
+    if keep.any():
+        states, label[keep] = deduplicate(sigma[keep], decimals)
+    else:
+        states = np.zeros((0, network.size))
     return Attractors(states, label, relaxed)
+
+
+def symmetric_fixed_points(network: Network, starts, inverse_temperature=1.0, **kwargs) -> Attractors:
+    """Fixed points of the symmetric part Js = (J + J^T) / 2: ``find_attractors`` on the symmetrized
+    network, keeping converged relaxations only (for asymmetric J the full dynamics may cycle)."""
+    kwargs.setdefault("converged_only", True)
+    return find_attractors(network.symmetrized(), starts, inverse_temperature, **kwargs)

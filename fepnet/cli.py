@@ -1,4 +1,4 @@
-"""Command-line interface: ``fepnet demo``."""
+"""Command-line interface: ``fepnet demo`` and ``fepnet reproduce``."""
 
 from __future__ import annotations
 
@@ -97,6 +97,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="PRNG seed (default: 0)")
     p.add_argument("--epochs", type=_positive_int, default=BALANCED["n_epochs"], help="training epochs (default: 5000)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    r = sub.add_parser("reproduce", help="reproduce the paper's simulations over independent seeds",
+                       description="Run a paper simulation (SPEC §5) with seeds 0..K-1 and write "
+                                   "DIR/<sim>/summary.json (per-seed values, median, IQR, published value) and figures.")
+    r.add_argument("simulation", choices=["sim1", "sim2", "sim3", "sim4", "all"], help="which simulation ('all': the four)")
+    r.add_argument("--seeds", type=_positive_int, default=10, help="number of independent seeds (default: 10)")
+    r.add_argument("--out", default="fepnet-reproduce", help="output directory (default: ./fepnet-reproduce)")
+    r.add_argument("--quick", action="store_true", help="reduced sizes for a smoke run (numbers not comparable)")
+    r.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     return parser
 
 
@@ -122,6 +130,17 @@ def _main(argv=None) -> int:
             f"relaxation {s['relax_seconds']:.2f} s\n"
             f"  wrote:       {', '.join(os.path.join(args.out, f) for f in s['files'])}"
         )
+    elif args.command == "reproduce":
+        from .reproduce import SIMULATIONS, format_summary, reproduce
+
+        failed = False
+        for sim in SIMULATIONS if args.simulation == "all" else (args.simulation,):
+            summary = reproduce(sim, seeds=args.seeds, out=args.out, quick=args.quick, progress=not args.no_progress)
+            print(format_summary(summary))
+            print(f"  wrote:       {os.path.join(args.out, sim)}/ ({', '.join(summary['meta']['files'])})\n", flush=True)
+            failed |= any(c["pass"] is False for c in summary["meta"]["checks"])
+        if failed and not args.quick:
+            print("fepnet reproduce: some acceptance checks failed (see above and the summary notes)")
     return 0
 
 

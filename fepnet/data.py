@@ -1,4 +1,4 @@
-"""Data sets of the paper: scikit-learn's bundled 8x8 digits with the paper's preprocessing, random patterns."""
+"""Data sets of the paper: the 8x8 digits with the paper's preprocessing, the 5x5 bars, random patterns."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _validation as v
 
-__all__ = ["Digits", "load_digits", "preprocess_digits", "random_patterns"]
+__all__ = ["Digits", "load_digits", "preprocess_digits", "Bars", "load_bars", "standardize", "random_patterns"]
 
 
 class Digits(NamedTuple):
@@ -23,11 +23,21 @@ class Digits(NamedTuple):
     test_labels: np.ndarray
 
 
+def standardize(images) -> np.ndarray:
+    """Standardise each image (row) to mean 0 and std 1 over its pixels (ddof = 0)."""
+    x = np.asarray(images, dtype=np.float64)
+    if not np.all(np.isfinite(x)):
+        raise ValueError("images contain non-finite values (NaN or inf)")
+    x = x - x.mean(axis=-1, keepdims=True)
+    sd = x.std(axis=-1, keepdims=True)
+    if np.any(sd == 0):
+        raise ValueError("images must not be constant: a constant image has no standardised form")
+    return x / sd
+
+
 def preprocess_digits(images) -> np.ndarray:
-    """Square the pixel values, then standardise each image (row) to mean 0 and std 1 (ddof = 0)."""
-    x = np.asarray(images, dtype=np.float64) ** 2
-    x = x - x.mean(axis=1, keepdims=True)
-    return x / x.std(axis=1, keepdims=True)
+    """The paper's preprocessing: square the pixel values, then :func:`standardize` each image."""
+    return standardize(np.asarray(images, dtype=np.float64) ** 2)
 
 
 def load_digits(dtype=None) -> Digits:
@@ -40,6 +50,30 @@ def load_digits(dtype=None) -> Digits:
     return Digits(
         jnp.asarray(x[:10], dtype), jnp.asarray(x[10:], dtype), raw.target[:10].copy(), raw.target[10:].copy()
     )
+
+
+class Bars(NamedTuple):
+    """Simulation 1's 5x5 images, flattened row by row and standardised: train (2, 25) = the
+    vertical and the horizontal bar through the centre; cross (25,) = both bars (never trained on)."""
+
+    train: jax.Array
+    cross: jax.Array
+    labels: tuple
+
+
+def load_bars(dtype=None) -> Bars:
+    """Bar pixels 1, the centre pixel 4, background 0, each image standardised (corr(vertical, horizontal) = 0.77).
+
+    The cross takes both bars at once (bar pixels 1, centre 4).
+    """
+    vertical = np.zeros((5, 5))
+    vertical[:, 2] = 1.0
+    vertical[2, 2] = 4.0
+    horizontal = vertical.T
+    cross = np.maximum(vertical, horizontal)
+    dtype = jnp.result_type(float) if dtype is None else dtype
+    images = standardize(np.stack([vertical.ravel(), horizontal.ravel(), cross.ravel()]))
+    return Bars(jnp.asarray(images[:2], dtype), jnp.asarray(images[2], dtype), ("vertical", "horizontal"))
 
 
 def random_patterns(key, n_patterns: int, n_nodes: int, dtype=None) -> jax.Array:

@@ -22,10 +22,11 @@ import numpy as np
 
 from . import _validation as v
 from ._progress import progress_bar
+from .free_energy import FreeEnergyTerms, free_energy_terms
 from .learning import LearningParams, LearningState, apply_update, init_learning_state, sample_with_error
 from .network import Network
 
-__all__ = ["TrainResult", "run_epochs", "train", "free_run", "pattern_order"]
+__all__ = ["TrainResult", "EpochRecord", "run_epochs", "train", "free_run", "pattern_order"]
 
 ORDERS = ("random", "fixed")
 
@@ -33,15 +34,25 @@ ORDERS = ("random", "fixed")
 class TrainResult(NamedTuple):
     """network: learned couplings, b = 0; state: final LearningState (to continue from);
     pattern_index: (n_epochs,) pattern shown in each epoch; states: (n_epochs, steps, N)
-    node states after every step if ``trace=True``, else None."""
+    node states after every step if ``trace=True``, else None; free_energy: per-step
+    :class:`FreeEnergyTerms` (n_epochs, steps) if ``free_energy=True``, else None."""
 
     network: Network
     state: LearningState
     pattern_index: jax.Array
     states: jax.Array | None
+    free_energy: FreeEnergyTerms | None = None
 
 
-@partial(jax.jit, static_argnames=("steps_per_epoch", "reset_state", "precision_weighted", "trace"))
+class EpochRecord(NamedTuple):
+    """What :func:`run_epochs` records per step: states (E, steps, N) and free-energy terms (E, steps),
+    each None unless requested."""
+
+    states: jax.Array | None
+    free_energy: FreeEnergyTerms | None
+
+
+@partial(jax.jit, static_argnames=("steps_per_epoch", "reset_state", "precision_weighted", "trace", "free_energy"))
 def run_epochs(
     key,
     state: LearningState,
@@ -56,11 +67,14 @@ def run_epochs(
     reset_state: bool = False,
     precision_weighted: bool = False,
     trace: bool = False,
+    free_energy: bool = False,
 ):
     """Pure, jitted, vmappable core: epochs ``first_epoch + arange(len(pattern_index))``.
 
     patterns (K, N) already scaled by the evidence level; pattern_index (E,) int.
-    Returns (final state, states (E, steps, N) or None).
+    Returns (final state, :class:`EpochRecord`). With ``free_energy`` each step
+    records F, accuracy and complexity of the distribution it sampled from,
+    q = CB(iT (b + J sigma_old)), under the current couplings and clamped b.
     """
     n = state.sigma.shape[-1]
     dtype = state.sigma.dtype
@@ -82,15 +96,17 @@ def run_epochs(
         def step(c, u_t):
             J, err, s = c
             J = apply_update(J, err, s, mask)
-            sigma, err = sample_with_error(u_t, J @ s, p, precision_weighted)
-            return (J, err, sigma), (sigma if trace else None)
+            h = J @ s
+            sigma, err = sample_with_error(u_t, h, p, precision_weighted)
+            terms = free_energy_terms(J, p.biases, p.inverse_temperature * (p.biases + h), p.inverse_temperature) if free_energy else None
+            return (J, err, sigma), EpochRecord(sigma if trace else None, terms)
 
         return jax.lax.scan(step, c, u)
 
     epochs = first_epoch + jnp.arange(pattern_index.shape[0])
-    (J, err, s), states = jax.lax.scan(epoch, (state.couplings, zeros, state.sigma), (pattern_index, epochs))
+    (J, err, s), record = jax.lax.scan(epoch, (state.couplings, zeros, state.sigma), (pattern_index, epochs))
     J = apply_update(J, err, s, mask)
-    return LearningState(J, s), states
+    return LearningState(J, s), record
 
 
 def pattern_order(key, n_patterns: int, n_epochs: int, order: str = "random"):
@@ -116,26 +132,37 @@ def _start_state(initial, n) -> LearningState:
     raise TypeError(f"initial must be None, a Network or a LearningState, got {type(initial).__name__}")
 
 
-def _drive(key, state, patterns, index, it, lr, steps, mask, reset_state, precision_weighted, trace, progress, chunk_epochs, desc):
+def _concat(records, empty):
+    """Join per-chunk records along the epoch axis (``empty`` when there were no epochs)."""
+    return jax.tree_util.tree_map(lambda *xs: jnp.concatenate(xs), *records) if records else empty
+
+
+def _drive(key, state, patterns, index, it, lr, steps, mask, options, progress, chunk_epochs, desc):
+    """Run ``index`` epochs in chunks under a progress bar; options = (reset_state, precision_weighted,
+    trace, free_energy). Returns (state, EpochRecord over all epochs)."""
+    reset_state, precision_weighted, trace, free_energy = options
     n_epochs = index.shape[0]
     chunk = max(1, min(chunk_epochs, n_epochs)) if n_epochs else 1
-    kept = []
+    records = []
     with progress_bar(total=n_epochs * steps, desc=desc, unit="step", enable=progress) as bar:
         for start in range(0, n_epochs, chunk):
             stop = min(start + chunk, n_epochs)
-            state, states = run_epochs(
+            state, record = run_epochs(
                 key, state, patterns, index[start:stop], it, lr,
-                steps_per_epoch=steps, first_epoch=start, mask=mask,
-                reset_state=reset_state, precision_weighted=precision_weighted, trace=trace,
+                steps_per_epoch=steps, first_epoch=start, mask=mask, reset_state=reset_state,
+                precision_weighted=precision_weighted, trace=trace, free_energy=free_energy,
             )
             jax.block_until_ready(state)
-            if trace:
-                kept.append(states)
+            records.append(record)
             bar.update((stop - start) * steps)
-    states = (jnp.concatenate(kept) if kept else jnp.zeros((0, steps, patterns.shape[1]), patterns.dtype)) if trace else None
+    dtype = patterns.dtype
+    empty = EpochRecord(
+        jnp.zeros((0, steps, patterns.shape[1]), dtype) if trace else None,
+        FreeEnergyTerms(*(jnp.zeros((0, steps), dtype),) * 3) if free_energy else None,
+    )
     if not bool(jnp.all(jnp.isfinite(state.couplings))):
         raise FloatingPointError("couplings became non-finite during learning; lower learning_rate")
-    return state, states
+    return state, _concat(records, empty)
 
 
 def train(
@@ -153,6 +180,7 @@ def train(
     reset_state: bool = False,
     precision_weighted: bool = False,
     trace: bool = False,
+    free_energy: bool = False,
     progress: bool = True,
     chunk_epochs: int = 500,
 ) -> TrainResult:
@@ -164,7 +192,9 @@ def train(
     keeps non-edges at zero (see ``coupling_mask``). Options for the published
     variants: ``reset_state`` sets sigma = 0 at the start of every epoch,
     ``precision_weighted`` scales the prediction error by 1 / L'(iT h); both off
-    by default, as in the manuscript. A progress bar runs over chunks of
+    by default, as in the manuscript. ``trace`` keeps the state after every step;
+    ``free_energy`` records F, accuracy and complexity per step (see
+    :func:`fepnet.free_energy_terms`). A progress bar runs over chunks of
     ``chunk_epochs`` epochs (``progress=False`` to hide it).
     """
     key = v.prng_key(key)
@@ -186,9 +216,9 @@ def train(
     scaled = (patterns * level).astype(dtype)
     k_order, k_steps = jax.random.split(key)
     index = pattern_order(k_order, patterns.shape[0], n_epochs, order)
-    state, states = _drive(k_steps, state, scaled, index, it, lr, steps, mask, bool(reset_state),
-                           bool(precision_weighted), bool(trace), progress, chunk_epochs, f"train ({order})")
-    return TrainResult(state.network, state, index, states)
+    options = (bool(reset_state), bool(precision_weighted), bool(trace), bool(free_energy))
+    state, record = _drive(k_steps, state, scaled, index, it, lr, steps, mask, options, progress, chunk_epochs, f"train ({order})")
+    return TrainResult(state.network, state, index, record.states, record.free_energy)
 
 
 def free_run(
@@ -201,6 +231,7 @@ def free_run(
     mask=None,
     precision_weighted: bool = False,
     trace: bool = False,
+    free_energy: bool = False,
     progress: bool = True,
     chunk_steps: int = 5000,
 ) -> TrainResult:
@@ -216,5 +247,5 @@ def free_run(
         key, np.zeros((1, n)), n_epochs=n_steps, steps_per_epoch=1,
         inverse_temperature=inverse_temperature, learning_rate=learning_rate,
         order="fixed", initial=initial, mask=mask, precision_weighted=precision_weighted,
-        trace=trace, progress=progress, chunk_epochs=chunk_steps,
+        trace=trace, free_energy=free_energy, progress=progress, chunk_epochs=chunk_steps,
     )

@@ -295,7 +295,8 @@ def test_run_epochs_equals_a_loop_of_fused_updates_bit_for_bit():
     state = fepnet.init_learning_state(Network(jnp.asarray(J0, jnp.float32)), rng.uniform(-1, 1, n))
     key = jax.random.key(11)
     it, lr = jnp.float32(0.7), jnp.float32(0.01)
-    fast, states = fepnet.run_epochs(key, state, patterns, index, it, lr, steps_per_epoch=steps, trace=True)
+    fast, record = fepnet.run_epochs(key, state, patterns, index, it, lr, steps_per_epoch=steps, trace=True)
+    states = record.states
     step = jax.jit(fepnet.fused_update)
     slow, kept = state, []
     for e, k in enumerate(np.asarray(index)):
