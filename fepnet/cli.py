@@ -8,10 +8,12 @@ import os
 import sys
 import time
 
+from .paper import NETWORKS, SIM2
+
 __all__ = ["main", "demo"]
 
 # The "balanced" network of the paper's Simulation 2 (SPEC §5).
-BALANCED = dict(evidence_level=11.0, inverse_temperature=0.1668, learning_rate=0.001, n_epochs=5000, steps_per_epoch=10)
+BALANCED = dict(evidence_level=NETWORKS["balanced"][0], inverse_temperature=NETWORKS["balanced"][1], **SIM2)
 
 
 def demo(out: str = "fepnet-out", seed: int = 0, n_epochs: int = BALANCED["n_epochs"], progress: bool = True) -> dict:
@@ -19,9 +21,9 @@ def demo(out: str = "fepnet-out", seed: int = 0, n_epochs: int = BALANCED["n_epo
     import jax
     import numpy as np
 
-    from . import cb, figures
-    from .attractors import find_attractors
+    from . import figures
     from .data import load_digits
+    from .paper import paper_attractors
     from .training import train
 
     os.makedirs(out, exist_ok=True)
@@ -41,12 +43,10 @@ def demo(out: str = "fepnet-out", seed: int = 0, n_epochs: int = BALANCED["n_epo
     )
     t_train = time.perf_counter() - t0
     network = result.network
-    # Attractors (SPEC §5): start a zero-bias copy at L(0.1 x) for each training
-    # pattern x (x already times the evidence level), deterministic synchronous
-    # updates at iT = 1 until nothing changes (at most 1000 steps).
+    # Attractors (SPEC §5): zero-bias deterministic synchronous relaxation at iT = 1 from L(0.1 x) for each
+    # training pattern x times the evidence level, at most 1000 steps.
     t1 = time.perf_counter()
-    starts = cb.langevin(0.1 * settings["evidence_level"] * digits.train)
-    attractors = find_attractors(network, starts, 1.0, max_steps=1000)
+    attractors = paper_attractors(network, digits.train, settings["evidence_level"])
     t_relax = time.perf_counter() - t1
 
     network.save(os.path.join(out, "network.npz"))
