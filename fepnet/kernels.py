@@ -84,10 +84,8 @@ def _node_update(stochastic: bool, u, c):
     return cb.icdf(u, c) if stochastic else cb.langevin(c)
 
 
-def _synchronous(stochastic, key, sigma, J, b, it):
-    c = it * (b + J @ sigma)
-    u = jax.random.uniform(key, sigma.shape, sigma.dtype) if stochastic else None
-    return _node_update(stochastic, u, c)
+def _synchronous(stochastic, u, sigma, J, b, it):
+    return _node_update(stochastic, u, it * (b + J @ sigma))
 
 
 def _single_site_sweep(stochastic, sites, u, sigma, J, b, it):
@@ -99,30 +97,13 @@ def _single_site_sweep(stochastic, sites, u, sigma, J, b, it):
     return jax.lax.fori_loop(0, sites.shape[0], body, sigma)
 
 
-def _sequential(stochastic, key, sigma, J, b, it):
-    n = sigma.shape[0]
-    u = jax.random.uniform(key, (n,), sigma.dtype) if stochastic else None
-    return _single_site_sweep(stochastic, jnp.arange(n), u, sigma, J, b, it)
-
-
-def _random_scan(stochastic, key, sigma, J, b, it):
-    n = sigma.shape[0]
-    k_sites, k_u = jax.random.split(key)
-    sites = jax.random.randint(k_sites, (n,), 0, n)
-    u = jax.random.uniform(k_u, (n,), sigma.dtype) if stochastic else None
-    return _single_site_sweep(stochastic, sites, u, sigma, J, b, it)
-
-
-def _chromatic(stochastic, coloring, key, sigma, J, b, it):
+def _chromatic(stochastic, coloring, u, sigma, J, b, it):
     n = sigma.shape[0]
     masks = np.zeros((len(coloring), n), dtype=bool)
     for colour, nodes in enumerate(coloring):
         masks[colour, list(nodes)] = True
-    u = (
-        jax.random.uniform(key, masks.shape, sigma.dtype)
-        if stochastic
-        else jnp.zeros(masks.shape, sigma.dtype)
-    )
+    if u is None:
+        u = jnp.zeros(masks.shape, sigma.dtype)
 
     def body(s, xs):
         mask, uc = xs
@@ -137,6 +118,11 @@ def _chromatic(stochastic, coloring, key, sigma, J, b, it):
 class Kernel:
     """A step kernel ``kernel(key, state, params) -> state``; build it with :func:`build_kernel`.
 
+    A step is ``apply(noise(key, n, dtype), state, params)``: ``noise`` draws all
+    the randomness of one step at once (uniforms for the inverse-CDF draws and,
+    for random-scan, the visiting order; ``None`` when there is none), ``apply``
+    is the deterministic rest. :func:`fepnet.run` uses the split to draw the
+    noise of many steps in one vectorised call (the same numbers, faster).
     Deterministic kernels ignore ``key`` except ``random-scan``, whose visiting
     order is random (pass ``None`` to the others).
     """
@@ -145,18 +131,36 @@ class Kernel:
     stochastic: bool = True
     coloring: tuple | None = None
 
-    def __call__(self, key, state: ChainState, params: KernelParams) -> ChainState:
+    def noise(self, key, n: int, dtype):
+        """The randomness of one step for N = ``n`` nodes (a pytree of arrays, or None)."""
+        if self.schedule == "random-scan":
+            k_sites, k_u = jax.random.split(key)
+            sites = jax.random.randint(k_sites, (n,), 0, n)
+            return sites, (jax.random.uniform(k_u, (n,), dtype) if self.stochastic else None)
+        if not self.stochastic:
+            return None
+        shape = (len(self.coloring), n) if self.schedule == "chromatic" else (n,)
+        return jax.random.uniform(key, shape, dtype)
+
+    def apply(self, noise, state: ChainState, params: KernelParams) -> ChainState:
+        """One step with the given ``noise`` (from :meth:`noise`)."""
         net, it = params
-        args = (key, state.sigma, net.couplings, net.biases, it)
+        args = (state.sigma, net.couplings, net.biases, it)
+        n = state.sigma.shape[-1]
         if self.schedule == "synchronous":
-            sigma = _synchronous(self.stochastic, *args)
+            sigma = _synchronous(self.stochastic, noise, *args)
         elif self.schedule == "sequential":
-            sigma = _sequential(self.stochastic, *args)
+            sigma = _single_site_sweep(self.stochastic, jnp.arange(n), noise, *args)
         elif self.schedule == "random-scan":
-            sigma = _random_scan(self.stochastic, *args)
+            sites, u = noise
+            sigma = _single_site_sweep(self.stochastic, sites, u, *args)
         else:
-            sigma = _chromatic(self.stochastic, self.coloring, *args)
+            sigma = _chromatic(self.stochastic, self.coloring, noise, *args)
         return state._replace(sigma=sigma)
+
+    def __call__(self, key, state: ChainState, params: KernelParams) -> ChainState:
+        noise = None if key is None else self.noise(key, state.sigma.shape[-1], state.sigma.dtype)
+        return self.apply(noise, state, params)
 
     @property
     def needs_key(self) -> bool:

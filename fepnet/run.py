@@ -14,25 +14,52 @@ from .kernels import ChainState, Kernel, KernelParams
 __all__ = ["run"]
 
 
+# Steps whose noise is drawn together in one vectorised call (bounded memory: CHUNK x noise of a step).
+NOISE_CHUNK = 128
+
+
 @partial(jax.jit, static_argnames=("kernel", "n_steps", "thin", "trace"))
 def _run(kernel, key, state, params, n_steps, thin, trace):
-    def step(s, t):
-        k = None if key is None else jax.random.fold_in(key, t)
-        return kernel(k, s, params), None
+    n, dtype = state.sigma.shape[-1], state.sigma.dtype
+
+    random = key is not None and kernel.needs_key
+
+    def advance(s, ts, keep):
+        """Steps ts (L,) from s; the noise of step t comes from fold_in(key, t), drawn for all L at once."""
+        if random:
+            xs = jax.vmap(lambda t: kernel.noise(jax.random.fold_in(key, t), n, dtype))(ts)
+        else:
+            xs = jnp.zeros(ts.shape[0])  # deterministic: only a step count
+
+        def step(s, x):
+            s = kernel.apply(x if random else None, s, params)
+            return s, (s.sigma if keep else None)
+
+        return jax.lax.scan(step, s, xs)
+
+    def chunked(s, lo, hi, length, keep):
+        """Steps lo .. hi-1 in chunks of ``length``; returns (s, kept sigma (hi - lo, N) or None)."""
+        n_chunks, rest = divmod(hi - lo, length)
+        s, kept = jax.lax.scan(lambda s, t0: advance(s, t0 + jnp.arange(length), keep), s,
+                               lo + length * jnp.arange(n_chunks))
+        kept = None if kept is None else kept.reshape((-1,) + kept.shape[2:])
+        if rest:
+            s, tail = advance(s, jnp.arange(hi - rest, hi), keep)
+            kept = None if kept is None else jnp.concatenate([kept, tail])
+        return s, kept
 
     if not trace:
-        final, _ = jax.lax.scan(step, state, jnp.arange(n_steps))
-        return final, None
+        return chunked(state, 0, n_steps, NOISE_CHUNK, False)[0], None
+    if thin == 1:
+        return chunked(state, 0, n_steps, NOISE_CHUNK, True)
 
-    def block(s, t0):
-        s, _ = jax.lax.scan(step, s, t0 + jnp.arange(thin))
+    def block(s, t0):  # thin steps, keep the last state
+        s, _ = advance(s, t0 + jnp.arange(thin), False)
         return s, s.sigma
 
     n_kept = n_steps // thin
     final, kept = jax.lax.scan(block, state, thin * jnp.arange(n_kept))
-    rest = n_steps - n_kept * thin
-    if rest:
-        final, _ = jax.lax.scan(step, final, n_kept * thin + jnp.arange(rest))
+    final, _ = chunked(final, n_kept * thin, n_steps, NOISE_CHUNK, False)
     return final, kept
 
 

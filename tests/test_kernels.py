@@ -17,6 +17,7 @@ import pytest
 
 import fepnet
 from fepnet import Network
+from fepnet.run import NOISE_CHUNK
 
 from reference import langevin_grad_np as _langevin_grad_np
 from reference import langevin_np as _langevin_np
@@ -343,6 +344,28 @@ def test_run_thinning(schedule):
     zero_final, zero = fepnet.run(kernel, key, state, prm, 0, trace=True)
     assert zero.shape == (0, 4)
     np.testing.assert_array_equal(np.asarray(zero_final.sigma), np.asarray(state.sigma))
+
+
+@pytest.mark.parametrize("stochastic", [True, False])
+@pytest.mark.parametrize("schedule", fepnet.SCHEDULES)
+def test_run_replays_step_keys_across_noise_chunks(schedule, stochastic):
+    """run draws the noise of many steps at once; step t must still be kernel(fold_in(key, t), ...)."""
+    net = _small_net()
+    kernel = fepnet.build_kernel(schedule, stochastic=stochastic, network=net if schedule == "chromatic" else None)
+    state, prm, key = fepnet.init_state(net, np.full(4, 0.3)), fepnet.params(net, 0.8), jax.random.key(9)
+    n_steps = 2 * NOISE_CHUNK + 7  # two full chunks and a remainder
+    step = jax.jit(kernel)
+    s, manual = state, []
+    for t in range(n_steps):
+        s = step(jax.random.fold_in(key, t), s, prm)
+        manual.append(np.asarray(s.sigma))
+    final, traj = fepnet.run(kernel, key, state, prm, n_steps, trace=True)
+    np.testing.assert_array_equal(np.asarray(traj), np.stack(manual))
+    np.testing.assert_array_equal(np.asarray(final.sigma), manual[-1])
+    _, thinned = fepnet.run(kernel, key, state, prm, n_steps, thin=5, trace=True)
+    np.testing.assert_array_equal(np.asarray(thinned), np.stack(manual)[4::5])
+    untraced, _ = fepnet.run(kernel, key, state, prm, n_steps)
+    np.testing.assert_array_equal(np.asarray(untraced.sigma), manual[-1])
 
 
 def test_run_vmap_over_keys_matches_loop():

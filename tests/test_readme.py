@@ -21,3 +21,8 @@ def test_readme_api_tour_executes():
     assert namespace["chains"].shape == (64, 2)
     assert namespace["trace"].shape == (1000, 2)
     assert 0.0 <= float(namespace["result"].network.asymmetry()) < 1.0
+    # the inference tour: NUTS agrees with quadrature, SVI finds the two modes, AIS is within 4 SE
+    assert namespace["z"].max_abs_z < 4.5
+    assert len(namespace["fit"].modes) == 2
+    ais, exact = namespace["ais"], namespace["exact"]
+    assert abs(ais.log_z - exact.log_partition) < 4 * ais.standard_error + 1e-6

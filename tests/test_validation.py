@@ -129,6 +129,8 @@ def test_build_kernel_validation():
         fepnet.build_kernel("sequential", coloring=[[0, 1, 2]])
     with pytest.raises(ValueError, match="chromatic.*needs a network"):
         fepnet.build_kernel("chromatic")
+    with pytest.raises(ValueError, match="partition the nodes"):
+        fepnet.build_kernel("chromatic", network=net, coloring=[[0, 1]])
 
 
 def test_chromatic_rejects_improper_coloring():

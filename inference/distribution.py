@@ -1,0 +1,141 @@
+"""The continuous Bernoulli distribution on [-1, 1] as a NumPyro distribution.
+
+A state ``s`` in [-1, 1] with bias (natural parameter) ``b`` has density
+
+    p(s | b) = b / (2 sinh b) * exp(b s)        (b = 0: uniform, 1/2)
+
+so that ``log p(s | b) = b s - A(b)`` with ``A(b) = log(2 sinh(b) / b)``, and
+
+    mean      L(b)  = coth(b) - 1/b                (Langevin function, L(0) = 0)
+    variance  L'(b) = 1/b^2 - 1/sinh(b)^2          (L'(0) = 1/3)
+    entropy   H(b)  = A(b) - b L(b)
+    KL(CB(q) || CB(p)) = (q - p) L(q) - A(q) + A(p)
+    CDF       F(s | b) = expm1(b (s + 1)) / expm1(2 b)
+
+Relation to the [0, 1] continuous Bernoulli of torch / TFP: ``y = (s + 1) / 2``
+is continuous Bernoulli with logits ``2 b``.
+
+Every formula is evaluated by :mod:`fepnet.cb` (stable for b = 0 and |b| in the
+thousands); this module only adapts it to NumPyro's ``Distribution`` interface
+and registers the closed-form KL with :func:`numpyro.distributions.kl_divergence`.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from numpyro.distributions import constraints
+from numpyro.distributions.distribution import Distribution
+from numpyro.distributions.kl import kl_divergence
+from numpyro.distributions.util import validate_sample
+from numpyro.util import is_prng_key
+
+from fepnet import cb
+from fepnet._validation import as_real_array, is_concrete
+
+__all__ = ["ContinuousBernoulli"]
+
+# Compiled once per shape and dtype, so that eager calls cost one dispatch rather
+# than one per primitive; under an outer trace they are simply inlined.
+_langevin, _langevin_grad, _entropy, _kl, _log_prob, _cdf, _icdf, _inverse_langevin = map(
+    jax.jit,
+    (cb.langevin, cb.langevin_grad, cb.entropy, cb.kl, cb.log_prob, cb.cdf, cb.icdf, cb.inverse_langevin),
+)
+
+
+def _mean_to_bias(mean):
+    """Bias ``L^{-1}(mean)``; a concrete mean must lie strictly inside (-1, 1) (after dtype rounding)."""
+    message = "mean must lie strictly inside (-1, 1) (the mean of a continuous Bernoulli on [-1, 1] always does)"
+    try:
+        m = as_real_array(mean, "mean")
+    except ValueError:  # non-finite
+        raise ValueError(f"{message}; got a non-finite value") from None
+    if is_concrete(m):
+        bad = ~(np.abs(np.asarray(m)) < 1.0)
+        if np.any(bad):
+            raise ValueError(f"{message}; got {float(np.asarray(m)[bad].ravel()[0])} in {m.dtype}")
+    return _inverse_langevin(m)
+
+
+class ContinuousBernoulli(Distribution):
+    r"""Continuous Bernoulli on [-1, 1]: ``p(s | b) = b / (2 sinh b) exp(b s)``.
+
+    Give exactly one of ``bias`` (the natural parameter b, any finite real) or
+    ``mean`` (in the open interval (-1, 1); converted to ``b = L^{-1}(mean)``).
+    The batch shape is the shape of the bias; the event shape is ``()``.
+    Sampling is by the inverse CDF, so it is reparameterised in ``bias``.
+
+    Concrete arguments are always checked (``TypeError`` for non-real dtypes,
+    ``ValueError`` for a non-finite bias or a mean outside (-1, 1)); traced
+    arguments get only the dtype check. ``validate_args`` (default: NumPyro's
+    global setting, which NumPyro 0.22 switches on) adds NumPyro's own checks:
+    the ``bias`` constraint, and ``log_prob`` of a value outside [-1, 1] warns
+    and returns ``-inf`` (under ``jit``: ``-inf`` without the warning).
+
+    Example::
+
+        >>> import jax, jax.numpy as jnp
+        >>> from inference.distribution import ContinuousBernoulli
+        >>> d = ContinuousBernoulli(bias=jnp.array([0.0, 2.0]))
+        >>> d.sample(jax.random.PRNGKey(0), (1000,)).shape   # values in [-1, 1]
+        (1000, 2)
+        >>> d.mean                                           # [0, coth(2) - 1/2]
+        Array([0.       , 0.5373147], dtype=float32)
+        >>> round(float(ContinuousBernoulli(mean=0.5).bias), 4)
+        1.7968
+    """
+
+    arg_constraints = {"bias": constraints.real}
+    support = constraints.interval(-1.0, 1.0)
+    reparametrized_params = ["bias"]
+
+    def __init__(self, bias=None, *, mean=None, validate_args=None):
+        if (bias is None) == (mean is None):
+            raise TypeError("ContinuousBernoulli takes exactly one of `bias` or `mean`")
+        self.bias = as_real_array(bias, "bias") if mean is None else _mean_to_bias(mean)
+        super().__init__(batch_shape=jnp.shape(self.bias), validate_args=validate_args)
+
+    def sample(self, key, sample_shape=()):
+        """Draws of shape ``sample_shape + batch_shape`` by ``cb.icdf`` of uniforms (reparameterised)."""
+        assert is_prng_key(key)
+        u = jax.random.uniform(key, tuple(sample_shape) + self.batch_shape, dtype=self.bias.dtype)
+        return _icdf(u, self.bias)
+
+    @validate_sample
+    def log_prob(self, value):
+        """``log p(s | b) = b s - A(b)``, broadcasting ``value`` against the batch shape."""
+        return _log_prob(value, self.bias)
+
+    def cdf(self, value):
+        """``F(s | b) = expm1(b (s + 1)) / expm1(2 b)`` (0 below -1, 1 above 1)."""
+        return _cdf(value, self.bias)
+
+    def icdf(self, q):
+        """Quantile function, the inverse of :meth:`cdf` for ``q`` in [0, 1]."""
+        return _icdf(q, self.bias)
+
+    @property
+    def mean(self):
+        """``L(b) = coth(b) - 1/b``."""
+        return _langevin(self.bias)
+
+    @property
+    def variance(self):
+        """``L'(b) = 1/b^2 - 1/sinh(b)^2``."""
+        return _langevin_grad(self.bias)
+
+    @property
+    def mode(self):
+        """``sign(b)`` (every point of [-1, 1] is a mode when b = 0; 0 is returned)."""
+        return jnp.sign(self.bias)
+
+    def entropy(self):
+        """``H(b) = A(b) - b L(b)``."""
+        return _entropy(self.bias)
+
+
+@kl_divergence.register(ContinuousBernoulli, ContinuousBernoulli)
+def _kl_continuous_bernoulli(p, q):
+    """``KL(p || q) = (b_p - b_q) L(b_p) - A(b_p) + A(b_q)``, over the broadcast batch shape."""
+    return _kl(p.bias, q.bias)

@@ -1,0 +1,320 @@
+"""Exact reference answers for small or uncoupled networks, in NumPy float64.
+
+Conventions (used throughout ``inference``). A network has couplings J (N, N),
+biases b (N,), inverse temperature iT > 0 and optional evidence e (a bias shift,
+b -> b + e); only Js = (J + J^T) / 2 enters the Boltzmann density
+
+    p(s) = exp(iT (b·s + 1/2 s^T Js s)) / Z,    s in [-1, 1]^N,
+    Z(J, b, iT) = ∫_{[-1,1]^N} exp(iT (b·s + 1/2 s^T Js s)) ds   (Lebesgue measure),
+
+so that J = 0 gives log Z = sum_i A(iT b_i), A(c) = log(2 sinh(c) / c), A(0) = log 2.
+
+Everything here is written independently of fepnet's samplers and of
+``fepnet.cb`` (the CB functions are re-derived below in NumPy): a reference
+must not share a code path with what it checks.
+
+- :func:`independent_moments`: closed forms for J = 0.
+- :func:`quadrature_moments`: tensor Gauss-Legendre on [-1, 1]^n, n <= 3.
+- :func:`boltzmann_quadrature`, :func:`synchronous_quadrature`: the Boltzmann
+  density and the stationary density pi_sync of the synchronous chain.
+- :func:`boltzmann_moments`: closed form or quadrature, whichever applies.
+- :func:`mcse`, :func:`moment_z_scores`: Monte-Carlo checks of sampler output.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+from numpyro.diagnostics import effective_sample_size
+
+from fepnet import Network
+from fepnet import _validation as v
+
+__all__ = [
+    "Moments",
+    "MomentZScores",
+    "independent_moments",
+    "quadrature_moments",
+    "boltzmann_quadrature",
+    "synchronous_quadrature",
+    "synchronous_log_density",
+    "boltzmann_moments",
+    "mcse",
+    "moment_z_scores",
+    "MAX_QUADRATURE_NODES",
+    "DEFAULT_N_POINTS",
+]
+
+MAX_QUADRATURE_NODES = 3
+# Gauss-Legendre with n points integrates exp(c s) on [-1, 1] with relative error
+# about (e |c| / (4 n))^(2 n); 64 points leave < 1e-12 in log Z, means and
+# covariances for |iT (b + Js s)| up to ~40 (tested: couplings and biases of 5,
+# iT 2). N = 3 then uses 64^3 = 262,144 nodes (~10 MB of work arrays).
+DEFAULT_N_POINTS = 64
+_MAX_POINTS = 2_000_000  # nodes in the tensor grid (memory guard)
+
+_SMALL = 0.1  # |c| below this: Taylor series (truncation < 1e-15 relative)
+
+
+class Moments(NamedTuple):
+    """Exact moments: ``mean`` (N,), ``covariance`` (N, N), ``log_partition`` (scalar), float64."""
+
+    mean: np.ndarray
+    covariance: np.ndarray
+    log_partition: float
+
+
+class MomentZScores(NamedTuple):
+    """z-scores of sample moments: ``mean_z`` (N,), ``covariance_z`` (N, N), ``max_abs_z`` (scalar)."""
+
+    mean_z: np.ndarray
+    covariance_z: np.ndarray
+    max_abs_z: float
+
+
+# --- continuous Bernoulli in NumPy float64 ------------------------------------------------
+# Closed forms in x = exp(-2|c|) (no overflow for any finite c); Taylor series
+# for |c| < 0.1, where the closed forms would cancel.
+
+
+def _split(c):
+    c = np.asarray(c, np.float64)
+    small = np.abs(c) < _SMALL
+    a = np.where(small, 1.0, np.abs(c))
+    return c, small, a, np.exp(-2.0 * a)
+
+
+def _log_normalizer(c):
+    """A(c) = log(2 sinh(c) / c) = |c| + log(1 - exp(-2|c|)) - log|c|; A(0) = log 2."""
+    c, small, a, x = _split(c)
+    z = c * c
+    series = np.log(2.0) + z * (1 / 6 + z * (-1 / 180 + z * (1 / 2835 + z * (-1 / 37800))))
+    return np.where(small, series, a + np.log1p(-x) - np.log(a))
+
+
+def _langevin(c):
+    """Mean of CB(c): L(c) = coth(c) - 1/c = sign(c) ((1 + x) / (1 - x) - 1/|c|)."""
+    c, small, a, x = _split(c)
+    z = c * c
+    series = c * (1 / 3 + z * (-1 / 45 + z * (2 / 945 + z * (-1 / 4725 + z * (2 / 93555)))))
+    return np.where(small, series, np.sign(c) * ((1.0 + x) / -np.expm1(-2.0 * a) - 1.0 / a))
+
+
+def _langevin_grad(c):
+    """Variance of CB(c): L'(c) = 1/c^2 - 1/sinh(c)^2 = 1/c^2 - 4x / (1 - x)^2; L'(0) = 1/3."""
+    c, small, a, x = _split(c)
+    z = c * c
+    series = 1 / 3 + z * (-1 / 15 + z * (2 / 189 + z * (-1 / 675 + z * (2 / 10395))))
+    return np.where(small, series, 1.0 / (a * a) - 4.0 * x / np.expm1(-2.0 * a) ** 2)
+
+
+# --- input handling -------------------------------------------------------------------------
+
+
+def _float64(x, name, **kw):
+    """Validate with fepnet's boundary checks, then convert the *original* input to float64."""
+    v.as_real_array(x, name, **kw)
+    return np.asarray(x, np.float64)
+
+
+def _inverse_temperature(x) -> float:
+    v.positive_scalar(x, "inverse_temperature")
+    return float(np.asarray(x, np.float64))
+
+
+def _network_arrays(network, evidence):
+    """(Js, b + e) of a fepnet Network as float64 arrays."""
+    if not isinstance(network, Network):
+        raise TypeError(f"network must be a fepnet.Network, got {type(network).__name__}")
+    J = np.asarray(network.couplings, np.float64)
+    b = np.asarray(network.biases, np.float64)
+    if evidence is not None:
+        b = b + _float64(evidence, "evidence", shape=b.shape)
+    return 0.5 * (J + J.T), b
+
+
+def _n_points(n_points) -> int:
+    return v.count(n_points, "n_points", minimum=2)
+
+
+def _check_quadrature_size(n: int, what: str):
+    if n > MAX_QUADRATURE_NODES:
+        raise ValueError(
+            f"{what} has N = {n} nodes; tensor quadrature is limited to N <= {MAX_QUADRATURE_NODES} "
+            "(its grid grows as n_points^N); use inference.ais.log_partition or MCMC for larger networks"
+        )
+
+
+# --- closed forms and quadrature ---------------------------------------------------------------
+
+
+def independent_moments(biases, inverse_temperature=1.0) -> Moments:
+    """Exact moments for J = 0: independent CB(c_i), c = iT b (N,).
+
+    mean_i = L(c_i), covariance = diag(L'(c_i)), log Z = sum_i A(c_i).
+    """
+    b = _float64(biases, "biases", ndim=1)
+    c = _inverse_temperature(inverse_temperature) * b
+    return Moments(_langevin(c), np.diag(_langevin_grad(c)), float(np.sum(_log_normalizer(c))))
+
+
+def quadrature_moments(
+    log_density: Callable[[np.ndarray], np.ndarray], n_nodes: int, n_points: int = DEFAULT_N_POINTS
+) -> Moments:
+    """Moments of the density ∝ exp(log_density(s)) on [-1, 1]^n by tensor Gauss-Legendre.
+
+    ``log_density`` maps nodes S (P, n) to log densities (P,) (NumPy, vectorised;
+    -inf allowed). With nodes x_k and weights w_k of the n_points-point rule,
+    log I = logsumexp_p(log W_p + f(S_p)) (W_p the product weights) is the log of
+    the integral (``log_partition``); mean = sum_p q_p S_p and covariance =
+    sum_p q_p (S_p - mean)(S_p - mean)^T with q_p = W_p exp(f(S_p)) / I.
+    Limited to n <= 3 (P = n_points^n nodes).
+    """
+    if not callable(log_density):
+        raise TypeError(f"log_density must be callable, got {type(log_density).__name__}")
+    n = v.count(n_nodes, "n_nodes", minimum=1)
+    _check_quadrature_size(n, "the density")
+    m = _n_points(n_points)
+    if m**n > _MAX_POINTS:
+        raise ValueError(f"n_points^n_nodes = {m}^{n} exceeds {_MAX_POINTS} quadrature nodes")
+    x, w = np.polynomial.legendre.leggauss(m)
+    grids = np.meshgrid(*([x] * n), indexing="ij")
+    S = np.stack([g.ravel() for g in grids], axis=-1)  # (P, n)
+    log_w = np.sum(np.stack(np.meshgrid(*([np.log(w)] * n), indexing="ij")), axis=0).ravel()
+    f = np.asarray(log_density(S), np.float64)
+    if f.shape != (S.shape[0],):
+        raise ValueError(f"log_density must return shape ({S.shape[0]},) for S of shape {S.shape}, got {f.shape}")
+    if np.any(np.isnan(f)) or np.any(f == np.inf):
+        raise ValueError("log_density returned NaN or +inf")
+    g = log_w + f
+    top = np.max(g)
+    if not np.isfinite(top):
+        raise ValueError("log_density is -inf at every quadrature node")
+    q = np.exp(g - top)
+    total = q.sum()
+    q /= total
+    mean = q @ S
+    D = S - mean
+    cov = (D * q[:, None]).T @ D
+    return Moments(mean, 0.5 * (cov + cov.T), float(top + np.log(total)))
+
+
+def boltzmann_quadrature(
+    network: Network, inverse_temperature=1.0, evidence=None, n_points: int = DEFAULT_N_POINTS
+) -> Moments:
+    """Moments and log Z of p(s) ∝ exp(iT (b·s + 1/2 s^T Js s)) (N <= 3) by quadrature."""
+    Js, b = _network_arrays(network, evidence)
+    it = _inverse_temperature(inverse_temperature)
+    _check_quadrature_size(b.size, "network")
+
+    def log_density(S):
+        return it * (S @ b + 0.5 * np.einsum("pi,ij,pj->p", S, Js, S))
+
+    return quadrature_moments(log_density, b.size, n_points)
+
+
+def synchronous_log_density(S, couplings, biases, inverse_temperature):
+    """log pi_sync(s) (unnormalised) = iT b·s + sum_i A(c_i(s)), c(s) = iT (b + J s); S (P, N) -> (P,)."""
+    S = np.asarray(S, np.float64)
+    c = inverse_temperature * (biases + S @ np.asarray(couplings).T)
+    return inverse_temperature * (S @ biases) + np.sum(_log_normalizer(c), axis=-1)
+
+
+def synchronous_quadrature(
+    network: Network, inverse_temperature=1.0, evidence=None, n_points: int = DEFAULT_N_POINTS
+) -> Moments:
+    """Moments of the synchronous chain's stationary density (N <= 3) by quadrature.
+
+    For symmetric J the synchronous transition T(s'|s) = prod_i CB(s'_i | c_i(s)),
+    c(s) = iT (b + J s), is reversible with respect to
+
+        pi_sync(s) ∝ exp(iT b·s) prod_i 2 sinh(c_i(s)) / c_i(s)
+
+    (SPEC §3). This uses the symmetric part Js of J. For asymmetric J the
+    synchronous chain's stationary density is in general NOT pi_sync (no detailed
+    balance), so this is then only the pi_sync of the symmetrised network.
+    ``log_partition`` is log ∫ exp(iT b·s) prod_i 2 sinh(c_i)/c_i ds.
+    """
+    Js, b = _network_arrays(network, evidence)
+    it = _inverse_temperature(inverse_temperature)
+    _check_quadrature_size(b.size, "network")
+    return quadrature_moments(lambda S: synchronous_log_density(S, Js, b, it), b.size, n_points)
+
+
+def boltzmann_moments(
+    network: Network, inverse_temperature=1.0, evidence=None, *, n_points: int = DEFAULT_N_POINTS
+) -> Moments:
+    """Exact Boltzmann moments: closed form if Js == 0 exactly (J = 0 or antisymmetric), else quadrature if N <= 3.
+
+    Raises ValueError otherwise (estimate log Z with inference.ais.log_partition
+    and the moments by MCMC).
+    """
+    Js, b = _network_arrays(network, evidence)
+    if not np.any(Js):
+        return independent_moments(b, inverse_temperature)
+    if b.size > MAX_QUADRATURE_NODES:
+        raise ValueError(
+            f"no exact moments for a coupled network with N = {b.size} > {MAX_QUADRATURE_NODES}: "
+            "closed forms need J = 0 and quadrature N <= 3; use inference.ais.log_partition / MCMC"
+        )
+    return boltzmann_quadrature(network, inverse_temperature, evidence, n_points)
+
+
+# --- Monte-Carlo checks --------------------------------------------------------------------------
+
+
+def _chains(samples, name="samples"):
+    x = _float64(samples, name)
+    if x.ndim < 2 or x.shape[0] < 1 or x.shape[1] < 2:
+        raise ValueError(f"{name} must have shape (chains, draws >= 2, ...), got {x.shape}")
+    return x
+
+
+def _mcse(x):
+    """sd / sqrt(ESS) over axes (chains, draws) of a float64 array (chains, draws, ...)."""
+    sd = np.std(x.reshape((-1,) + x.shape[2:]), axis=0, ddof=1)
+    with np.errstate(divide="ignore", invalid="ignore"):  # constant series: ESS is 0 / 0
+        ess = effective_sample_size(x)
+        return np.where(sd > 0, sd / np.sqrt(ess), 0.0)
+
+
+def mcse(samples) -> np.ndarray:
+    """Monte-Carlo standard error of the mean of each quantity, shape samples.shape[2:].
+
+    ``samples`` (chains, draws, ...); MCSE = sd / sqrt(ESS) with the pooled sample
+    standard deviation and numpyro's multi-chain ESS (Stan's estimator with
+    Geyer's initial monotone sequence). Constant quantities get MCSE 0.
+    """
+    return _mcse(_chains(samples))
+
+
+def _z(diff, se):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.where(diff == 0, 0.0, np.inf * np.sign(diff)))
+
+
+def moment_z_scores(samples, moments: Moments) -> MomentZScores:
+    """z-scores of sample moments against exact ``moments``; ``samples`` (chains, draws, N).
+
+    mean_z_i = (mean(s_i) - mu_i) / MCSE(s_i). For the covariances the series
+    y_ij = (s_i - mu_i)(s_j - mu_j), centred at the EXACT means mu, has
+    expectation Sigma_ij, so covariance_z_ij = (mean(y_ij) - Sigma_ij) / MCSE(y_ij).
+    Under a correct sampler each z is approximately standard normal (a zero MCSE
+    gives z = 0 if the estimate is exact, else +-inf). max_abs_z is the largest |z|.
+    """
+    x = _chains(samples)
+    mu = np.asarray(moments.mean, np.float64)
+    sigma = np.asarray(moments.covariance, np.float64)
+    n = mu.size
+    if x.ndim != 3 or x.shape[2] != n or sigma.shape != (n, n):
+        raise ValueError(f"samples must have shape (chains, draws, {n}) to match moments, got {x.shape}")
+    mean_z = _z(x.mean(axis=(0, 1)) - mu, _mcse(x))
+    d = x - mu
+    cov_z = np.zeros((n, n))
+    for i in range(n):  # one row at a time keeps memory at chains * draws * N
+        y = d[..., i : i + 1] * d[..., i:]
+        cov_z[i, i:] = _z(y.mean(axis=(0, 1)) - sigma[i, i:], _mcse(y))
+        cov_z[i:, i] = cov_z[i, i:]
+    max_abs = float(max(np.max(np.abs(mean_z)), np.max(np.abs(cov_z))))
+    return MomentZScores(mean_z, cov_z, max_abs)
