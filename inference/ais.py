@@ -39,6 +39,7 @@ from fepnet import _validation as v
 from fepnet._progress import progress_bar
 
 from .exact import _log_normalizer
+from .models import check_posterior_args
 
 __all__ = ["AISResult", "log_partition", "sigmoid_schedule", "BASES", "DEFAULT_N_TEMPERATURES"]
 
@@ -141,11 +142,9 @@ def log_partition(
     gives the answer of its symmetric part.
     """
     key = v.prng_key(key)
-    if not isinstance(network, Network):
-        raise TypeError(f"network must be a fepnet.Network, got {type(network).__name__}")
+    network, evidence, it = check_posterior_args(network, evidence, inverse_temperature)
     if evidence is not None:
         network = network.with_evidence(evidence)
-    it = v.positive_scalar(inverse_temperature, "inverse_temperature")
     n_particles = v.count(n_particles, "n_particles", minimum=2)
     sweeps = v.count(sweeps_per_temperature, "sweeps_per_temperature", minimum=1)
     if base not in BASES:
