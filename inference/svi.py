@@ -102,10 +102,9 @@ def _starts(key, init_means, n_starts, n, dtype):
         # spread over the cube, avoiding its faces
         return 0.9 * jax.random.uniform(key, (n_starts, n), dtype, -1.0, 1.0)
     m = v.as_real_array(init_means, "init_means").astype(dtype)
-    if m.ndim == 1:
-        m = m[None]
-    if m.ndim != 2 or m.shape[1] != n:
-        raise ValueError(f"init_means must have shape ({n},) or (K, {n}), got {tuple(init_means.shape)}")
+    if m.ndim not in (1, 2) or m.shape[-1] != n:
+        raise ValueError(f"init_means must have shape ({n},) or (K, {n}), got {tuple(m.shape)}")
+    m = m.reshape(-1, n)
     if not np.all(np.abs(np.asarray(m)) < 1):
         raise ValueError("init_means must lie strictly inside (-1, 1) (the means of CB factors)")
     return m

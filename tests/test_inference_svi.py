@@ -165,6 +165,8 @@ def test_progress_bar_gives_the_same_answer(capsys):
         (dict(objective="exact"), ValueError, "objective"),
         (dict(init_means=np.ones(4)), ValueError, "init_means"),
         (dict(init_means=np.zeros(5)), ValueError, "init_means"),
+        (dict(init_means=[[0.1, 0.2, 0.3]]), ValueError, "init_means"),
+        (dict(init_means=np.zeros((1, 2, 4))), ValueError, "init_means"),
         (dict(init_means=np.array([0.0, np.nan, 0.0, 0.0])), ValueError, "init_means"),
         (dict(n_starts=0), ValueError, "n_starts"),
         (dict(num_steps=0), ValueError, "num_steps"),
