@@ -1,4 +1,9 @@
-"""Command-line interface: ``fepnet demo`` and ``fepnet reproduce``."""
+"""Command-line interface: ``fepnet demo``, ``fepnet reproduce`` and ``fepnet validate``.
+
+The ``validate`` command (and the validation step of ``demo``) imports the
+``diagnostics`` package lazily, inside the command: ``fepnet`` itself never
+imports NumPyro or ArviZ.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import os
 import sys
 import time
 
+from .kernels import SCHEDULES
 from .paper import NETWORKS, SIM2
 
 __all__ = ["main", "demo"]
@@ -16,8 +22,13 @@ __all__ = ["main", "demo"]
 BALANCED = dict(evidence_level=NETWORKS["balanced"][0], inverse_temperature=NETWORKS["balanced"][1], **SIM2)
 
 
-def demo(out: str = "fepnet-out", seed: int = 0, n_epochs: int = BALANCED["n_epochs"], progress: bool = True) -> dict:
-    """Train the balanced digits network, find its attractors, write figures; return the summary."""
+def demo(out: str = "fepnet-out", seed: int = 0, n_epochs: int = BALANCED["n_epochs"], progress: bool = True,
+         validate: bool = True) -> dict:
+    """Train the balanced digits network, find its attractors, write figures; return the summary.
+
+    With ``validate`` the trained network (symmetrised) is then validated as by
+    ``fepnet validate``: its sampling schedules against NUTS, into ``out/validation/``.
+    """
     import jax
     import numpy as np
 
@@ -77,6 +88,17 @@ def demo(out: str = "fepnet-out", seed: int = 0, n_epochs: int = BALANCED["n_epo
         "steps_per_second": round(settings["n_epochs"] * settings["steps_per_epoch"] / t_train, 1),
         "files": ["network.npz", "couplings.png", "training_digits.png", "attractors.png", "summary.json"],
     }
+    if validate:
+        from diagnostics.validation import validate as run_validation
+        from diagnostics.validation import validation_network
+
+        t2 = time.perf_counter()
+        vn = validation_network("digits-balanced", jax.random.key(seed), network=network)
+        result = run_validation(vn, out=os.path.join(out, "validation"), seed=seed, progress=progress)
+        summary["validation"] = {schedule: e["verdict"] for schedule, e in result.items()}
+        summary["validation"]["synchronous_samples"] = result["synchronous"]["samples"]
+        summary["validate_seconds"] = round(time.perf_counter() - t2, 3)
+        summary["files"].append("validation/")
     with open(os.path.join(out, "summary.json"), "w") as fh:
         json.dump(summary, fh, indent=2)
     return summary
@@ -97,6 +119,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="PRNG seed (default: 0)")
     p.add_argument("--epochs", type=_positive_int, default=BALANCED["n_epochs"], help="training epochs (default: 5000)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument("--no-validate", action="store_true",
+                   help="skip the validation of the network's sampling against NUTS (about a minute)")
     r = sub.add_parser("reproduce", help="reproduce the paper's simulations over independent seeds",
                        description="Run a paper simulation (SPEC §5) with seeds 0..K-1 and write "
                                    "DIR/<sim>/summary.json (per-seed values, median, IQR, published value) and figures.")
@@ -105,7 +129,38 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default="fepnet-reproduce", help="output directory (default: ./fepnet-reproduce)")
     r.add_argument("--quick", action="store_true", help="reduced sizes for a smoke run (numbers not comparable)")
     r.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    val = sub.add_parser(
+        "validate", help="check the network's own sampling against NUTS references; write a report",
+        description="Sample the posterior of a network given a noisy digit with fepnet's schedules and with NUTS "
+                    "(Boltzmann posterior, and pi_sync for the synchronous schedule), compare them, run "
+                    "simulation-based calibration of the exact Gibbs sampler, and write DIR/validation.json, "
+                    "DIR/details.json, figures and DIR/report.md (+ .html).")
+    val.add_argument("--network", default="digits-balanced", type=_validation_network,
+                     help="digits-balanced (default), sequence, random, or the path of a saved network (.npz)")
+    val.add_argument("--schedule", nargs="+", default=["all"], choices=list(SCHEDULES) + ["all"],
+                     help="schedules to validate (default: all)")
+    val.add_argument("--out", default="fepnet-validate", help="output directory (default: ./fepnet-validate)")
+    val.add_argument("--seed", type=int, default=0, help="PRNG seed (default: 0)")
+    val.add_argument("--symmetrize", action=argparse.BooleanOptionalAction, default=None,
+                     help="replace J by its symmetric part (default: yes for digits-balanced and random, "
+                          "no for sequence and loaded networks)")
+    val.add_argument("--chains", type=_positive_int, default=4, help="chains per sampler (default: 4)")
+    val.add_argument("--draws", type=_positive_int, default=10_000, help="draws per chain (default: 10000)")
+    val.add_argument("--burn-in", type=int, default=1_000, help="burn-in steps of fepnet's chains (default: 1000)")
+    val.add_argument("--nuts-warmup", type=_positive_int, default=1_000, help="NUTS warm-up steps (default: 1000)")
+    val.add_argument("--sbc-replications", type=int, default=200,
+                     help="simulation-based calibration replications, 0 to skip (default: 200)")
+    val.add_argument("--no-figures", action="store_true", help="skip the figures (faster)")
+    val.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     return parser
+
+
+def _validation_network(text: str) -> str:
+    from diagnostics.validation import NETWORK_NAMES
+
+    if text in NETWORK_NAMES or os.path.isfile(text):
+        return text
+    raise argparse.ArgumentTypeError(f"must be one of {', '.join(NETWORK_NAMES)} or a saved network file, got {text!r}")
 
 
 def main(argv=None) -> int:
@@ -119,7 +174,7 @@ def main(argv=None) -> int:
 def _main(argv=None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "demo":
-        s = demo(args.out, args.seed, args.epochs, progress=not args.no_progress)
+        s = demo(args.out, args.seed, args.epochs, progress=not args.no_progress, validate=not args.no_validate)
         st = s["settings"]
         print(
             f"fepnet demo: balanced digits network (evidence {st['evidence_level']:g}, iT {st['inverse_temperature']:g}, "
@@ -130,6 +185,22 @@ def _main(argv=None) -> int:
             f"relaxation {s['relax_seconds']:.2f} s\n"
             f"  wrote:       {', '.join(os.path.join(args.out, f) for f in s['files'])}"
         )
+        if "validation" in s:
+            verdicts = ", ".join(f"{k} {val}" for k, val in s["validation"].items() if k != "synchronous_samples")
+            print(f"  validation:  against NUTS: {verdicts}; the synchronous chain samples "
+                  f"{s['validation']['synchronous_samples']} "
+                  f"({s['validate_seconds']:.0f} s; report: {os.path.join(args.out, 'validation', 'report.md')})")
+    elif args.command == "validate":
+        from diagnostics.validation import format_validation, validate
+
+        if args.burn_in < 0 or args.sbc_replications < 0:
+            raise SystemExit("fepnet validate: --burn-in and --sbc-replications must be >= 0")
+        schedules = SCHEDULES if "all" in args.schedule else args.schedule
+        result = validate(args.network, schedules, args.out, seed=args.seed, symmetrize=args.symmetrize,
+                          chains=args.chains, draws=args.draws, burn_in=args.burn_in, nuts_warmup=args.nuts_warmup,
+                          sbc_replications=args.sbc_replications, figures=not args.no_figures,
+                          progress=not args.no_progress)
+        print(format_validation(result, args.out))
     elif args.command == "reproduce":
         from .reproduce import SIMULATIONS, format_summary, reproduce
 

@@ -110,6 +110,34 @@ class Network:
         dtype = jnp.result_type(float) if dtype is None else dtype
         return cls.tree_unflatten(None, (jnp.zeros((n, n), dtype), jnp.zeros((n,), dtype)))
 
+    @classmethod
+    def random(cls, key, n: int, *, coupling_scale=0.5, bias_scale=0.0, density: float = 1.0,
+               symmetric: bool = True, dtype=None) -> "Network":
+        """A random network: J[i, j] ~ N(0, coupling_scale^2) on the edges of a G(n, density) graph.
+
+        ``symmetric=True`` draws one weight per undirected edge (J = J^T);
+        otherwise every directed edge i <- j gets its own weight (independent
+        J[i, j] and J[j, i]). Biases b_i ~ N(0, bias_scale^2). Diagonal zero.
+        """
+        key = v.prng_key(key)
+        n = v.count(n, "n", minimum=1)
+        scale = float(v.nonnegative_scalar(coupling_scale, "coupling_scale"))
+        b_scale = float(v.nonnegative_scalar(bias_scale, "bias_scale"))
+        density = float(v.nonnegative_scalar(density, "density"))
+        if density > 1:
+            raise ValueError(f"density must lie in [0, 1], got {density}")
+        dtype = jnp.result_type(float) if dtype is None else dtype
+        k_w, k_e, k_b = jax.random.split(key, 3)
+        w = scale * jax.random.normal(k_w, (n, n), dtype)
+        edge = jax.random.uniform(k_e, (n, n)) < density
+        off = ~jnp.eye(n, dtype=bool)
+        if symmetric:
+            upper = jnp.triu(jnp.ones((n, n), bool), 1)
+            w, edge = jnp.where(upper, w, w.T), jnp.where(upper, edge, edge.T)
+        J = jnp.where(edge & off, w, 0.0).astype(dtype)
+        b = (b_scale * jax.random.normal(k_b, (n,), dtype)).astype(dtype)
+        return cls.tree_unflatten(None, (J, b))
+
     def replace(self, couplings=None, biases=None) -> "Network":
         """A copy with new couplings and/or biases (validated)."""
         return Network(

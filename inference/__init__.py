@@ -11,6 +11,8 @@ reference that does not share its code path:
   CB factors, whose modes are the network's deterministic attractors.
 - :mod:`inference.exact`: closed forms for J = 0, quadrature for N <= 3, moment z-scores.
 - :func:`log_partition`: log Z by annealed importance sampling over fepnet's exact Gibbs kernel.
+- :func:`run_tempering`: parallel tempering (replica exchange over exact Gibbs sweeps), the reference
+  for multimodal posteriors where NUTS chains stay in separate modes.
 
 Imports NumPyro and fepnet, never ``diagnostics``.
 """
@@ -32,6 +34,7 @@ from .exact import (
 from .models import boltzmann_model, synchronous_stationary_model
 from .nuts import NUTSResult, run_nuts
 from .svi import MeanFieldFreeEnergy, SVIResult, mean_field_guide, run_svi
+from .tempering import TemperingResult, run_tempering
 
 __all__ = [
     "ContinuousBernoulli",
@@ -54,6 +57,8 @@ __all__ = [
     "moment_z_scores",
     "log_partition",
     "AISResult",
+    "run_tempering",
+    "TemperingResult",
     "ais",
     "exact",
 ]

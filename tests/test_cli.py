@@ -12,7 +12,7 @@ from fepnet.cli import main
 
 def test_demo_writes_summary_network_and_figures(tmp_path, capsys):
     out = tmp_path / "demo"
-    assert main(["demo", "--out", str(out), "--epochs", "300", "--no-progress", "--seed", "3"]) == 0
+    assert main(["demo", "--out", str(out), "--epochs", "300", "--no-progress", "--seed", "3", "--no-validate"]) == 0
     printed = capsys.readouterr().out
     summary = json.loads((out / "summary.json").read_text())
     assert f"attractors:  {summary['n_attractors']}" in printed
@@ -27,6 +27,32 @@ def test_demo_writes_summary_network_and_figures(tmp_path, capsys):
         image = mpimg.imread(out / name)
         assert image.ndim == 3 and image.shape[0] > 100 and image.shape[1] > 100
         assert image[..., :3].std() > 0.05  # not a blank canvas
+    assert "validation" not in summary and not (out / "validation").exists()
+
+
+def test_demo_validates_the_trained_network(tmp_path, capsys, monkeypatch):
+    """The wiring of demo's validation step (the pipeline itself: tests/test_diagnostics_validate.py)."""
+    import diagnostics.validation as dv
+
+    seen = {}
+
+    def fake_validate(network, out, seed, progress):
+        seen.update(network=network, out=out, seed=seed)
+        entry = {"verdict": "consistent"}
+        return {"synchronous": {"verdict": "biased", "samples": "pi_sync"}, "sequential": entry}
+
+    monkeypatch.setattr(dv, "validate", lambda network, out, seed, progress: fake_validate(network, out, seed, progress))
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--epochs", "50", "--no-progress", "--seed", "1"]) == 0
+    vn = seen["network"]
+    assert isinstance(vn, dv.ValidationNetwork) and vn.name == "digits-balanced"
+    trained = fepnet.Network.load(out / "network.npz")
+    np.testing.assert_allclose(np.asarray(vn.network.couplings), np.asarray(trained.symmetrized().couplings))
+    assert seen["out"] == str(out / "validation") and seen["seed"] == 1
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["validation"] == {"synchronous": "biased", "sequential": "consistent",
+                                     "synchronous_samples": "pi_sync"}
+    assert "the synchronous chain samples pi_sync" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("argv", [["demo", "--epochs", "0"], ["demo", "--epochs", "x"], ["nonsense"], []])

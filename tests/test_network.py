@@ -251,3 +251,45 @@ def test_grad_of_log_density_with_respect_to_network(x64):
     assert isinstance(g, Network)
     np.testing.assert_allclose(np.asarray(g.couplings), 1.5 * 0.5 * np.outer(s, s), rtol=1e-12)
     np.testing.assert_allclose(np.asarray(g.biases), 1.5 * s, rtol=1e-12)
+
+
+# --- random networks ---------------------------------------------------------
+
+
+def test_random_network_symmetric_sparse_and_reproducible():
+    net = Network.random(jax.random.key(3), 40, coupling_scale=0.7, bias_scale=0.2, density=0.25)
+    J, b = np.asarray(net.couplings), np.asarray(net.biases)
+    np.testing.assert_array_equal(J, J.T)
+    assert np.all(np.diag(J) == 0)
+    frac = np.count_nonzero(np.triu(J, 1)) / (40 * 39 / 2)
+    assert 0.18 < frac < 0.32  # G(40, 0.25): 780 edges, sd about 0.016
+    nz = J[np.triu(J, 1) != 0]
+    assert 0.55 < nz.std() < 0.85
+    assert 0.1 < b.std() < 0.3
+    again = Network.random(jax.random.key(3), 40, coupling_scale=0.7, bias_scale=0.2, density=0.25)
+    np.testing.assert_array_equal(np.asarray(again.couplings), J)
+
+
+def test_random_network_asymmetric_and_limits():
+    net = Network.random(jax.random.key(0), 30, symmetric=False)
+    J = np.asarray(net.couplings)
+    assert float(net.asymmetry()) > 1.2  # independent J[i, j], J[j, i]: about sqrt(2)
+    assert np.all(np.diag(J) == 0) and np.all(np.asarray(net.biases) == 0)
+    assert np.count_nonzero(np.asarray(Network.random(jax.random.key(0), 5, density=0.0).couplings)) == 0
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(n=0), "n must be >= 1"),
+        (dict(coupling_scale=-1.0), "coupling_scale"),
+        (dict(bias_scale=float("nan")), "bias_scale"),
+        (dict(density=1.5), "density"),
+    ],
+)
+def test_random_network_rejects_bad_arguments(kwargs, match):
+    args = dict(n=4) | kwargs
+    with pytest.raises(ValueError, match=match):
+        Network.random(jax.random.key(0), args.pop("n"), **args)
+    with pytest.raises(TypeError, match="key"):
+        Network.random(0, 4)

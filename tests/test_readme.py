@@ -26,3 +26,7 @@ def test_readme_api_tour_executes():
     assert len(namespace["fit"].modes) == 2
     ais, exact = namespace["ais"], namespace["exact"]
     assert abs(ais.log_z - exact.log_partition) < 4 * ais.standard_error + 1e-6
+    # the diagnostics tour: Gibbs is consistent with NUTS, and SBC passes for the exact sampler
+    assert namespace["comparison"].verdict == "consistent", namespace["comparison"].passed
+    assert namespace["idata"].posterior["sigma"].dims == ("chain", "draw", "node")
+    assert namespace["sbc"].p_value > 0.01

@@ -1,0 +1,373 @@
+"""Compare an emergent sampler with a reference: are they sampling the same posterior, and how fast?
+
+Given two sets of node-state samples x (chains, draws, N) and y (the
+reference, e.g. NUTS), :func:`compare` measures, each with a verdict:
+
+    means          z_i = (mean x_i - mean y_i) / sqrt(MCSE_x,i^2 + MCSE_y,i^2)   (ArviZ MCSE)
+                   passes when max_i |z_i| < z_threshold (4.5 by default)
+    second moments z_ij for every central moment E[(s_i - m_i)(s_j - m_j)], i <= j
+                   (variances on the diagonal, covariances off it), standard
+                   errors by batch means; passes when max |z_ij| stays below the
+                   Bonferroni bound at family-wise level ``alpha`` for N(N+1)/2 tests
+    energy         z for the mean network energy E(sigma) = -((b+s)·sigma + 1/2 sigma^T Js sigma),
+                   one number that weighs every correlation by its coupling (needs the network)
+    distribution   energy-distance two-sample test on draws thinned to about one
+                   per effective sample, permutation p-value > ``alpha``
+
+and reports variance ratios var x_i / var y_i, the correlation-matrix distance
+1 - tr(Rx Ry) / (||Rx||_F ||Ry||_F) (Herdin et al. 2005), the largest
+correlation difference, R-hat and bulk / tail ESS of each sampler, and ESS per
+second. The overall verdict is "consistent" when every test passes and
+"biased" otherwise; ``converged`` says whether both samplers' R-hat < 1.01 and
+bulk ESS >= 400 (if not, read the verdict with care).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import jax
+import numpy as np
+from scipy import stats
+
+import fepnet
+from fepnet import _validation as v
+
+from ._arviz import az
+from .convert import network_energy, posterior_samples
+from .two_sample import EnergyDistanceTest, energy_distance_test, thin_to_independent
+
+__all__ = ["Comparison", "SamplerSummary", "compare", "summarize", "second_moment_z_scores",
+           "correlation_matrix_distance"]
+
+RHAT_MAX = 1.01
+ESS_MIN = 400.0
+
+
+@dataclasses.dataclass(frozen=True)
+class SamplerSummary:
+    """Convergence and speed of one sample set: worst R-hat, smallest bulk / tail ESS over nodes, ESS per second."""
+
+    name: str
+    chains: int
+    draws: int
+    rhat_max: float
+    ess_bulk_min: float
+    ess_tail_min: float
+    wall_s: float | None
+    ess_per_s: float | None
+
+    @property
+    def converged(self) -> bool:
+        return self.rhat_max < RHAT_MAX and self.ess_bulk_min >= ESS_MIN
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    """Everything :func:`compare` measured; arrays are float64 NumPy, per node (N,) or per pair (N, N)."""
+
+    sampler: SamplerSummary
+    reference: SamplerSummary
+    mean: np.ndarray
+    reference_mean: np.ndarray
+    mean_mcse: np.ndarray
+    reference_mean_mcse: np.ndarray
+    mean_z: np.ndarray
+    variance_ratio: np.ndarray
+    second_moment_z: np.ndarray
+    second_moment_threshold: float
+    correlation: np.ndarray
+    reference_correlation: np.ndarray
+    correlation_distance: float
+    energy_mean: float | None
+    reference_energy_mean: float | None
+    reference_energy_sd: float | None
+    energy_z: float | None
+    energy_distance: EnergyDistanceTest
+    z_threshold: float
+    alpha: float
+    passed: dict  # quantity -> bool
+
+    @property
+    def verdict(self) -> str:
+        return "consistent" if all(self.passed.values()) else "biased"
+
+    @property
+    def converged(self) -> bool:
+        return self.sampler.converged and self.reference.converged
+
+    @property
+    def max_abs_z(self) -> float:
+        """Largest |z| of the per-node means."""
+        return float(np.max(np.abs(self.mean_z)))
+
+    @property
+    def var_ratio_range(self) -> tuple[float, float]:
+        return float(np.min(self.variance_ratio)), float(np.max(self.variance_ratio))
+
+    @property
+    def max_abs_correlation_difference(self) -> float:
+        d = np.abs(self.correlation - self.reference_correlation)
+        return float(np.max(d[np.triu_indices_from(d, 1)])) if d.shape[0] > 1 else 0.0
+
+    def to_dict(self) -> dict:
+        """The headline numbers as plain JSON-able Python values."""
+        def f(x):
+            return None if x is None else float(x)
+
+        return {
+            "verdict": self.verdict,
+            "passed": {k: bool(val) for k, val in self.passed.items()},
+            "converged": bool(self.converged),
+            "max_abs_z": self.max_abs_z,
+            "z_threshold": float(self.z_threshold),
+            "max_abs_mean_difference": float(np.max(np.abs(self.mean - self.reference_mean))),
+            "var_ratio_range": list(self.var_ratio_range),
+            "max_abs_second_moment_z": float(np.max(np.abs(self.second_moment_z))),
+            "second_moment_threshold": float(self.second_moment_threshold),
+            "correlation_distance": float(self.correlation_distance),
+            "max_abs_correlation_difference": self.max_abs_correlation_difference,
+            "energy_mean": f(self.energy_mean),
+            "reference_energy_mean": f(self.reference_energy_mean),
+            "energy_difference_in_sd": (None if self.energy_z is None else
+                                        float((self.energy_mean - self.reference_energy_mean) / self.reference_energy_sd)),
+            "energy_z": f(self.energy_z),
+            "energy_distance": float(self.energy_distance.statistic),
+            "energy_distance_p": float(self.energy_distance.p_value),
+            "alpha": float(self.alpha),
+            "sampler": dataclasses.asdict(self.sampler),
+            "reference": dataclasses.asdict(self.reference),
+            "ess_per_s": f(self.sampler.ess_per_s),
+            "reference_ess_per_s": f(self.reference.ess_per_s),
+        }
+
+
+# --- statistics -----------------------------------------------------------------------------------
+
+
+def _dataset(x: np.ndarray):
+    return az.convert_to_dataset({"sigma": x})
+
+
+def summarize(samples, name: str = "samples", wall_s=None) -> SamplerSummary:
+    """R-hat (rank-normalised), bulk / tail ESS (ArviZ) and ESS per second of one sample set (chains, draws, N).
+
+    The slow part of :func:`compare` (ranks of every node's draws); compute it
+    once for a reference that several samplers are compared with. ``wall_s``
+    defaults to the InferenceData's ``wall_s`` attribute.
+    """
+    wall_s = _attr(samples, "wall_s") if wall_s is None else wall_s
+    x = posterior_samples(samples, name)
+    ds = _dataset(x)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rhat = np.asarray(az.rhat(ds)["sigma"].values, np.float64)
+        bulk = np.asarray(az.ess(ds, method="bulk")["sigma"].values, np.float64)
+        tail = np.asarray(az.ess(ds, method="tail")["sigma"].values, np.float64)
+    ess_bulk = float(np.nanmin(bulk)) if np.any(np.isfinite(bulk)) else 0.0
+    return SamplerSummary(
+        name=name,
+        chains=int(x.shape[0]),
+        draws=int(x.shape[1]),
+        rhat_max=float(np.nanmax(rhat)) if np.any(np.isfinite(rhat)) else float("nan"),
+        ess_bulk_min=ess_bulk,
+        ess_tail_min=float(np.nanmin(tail)) if np.any(np.isfinite(tail)) else 0.0,
+        wall_s=None if wall_s is None else float(wall_s),
+        ess_per_s=None if not wall_s else ess_bulk / float(wall_s),
+    )
+
+
+def _mcse(x: np.ndarray) -> np.ndarray:
+    """ArviZ's MCSE of the mean of each trailing quantity; x (chains, draws, ...)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.asarray(az.mcse(az.convert_to_dataset({"q": x}), method="mean")["q"].values, np.float64)
+    return np.where(np.isfinite(se), se, 0.0)
+
+
+def _batch_second_moments(x: np.ndarray, mean: np.ndarray):
+    """Central second moments about ``mean`` (N, N) and their batch-means standard errors.
+
+    Each chain is cut into about sqrt(draws) batches of about sqrt(draws) draws;
+    the standard error of the average of y_ij = (s_i - m_i)(s_j - m_j) is the
+    standard deviation of the batch averages over sqrt(number of batches).
+    """
+    c, d, n = x.shape
+    size = max(1, math.isqrt(d))
+    n_b = d // size
+    if n_b < 2:
+        raise ValueError(f"need at least 4 draws per chain for batch means, got {d}")
+    z = (x[:, : n_b * size] - mean).reshape(c * n_b, size, n)
+    batch = np.matmul(np.swapaxes(z, 1, 2), z) / size  # (batches, N, N)
+    est = batch.mean(axis=0)
+    se = batch.std(axis=0, ddof=1) / math.sqrt(c * n_b)
+    return est, se, c * n_b
+
+
+def _z(diff, se):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.where(diff == 0, 0.0, np.inf * np.sign(diff)))
+
+
+def second_moment_z_scores(samples, reference, alpha: float = 0.01):
+    """z-scores of the differences of all central second moments, (N, N), and their Bonferroni bound.
+
+    Each sample set is centred at its own mean; standard errors by batch means,
+    combined in quadrature. Under equal distributions each z_ij is roughly
+    Student-t with (batches - 1) degrees of freedom; the bound is that t
+    quantile at two-sided level alpha / (N (N + 1) / 2).
+    """
+    x, y = posterior_samples(samples, "samples"), posterior_samples(reference, "reference")
+    cx, sx, bx = _batch_second_moments(x, x.mean(axis=(0, 1)))
+    cy, sy, by = _batch_second_moments(y, y.mean(axis=(0, 1)))
+    n = x.shape[2]
+    df = min(bx, by) - 1
+    bound = float(stats.t.isf(alpha / (n * (n + 1)), df))  # two-sided: alpha / 2 per tail, m = n(n+1)/2
+    return _z(cx - cy, np.sqrt(sx**2 + sy**2)), bound
+
+
+def correlation_matrix_distance(a, b) -> float:
+    """1 - tr(A B) / (||A||_F ||B||_F) for symmetric A, B: 0 for equal (up to scale), 1 at most for correlations."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return float(1.0 - np.trace(a @ b) / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def _correlation(x: np.ndarray) -> np.ndarray:
+    flat = x.reshape(-1, x.shape[2])
+    sd = flat.std(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.corrcoef(flat, rowvar=False) if flat.shape[1] > 1 else np.ones((1, 1))
+    r = np.atleast_2d(r)
+    const = sd == 0  # a node that never moved: correlation undefined, counted as 0
+    r[const, :] = 0.0
+    r[:, const] = 0.0
+    np.fill_diagonal(r, 1.0)
+    return r
+
+
+# --- the comparison -------------------------------------------------------------------------------
+
+
+def _attr(data, name):
+    if isinstance(data, az.InferenceData) and "posterior" in data.groups():
+        return data.posterior.attrs.get(name)
+    return None
+
+
+def _network_from(data):
+    if isinstance(data, az.InferenceData) and "constant_data" in data.groups():
+        cd = data.constant_data
+        if "couplings" in cd and "biases" in cd:
+            net = fepnet.Network(cd["couplings"].values, cd["biases"].values)
+            ev = cd["evidence"].values if "evidence" in cd else None
+            return net, ev
+    return None, None
+
+
+def compare(
+    samples,
+    reference,
+    *,
+    key=None,
+    network: fepnet.Network | None = None,
+    evidence=None,
+    wall_s=None,
+    reference_wall_s=None,
+    reference_summary: SamplerSummary | None = None,
+    names=("network", "reference"),
+    z_threshold: float = 4.5,
+    alpha: float = 0.01,
+    n_permutations: int = 1000,
+    max_points: int = 1000,
+) -> Comparison:
+    """Compare ``samples`` with ``reference`` (arrays (chains, draws, N), InferenceData or NUTSResult).
+
+    ``network`` / ``evidence``: the posterior's network (only the symmetric part
+    enters the energy) and the evidence, for the energy test; taken from the
+    InferenceData's constant data when not given. ``wall_s`` /
+    ``reference_wall_s``: sampling seconds for ESS per second (taken from the
+    InferenceData attributes when not given). ``reference_summary``: the
+    reference's :func:`summarize`, if already computed. ``key`` seeds the
+    permutation test (default: a fixed key, so the result is reproducible).
+    """
+    x = posterior_samples(samples, "samples")
+    y = posterior_samples(reference, "reference")
+    if x.shape[2] != y.shape[2]:
+        raise ValueError(f"samples have {x.shape[2]} nodes but reference has {y.shape[2]}")
+    z_threshold = float(v.positive_scalar(z_threshold, "z_threshold"))
+    alpha = float(v.positive_scalar(alpha, "alpha"))
+    if alpha >= 1:
+        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+    if len(names) != 2:
+        raise ValueError(f"names must hold two names (sampler, reference), got {names!r}")
+    key = jax.random.key(0) if key is None else v.prng_key(key)
+    wall_s = _attr(samples, "wall_s") if wall_s is None else wall_s
+    reference_wall_s = _attr(reference, "wall_s") if reference_wall_s is None else reference_wall_s
+    if network is None:
+        network, ev_from_data = _network_from(samples)
+        if network is None:
+            network, ev_from_data = _network_from(reference)
+        evidence = ev_from_data if evidence is None else evidence
+    elif not isinstance(network, fepnet.Network):
+        raise TypeError(f"network must be a fepnet.Network, got {type(network).__name__}")
+    if network is not None and network.size != x.shape[2]:
+        raise ValueError(f"samples have {x.shape[2]} nodes but network has {network.size}")
+
+    sx = summarize(x, names[0], wall_s)
+    if reference_summary is None:
+        sy = summarize(y, names[1], reference_wall_s)
+    elif not isinstance(reference_summary, SamplerSummary):
+        raise TypeError(f"reference_summary must be a SamplerSummary, got {type(reference_summary).__name__}")
+    elif (reference_summary.chains, reference_summary.draws) != y.shape[:2]:
+        raise ValueError(f"reference_summary is for {reference_summary.chains} x {reference_summary.draws} draws, "
+                         f"but reference has {y.shape[0]} x {y.shape[1]}")
+    else:
+        sy = dataclasses.replace(reference_summary, name=names[1])
+    mx, my = x.mean(axis=(0, 1)), y.mean(axis=(0, 1))
+    mcse_x, mcse_y = _mcse(x), _mcse(y)
+    mean_z = _z(mx - my, np.sqrt(mcse_x**2 + mcse_y**2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vy = y.var(axis=(0, 1))
+        var_ratio = np.where(vy > 0, x.var(axis=(0, 1)) / np.where(vy > 0, vy, 1.0), np.inf)
+    pair_z, pair_bound = second_moment_z_scores(x, y, alpha)
+    rx, ry = _correlation(x), _correlation(y)
+
+    passed = {
+        "means": bool(np.max(np.abs(mean_z)) < z_threshold),
+        "second_moments": bool(np.max(np.abs(pair_z)) < pair_bound),
+    }
+    e_mean = e_ref = e_sd = e_z = None
+    if network is not None:
+        ex, ey = network_energy(network, x, evidence), network_energy(network, y, evidence)
+        e_mean, e_ref, e_sd = float(ex.mean()), float(ey.mean()), float(ey.std())
+        e_z = float(_z(np.float64(e_mean - e_ref), np.sqrt(_mcse(ex) ** 2 + _mcse(ey) ** 2)))
+        passed["energy"] = bool(abs(e_z) < float(stats.norm.isf(alpha / 2)))
+    ed = energy_distance_test(
+        key,
+        thin_to_independent(x, max_points, ess=max(sx.ess_bulk_min, 2.0)),
+        thin_to_independent(y, max_points, ess=max(sy.ess_bulk_min, 2.0)),
+        n_permutations=n_permutations,
+    )
+    passed["distribution"] = bool(ed.p_value > alpha)
+    return Comparison(
+        sampler=sx,
+        reference=sy,
+        mean=mx,
+        reference_mean=my,
+        mean_mcse=mcse_x,
+        reference_mean_mcse=mcse_y,
+        mean_z=mean_z,
+        variance_ratio=var_ratio,
+        second_moment_z=pair_z,
+        second_moment_threshold=pair_bound,
+        correlation=rx,
+        reference_correlation=ry,
+        correlation_distance=correlation_matrix_distance(rx, ry),
+        energy_mean=e_mean,
+        reference_energy_mean=e_ref,
+        reference_energy_sd=e_sd,
+        energy_z=e_z,
+        energy_distance=ed,
+        z_threshold=z_threshold,
+        alpha=alpha,
+        passed=passed,
+    )

@@ -1,0 +1,233 @@
+"""ArviZ ``InferenceData`` from fepnet chains and from the NUTS and SVI results of ``inference``.
+
+Every conversion gives the same layout, so that ArviZ's summaries and plots
+and :func:`diagnostics.compare` treat all samplers alike:
+
+    posterior.sigma            (chain, draw, node)   node states in [-1, 1]
+    sample_stats.network_energy (chain, draw)        E(sigma) = -((b + s)·sigma + 1/2 sigma^T Js sigma)
+    constant_data              couplings (node, from_node), biases (node), evidence (node)
+    attrs                      sampler, schedule / model, inverse_temperature, wall_s, ...
+
+NUTS adds ``potential_energy`` (NumPyro's, on the unconstrained space),
+``diverging`` and ``tree_size``; SVI adds ``free_energy``, the per-draw
+log q(sigma) - log p(sigma) whose mean over q is the -ELBO (SPEC §3's F(lambda)
+plus the constant sum_i A(iT (b_i + s_i)) of the model's CB factors). ``network_energy`` is not ArviZ's
+Hamiltonian ``energy`` (so ``az.bfmi`` does not misread it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import fepnet
+from fepnet import _validation as v
+from inference import NUTSResult, SVIResult
+from inference.models import boltzmann_model, synchronous_stationary_model
+
+from ._arviz import az
+
+__all__ = ["from_chains", "from_nuts", "from_svi", "posterior_samples", "network_energy"]
+
+_MODEL_NAMES = {boltzmann_model: "boltzmann", synchronous_stationary_model: "synchronous"}
+
+
+def posterior_samples(data, name: str = "samples") -> np.ndarray:
+    """Node-state samples as a float64 array (chains, draws, N).
+
+    ``data``: an array (chains, draws, N) or (draws, N) (one chain), an
+    InferenceData with ``posterior.sigma``, or a :class:`inference.NUTSResult`.
+    """
+    if isinstance(data, NUTSResult):
+        data = data.samples
+    if isinstance(data, az.InferenceData):
+        if "posterior" not in data.groups() or "sigma" not in data.posterior:
+            raise ValueError(f"{name} must hold posterior.sigma (use diagnostics.from_chains / from_nuts)")
+        data = data.posterior["sigma"].transpose("chain", "draw", ...).values
+    x = _float64(data, name)
+    if x.ndim == 2:
+        x = x[None]
+    if x.ndim != 3 or x.shape[1] < 2 or x.shape[2] < 1:
+        raise ValueError(f"{name} must have shape (chains, draws >= 2, N) or (draws, N), got {x.shape}")
+    if np.any(np.abs(x) > 1):
+        raise ValueError(f"{name} must lie in [-1, 1] (node states)")
+    return x
+
+
+def _float64(data, name: str) -> np.ndarray:
+    """A finite real array as float64 (no detour through float32), or a TypeError / ValueError naming it."""
+    try:
+        a = np.asarray(data)
+    except Exception as exc:
+        raise TypeError(f"{name} must be an array of real numbers: {exc}") from None
+    if a.dtype == np.bool_ or a.dtype.kind not in "fiu":
+        raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}")
+    a = a.astype(np.float64)
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} contains non-finite values (NaN or inf)")
+    return a
+
+
+def network_energy(network: fepnet.Network, samples, evidence=None) -> np.ndarray:
+    """E(sigma) = -((b + s)·sigma + 1/2 sigma^T Js sigma) per draw, float64 (..., ) for samples (..., N)."""
+    if not isinstance(network, fepnet.Network):
+        raise TypeError(f"network must be a fepnet.Network, got {type(network).__name__}")
+    x = np.asarray(samples, np.float64)
+    if x.shape[-1:] != (network.size,):
+        raise ValueError(f"samples must have last axis {network.size} (the network size), got {x.shape}")
+    Js = np.asarray(network.symmetric_part(), np.float64)
+    b = np.asarray(network.biases, np.float64)
+    if evidence is not None:
+        b = b + np.asarray(v.as_real_array(evidence, "evidence", shape=(network.size,)), np.float64)
+    return -(x @ b + 0.5 * np.einsum("...i,ij,...j->...", x, Js, x))
+
+
+def _coords(n: int, node_names):
+    if node_names is None:
+        return np.arange(n)
+    names = [str(s) for s in node_names]
+    if len(names) != n or len(set(names)) != n:
+        raise ValueError(f"node_names must hold {n} distinct names, got {len(names)}")
+    return np.asarray(names)
+
+
+def _build(samples, stats, network, evidence, attrs, node_names, extra_groups=None):
+    n = samples.shape[2]
+    nodes = _coords(n, node_names)
+    constant = {}
+    if network is not None:
+        constant = {
+            "couplings": np.asarray(network.couplings, np.float64),
+            "biases": np.asarray(network.biases, np.float64),
+            "evidence": np.zeros(n) if evidence is None else np.asarray(evidence, np.float64),
+        }
+    idata = az.from_dict(
+        posterior={"sigma": samples},
+        sample_stats=stats or None,
+        constant_data=constant or None,
+        coords={"node": nodes, "from_node": nodes},
+        dims={"sigma": ["node"], "couplings": ["node", "from_node"], "biases": ["node"], "evidence": ["node"]},
+    )
+    for name, group in (extra_groups or {}).items():
+        idata.add_groups({name: group})
+    for group in idata.groups():
+        idata[group].attrs.update({k: val for k, val in attrs.items() if val is not None})
+    return idata
+
+
+def _check_network(network, evidence, n):
+    if network is None:
+        if evidence is not None:
+            raise ValueError("evidence needs network (it shifts the network's biases)")
+        return None
+    if not isinstance(network, fepnet.Network):
+        raise TypeError(f"network must be a fepnet.Network, got {type(network).__name__}")
+    if network.size != n:
+        raise ValueError(f"samples have {n} nodes but network has {network.size}")
+    return None if evidence is None else np.asarray(v.as_real_array(evidence, "evidence", shape=(n,)), np.float64)
+
+
+def _wall(wall_s):
+    if wall_s is None:
+        return None
+    if isinstance(wall_s, (bool, np.bool_)) or not isinstance(wall_s, (int, float, np.integer, np.floating)):
+        raise TypeError(f"wall_s must be a number of seconds, got {type(wall_s).__name__}")
+    if not (np.isfinite(wall_s) and wall_s >= 0):
+        raise ValueError(f"wall_s must be finite and >= 0, got {wall_s}")
+    return float(wall_s)
+
+
+def from_chains(
+    samples,
+    *,
+    network: fepnet.Network | None = None,
+    evidence=None,
+    inverse_temperature=1.0,
+    schedule: str | None = None,
+    wall_s=None,
+    node_names=None,
+    sampler: str = "fepnet",
+) -> "az.InferenceData":
+    """InferenceData from fepnet chains ``samples`` (chains, draws, N), e.g. ``jax.vmap`` of ``fepnet.run``.
+
+    With ``network`` (and the ``evidence`` the chains ran under) the sample
+    statistics hold ``network_energy`` per draw and ``constant_data`` holds J,
+    b and s. ``wall_s`` (seconds the sampling took) is kept for ESS per second.
+    """
+    x = posterior_samples(samples)
+    ev = _check_network(network, evidence, x.shape[2])
+    it = float(v.positive_scalar(inverse_temperature, "inverse_temperature"))
+    if schedule is not None and schedule not in fepnet.SCHEDULES:
+        raise ValueError(f"schedule must be one of {fepnet.SCHEDULES}, got {schedule!r}")
+    stats = {} if network is None else {"network_energy": network_energy(network, x, ev)}
+    attrs = dict(sampler=sampler, schedule=schedule, inverse_temperature=it, wall_s=_wall(wall_s))
+    return _build(x, stats, network, ev, attrs, node_names)
+
+
+def from_nuts(result: NUTSResult, *, wall_s=None, node_names=None) -> "az.InferenceData":
+    """InferenceData from :func:`inference.run_nuts`: sigma, network energy and NUTS statistics per draw."""
+    if not isinstance(result, NUTSResult):
+        raise TypeError(f"result must be an inference.NUTSResult, got {type(result).__name__}")
+    network, evidence, it = result.model_args
+    x = posterior_samples(result.samples, "result.samples")
+    ev = np.asarray(evidence, np.float64)
+    stats = {"network_energy": network_energy(network, x, ev)}
+    fields = result.mcmc.get_extra_fields(group_by_chain=True)
+    for field, name in (("potential_energy", "potential_energy"), ("diverging", "diverging"), ("num_steps", "tree_size")):
+        if field in fields:
+            stats[name] = np.asarray(fields[field])
+    model = _MODEL_NAMES.get(result.mcmc.sampler.model, getattr(result.mcmc.sampler.model, "__name__", "custom"))
+    attrs = dict(sampler="nuts", model=model, inverse_temperature=float(it), wall_s=_wall(wall_s))
+    return _build(x, stats, network, ev, attrs, node_names)
+
+
+def from_svi(
+    result: SVIResult,
+    key,
+    *,
+    network: fepnet.Network,
+    evidence=None,
+    inverse_temperature=1.0,
+    num_draws: int = 1000,
+    node_names=None,
+) -> "az.InferenceData":
+    """InferenceData of the mean-field fits of :func:`inference.run_svi`: one "chain" per start.
+
+    Chain k holds ``num_draws`` independent draws from q_k = prod_i CB(lambda_ki);
+    sample statistics: ``network_energy`` and the per-draw free energy
+    log q_k(sigma) - log p(sigma), with log p(sigma) = -iT E(sigma) - sum_i A(iT (b_i + s_i))
+    the Boltzmann model of ``inference`` (its mean over q_k is the -ELBO, the
+    ``result.free_energy`` of that start). The closed-form -ELBO per start and the mode each start reached are attributes; the loss
+    curves are the extra group ``optimization`` (chain, step).
+    """
+    if not isinstance(result, SVIResult):
+        raise TypeError(f"result must be an inference.SVIResult, got {type(result).__name__}")
+    import jax
+    import jax.numpy as jnp
+
+    key = v.prng_key(key)
+    num_draws = v.count(num_draws, "num_draws", minimum=2)
+    lam = np.asarray(result.natural)
+    ev = _check_network(network, evidence, lam.shape[1])
+    if network is None:
+        raise TypeError("network must be a fepnet.Network (needed for the energies)")
+    it = float(v.positive_scalar(inverse_temperature, "inverse_temperature"))
+    lam_j = jnp.asarray(lam, network.dtype)
+    draws = jax.vmap(lambda k, l: fepnet.cb.sample(k, l, (num_draws, l.shape[0])))(
+        jax.random.split(key, lam.shape[0]), lam_j)
+    log_q = np.asarray(jnp.sum(fepnet.cb.log_prob(draws, lam_j[:, None, :]), axis=-1), np.float64)
+    x = np.clip(np.asarray(draws, np.float64), -1.0, 1.0)
+    energy = network_energy(network, x, ev)
+    b = np.asarray(network.biases, np.float64) + (0.0 if ev is None else ev)
+    log_z0 = float(np.sum(np.asarray(fepnet.cb.log_normalizer(jnp.asarray(it * b, network.dtype)), np.float64)))
+    stats = {"network_energy": energy, "free_energy": log_q + it * energy + log_z0}
+    import xarray as xr
+
+    losses = np.asarray(result.losses, np.float64)
+    optimization = xr.Dataset(
+        {"loss": (("chain", "step"), losses)},
+        coords={"chain": np.arange(losses.shape[0]), "step": np.arange(losses.shape[1])},
+    )
+    attrs = dict(sampler="svi", model="mean-field", inverse_temperature=it,
+                 closed_form_free_energy=[float(f) for f in np.asarray(result.free_energy)],
+                 mode_of=[int(m) for m in np.asarray(result.mode_of)])
+    return _build(x, stats, network, ev, attrs, node_names, {"optimization": optimization})

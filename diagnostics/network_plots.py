@@ -1,0 +1,389 @@
+"""Figures of a network's coupling structure: J and its symmetric / antisymmetric parts as heatmaps,
+the coupling graph (Js edges, Ja arrows) and the greedy colouring of the chromatic Gibbs schedule.
+
+Every ``plot_*`` function takes a :class:`fepnet.Network` and returns the matplotlib Figure
+(save it with :func:`fepnet.figures.save_figure`).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import networkx as nx
+import numpy as np
+
+from fepnet import Network, coupling_graph, greedy_coloring
+from fepnet import figures as _figures
+from fepnet import kernels as _kernels
+
+__all__ = [
+    "ASYMMETRY_ARROWS",
+    "DEFAULT_ARROW_TOP_K",
+    "DEFAULT_TOP_K",
+    "LAYOUTS",
+    "grid_positions",
+    "plot_coloring",
+    "plot_coupling_graph",
+    "plot_coupling_parts",
+    "strongest_arrows",
+    "strongest_edges",
+]
+
+#: Edges of Js drawn by :func:`plot_coupling_graph` when neither ``top_k`` nor ``threshold`` is given.
+DEFAULT_TOP_K = 150
+#: Arrows of Ja drawn by :func:`plot_coupling_graph` when ``arrow_top_k`` is not given.
+DEFAULT_ARROW_TOP_K = 60
+#: Node layouts of :func:`plot_coupling_graph` and :func:`plot_coloring`.
+LAYOUTS = ("spring", "circular", "grid")
+#: Asymmetry ||J - J^T||_F / ||J||_F above which the Ja arrows are drawn by default.
+ASYMMETRY_ARROWS = 0.1
+
+_WEAK_PULL = 0.02  # spring layout: attraction between all pairs, relative to the strongest edge
+_EDGE_CMAP = "RdBu_r"  # as fepnet.figures' heatmaps: red positive, blue negative
+_NODE_CMAP = "PuOr_r"
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def _check_network(network) -> tuple[np.ndarray, np.ndarray]:
+    """(J, b) of ``network`` as float numpy arrays; TypeError for anything but one fepnet.Network."""
+    if not isinstance(network, Network):
+        raise TypeError(f"network must be a fepnet.Network, got {type(network).__name__}")
+    J, b = np.asarray(network.couplings, dtype=float), np.asarray(network.biases, dtype=float)
+    if J.ndim != 2:
+        raise ValueError(f"network must be a single network (couplings (N, N)); got couplings of shape {J.shape}")
+    return J, b
+
+
+def _check_top_k(top_k, name: str) -> int | None:
+    if top_k is None:
+        return None
+    if isinstance(top_k, (bool, np.bool_)) or not isinstance(top_k, numbers.Integral) or top_k < 1:
+        raise ValueError(f"{name} must be a positive integer or None; got {top_k!r}")
+    return int(top_k)
+
+
+def _check_threshold(threshold) -> float | None:
+    if threshold is None:
+        return None
+    if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, numbers.Real):
+        raise ValueError(f"threshold must be a finite real number >= 0 or None; got {threshold!r}")
+    t = float(threshold)
+    if not (math.isfinite(t) and t >= 0.0):
+        raise ValueError(f"threshold must be a finite real number >= 0 or None; got {threshold!r}")
+    return t
+
+
+def _check_square(matrix, name: str) -> np.ndarray:
+    m = np.asarray(matrix, dtype=float)
+    if m.ndim != 2 or m.shape[0] != m.shape[1]:
+        raise ValueError(f"{name} must be a square (N, N) matrix; got shape {m.shape}")
+    if not np.all(np.isfinite(m)):
+        raise ValueError(f"{name} must be finite")
+    return m
+
+
+def _check_grid_shape(grid_shape, n: int) -> tuple[int, int]:
+    if grid_shape is None:
+        cols = max(1, math.ceil(math.sqrt(n)))
+        return max(1, math.ceil(n / cols)), cols
+    try:
+        rows, cols = grid_shape
+    except (TypeError, ValueError):
+        raise ValueError(f"grid_shape must be a pair (rows, cols); got {grid_shape!r}") from None
+    for k in (rows, cols):
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral) or k < 1:
+            raise ValueError(f"grid_shape must be a pair of positive integers; got {grid_shape!r}")
+    if rows * cols < n:
+        raise ValueError(f"grid_shape {tuple(grid_shape)} has {rows * cols} cells, fewer than the {n} nodes")
+    return int(rows), int(cols)
+
+
+def _check_layout(layout, grid_shape) -> str:
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}; got {layout!r}")
+    if grid_shape is not None and layout != "grid":
+        raise ValueError(f"grid_shape is only used with layout='grid'; got layout={layout!r}")
+    return layout
+
+
+def _check_node_values(node_values, default: np.ndarray) -> np.ndarray:
+    if node_values is None:
+        return default
+    values = np.asarray(node_values, dtype=float)
+    if values.shape != default.shape:
+        raise ValueError(f"node_values must have shape {default.shape} (one value per node); got {values.shape}")
+    if not np.all(np.isfinite(values)):
+        raise ValueError("node_values must be finite")
+    return values
+
+
+# ----------------------------------------------------------------------------- pure helpers
+
+
+def strongest_edges(Js, top_k=None, threshold=None) -> list[tuple[int, int, float]]:
+    """The undirected edges of a square matrix, strongest first: ``[(i, j, Js[i, j]), ...]`` with i < j.
+
+    Only the upper triangle is read (pass the symmetric part). Pairs with weight 0 are never edges;
+    ``threshold`` keeps those with |weight| > threshold, then ``top_k`` the ``top_k`` largest |weight|
+    (ties in index order). Both None: every nonzero pair.
+    """
+    Js = _check_square(Js, "Js")
+    top_k = _check_top_k(top_k, "top_k")
+    threshold = _check_threshold(threshold)
+    rows, cols = np.triu_indices(Js.shape[0], 1)
+    w = Js[rows, cols]
+    keep = np.abs(w) > (threshold or 0.0)
+    rows, cols, w = rows[keep], cols[keep], w[keep]
+    order = np.argsort(-np.abs(w), kind="stable")
+    if top_k is not None:
+        order = order[:top_k]
+    return [(int(rows[k]), int(cols[k]), float(w[k])) for k in order]
+
+
+def strongest_arrows(Ja, top_k=None, threshold=None) -> list[tuple[int, int, float]]:
+    """The antisymmetric part as arrows, strongest first: ``[(source, target, |Ja[target, source]|), ...]``.
+
+    Ja[i, j] > 0 (node j drives node i more than i drives j) gives an arrow from j to i. Selection as
+    in :func:`strongest_edges` on the upper triangle of ``Ja``.
+    """
+    return [(j, i, w) if w > 0 else (i, j, -w) for i, j, w in strongest_edges(Ja, top_k, threshold)]
+
+
+def grid_positions(n: int, grid_shape=None) -> np.ndarray:
+    """(n, 2) x, y positions of the nodes on a grid, row-major like ``reshape(grid_shape)`` in an image.
+
+    Node k sits in row k // cols, column k % cols at x = column, y = -row (row 0 on top).
+    ``grid_shape`` defaults to the square-ish (ceil(n / ceil(sqrt n)), ceil(sqrt n)).
+    """
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"n must be a positive integer; got {n!r}")
+    _, cols = _check_grid_shape(grid_shape, int(n))
+    k = np.arange(int(n))
+    return np.stack([k % cols, -(k // cols)], axis=1).astype(float)
+
+
+# ----------------------------------------------------------------------------- drawing helpers
+
+
+def _ratio_text(num: float, den: float) -> str:
+    if den > 0:
+        return f"{num / den:.3g}"
+    return "0" if num == 0 else "inf"
+
+
+def _positions(n: int, layout: str, grid_shape, seed: int, edges) -> dict:
+    """Node positions {k: (x, y)}; spring layouts are seeded and pulled by the |weight| of ``edges``."""
+    if layout == "grid":
+        return {k: tuple(p) for k, p in enumerate(grid_positions(n, grid_shape))}
+    if layout == "circular":
+        return nx.circular_layout(range(n))
+    # a weak pull between every pair keeps isolated nodes and small components near the rest
+    graph = nx.complete_graph(n)
+    nx.set_edge_attributes(graph, _WEAK_PULL, "weight")
+    top = max((abs(w) for *_, w in edges), default=1.0) or 1.0
+    for i, j, w in edges:
+        graph[i][j]["weight"] += abs(w) / top
+    return nx.spring_layout(graph, weight="weight", seed=seed, k=2.5 / math.sqrt(n), iterations=200)
+
+
+def _new_axes(ax, figsize):
+    plt = _figures._pyplot()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    else:
+        fig = ax.figure
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    return fig, ax
+
+
+def _node_style(n: int) -> dict:
+    size = float(np.clip(9000.0 / n, 60.0, 400.0))
+    return {"node_size": size, "edgecolors": "0.15", "linewidths": 0.6}
+
+
+def _draw_labels(ax, pos, n: int, node_size: float) -> None:
+    if n <= 100:
+        fs = float(np.clip(math.sqrt(node_size) / 2.2, 4.5, 8.0))
+        from matplotlib import patheffects
+
+        texts = nx.draw_networkx_labels(nx.empty_graph(n), pos, ax=ax, font_size=fs, font_color="0.05")
+        for text in texts.values():  # a thin white halo keeps labels legible on dark node colours
+            text.set_path_effects([patheffects.withStroke(linewidth=1.5, foreground="white")])
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def plot_coupling_parts(network, *, title: str | None = None):
+    """Three heatmaps on one shared diverging scale: J, Js = (J + J^T)/2 and Ja = (J - J^T)/2.
+
+    The suptitle states N, ||Ja||_F / ||Js||_F and the asymmetry ||J - J^T||_F / ||J||_F.
+    """
+    J, _ = _check_network(network)
+    Js, Ja = np.asarray(network.symmetric_part(), float), np.asarray(network.antisymmetric_part(), float)
+    ratio = _ratio_text(float(np.linalg.norm(Ja)), float(np.linalg.norm(Js)))
+    asym = float(network.asymmetry())
+    head = title or "Coupling structure"
+    suptitle = (f"{head}: N = {J.shape[0]},  ||Ja||_F / ||Js||_F = {ratio},  "
+                f"asymmetry ||J - J^T||_F / ||J||_F = {asym:.3g}")
+    return _figures.plot_matrices(
+        [J, Js, Ja], ["J (i <- j)", "Js = (J + J^T) / 2", "Ja = (J - J^T) / 2"], suptitle,
+        shared_scale=True, label="coupling",
+    )
+
+
+def plot_coupling_graph(
+    network, *, top_k=None, threshold=None, layout: str = "spring", grid_shape=None, node_values=None,
+    node_label: str = "bias", directed=None, arrow_top_k=None, seed: int = 0, title: str | None = None, ax=None,
+):
+    """The coupling graph: undirected edges of Js, nodes coloured by ``node_values``, Ja as arrows.
+
+    Edges: pairs with Js[i, j] != 0, width proportional to |Js[i, j]|, coloured on a diverging scale
+    (red positive, blue negative; colour bar "Js[i, j]"), the strongest drawn on top. Only the
+    ``top_k`` strongest and / or those with |Js| > ``threshold`` are drawn; with neither given, the
+    strongest :data:`DEFAULT_TOP_K` (``threshold=0`` draws every edge). Nodes: coloured by
+    ``node_values`` (N,) (default the biases; e.g. a posterior mean) with a colour bar labelled
+    ``node_label``; index labels for N <= 100. ``layout``: "spring" (seeded by ``seed``, pulled by
+    the drawn edges), "circular" (node order round the circle) or "grid" (row-major on
+    ``grid_shape``, e.g. (8, 8) for 8x8 images, so the picture matches the image). Arrows: when
+    ``directed`` is True, or None and the asymmetry exceeds 0.1, the ``arrow_top_k`` (default
+    :data:`DEFAULT_ARROW_TOP_K`) strongest antisymmetric pairs as black arrows j -> i where
+    Ja[i, j] > 0, width proportional to |Ja|. The title states N, edges drawn / total, the asymmetry
+    and the arrows drawn.
+
+    Artists carry gids for inspection: "nodes", "Js edges" (a LineCollection), "Ja arrows" (patches).
+    """
+    J, b = _check_network(network)
+    n = J.shape[0]
+    top_k = _check_top_k(top_k, "top_k")
+    arrow_top_k = _check_top_k(arrow_top_k, "arrow_top_k")
+    threshold = _check_threshold(threshold)
+    layout = _check_layout(layout, grid_shape)
+    if layout == "grid":
+        _check_grid_shape(grid_shape, n)
+    values = _check_node_values(node_values, b)
+    if directed not in (None, True, False):
+        raise ValueError(f"directed must be None, True or False; got {directed!r}")
+    plt = _figures._pyplot()
+
+    Js = np.asarray(network.symmetric_part(), float)
+    Ja = np.asarray(network.antisymmetric_part(), float)
+    asym = float(network.asymmetry())
+    total = coupling_graph(network).number_of_edges()
+    if top_k is None and threshold is None:
+        top_k = DEFAULT_TOP_K
+    edges = strongest_edges(Js, top_k, threshold)
+    draw_arrows = asym > ASYMMETRY_ARROWS if directed is None else directed
+    arrows = strongest_arrows(Ja, arrow_top_k or DEFAULT_ARROW_TOP_K) if draw_arrows else []
+
+    fig, ax = _new_axes(ax, (7.4, 6.4))
+    pos = _positions(n, layout, grid_shape, seed, edges + arrows)
+    style = _node_style(n)
+
+    edge_lim = _figures._sym_lim(Js)
+    edge_norm = plt.Normalize(-edge_lim, edge_lim)
+    if edges:
+        graph = nx.Graph()
+        graph.add_nodes_from(range(n))
+        drawn = edges[::-1]  # weakest first, so the strongest end up on top
+        lines = nx.draw_networkx_edges(
+            graph, pos, edgelist=[(i, j) for i, j, _ in drawn], ax=ax, arrows=False,
+            width=[0.3 + 2.7 * abs(w) / edge_lim for *_, w in drawn],
+            edge_color=[w for *_, w in drawn], edge_cmap=plt.get_cmap(_EDGE_CMAP),
+            edge_vmin=-edge_lim, edge_vmax=edge_lim, alpha=0.5 if arrows else 0.8,
+        )
+        lines.set_gid("Js edges")
+        lines.set_zorder(1)
+
+    if arrows:
+        digraph = nx.DiGraph()
+        digraph.add_nodes_from(range(n))
+        drawn = arrows[::-1]
+        top = arrows[0][2]
+        patches = nx.draw_networkx_edges(
+            digraph, pos, edgelist=[(s, t) for s, t, _ in drawn], ax=ax, arrows=True, arrowstyle="-|>",
+            arrowsize=9, width=[0.5 + 1.7 * w / top for *_, w in drawn], edge_color="0.05",
+            connectionstyle="arc3,rad=0.15", node_size=style["node_size"],
+        )
+        for patch in patches:
+            patch.set_gid("Ja arrows")
+            patch.set_zorder(1.5)  # above the edges, below the nodes and their labels
+
+    node_lim = _figures._sym_lim(values)
+    nodes = nx.draw_networkx_nodes(
+        nx.empty_graph(n), pos, ax=ax, node_color=values, cmap=plt.get_cmap(_NODE_CMAP),
+        vmin=-node_lim, vmax=node_lim, **style,
+    )
+    nodes.set_gid("nodes")
+    nodes.set_zorder(2)
+    _draw_labels(ax, pos, n, style["node_size"])
+
+    fig.colorbar(plt.cm.ScalarMappable(norm=edge_norm, cmap=_EDGE_CMAP), ax=ax, shrink=0.7, pad=0.01,
+                 label="Js[i, j] (edge colour; width ~ |Js|)")
+    fig.colorbar(nodes, ax=ax, shrink=0.7, pad=0.01, label=node_label)
+
+    which = "all" if top_k is None or len(edges) < top_k else f"the strongest {len(edges)}"
+    if threshold is not None:
+        which += f" with |Js| > {threshold:.3g}"
+    lines_ = [f"{title or 'Coupling graph'}: N = {n},  asymmetry ||J - J^T||_F / ||J||_F = {asym:.3g}",
+              f"Js edges drawn: {len(edges)} / {total} ({which})"]
+    if arrows:
+        lines_.append(f"arrows: the {len(arrows)} strongest Ja pairs, j -> i where Ja[i, j] > 0")
+    ax.set_title("\n".join(lines_), fontsize=10)
+    return fig
+
+
+def plot_coloring(network, coloring=None, *, layout: str = "spring", grid_shape=None, seed: int = 0,
+                  max_edges: int = 400, ax=None):
+    """The coupling graph with nodes coloured by colour class of the chromatic Gibbs schedule.
+
+    ``coloring`` (node-index groups, checked to be a proper colouring of the coupling graph)
+    defaults to :func:`fepnet.greedy_coloring` of :func:`fepnet.coupling_graph`. Edges are thin grey
+    lines (the ``max_edges`` strongest by |J| + |J^T|); the colour bar gives the class; the title
+    states the number of classes (parallel update groups per sweep).
+    """
+    J, _ = _check_network(network)
+    n = J.shape[0]
+    layout = _check_layout(layout, grid_shape)
+    if layout == "grid":
+        _check_grid_shape(grid_shape, n)
+    max_edges = _check_top_k(max_edges, "max_edges")
+    graph = coupling_graph(network)
+    coloring = greedy_coloring(graph) if coloring is None else _kernels._check_coloring(coloring, graph, n)
+    plt = _figures._pyplot()
+
+    colour_of = np.empty(n, dtype=int)
+    for c, group in enumerate(coloring):
+        colour_of[list(group)] = c
+    k = len(coloring)
+    strength = np.abs(J) + np.abs(J.T)
+    edges = strongest_edges(strength, max_edges)  # nonzero exactly on the edges of the coupling graph
+
+    fig, ax = _new_axes(ax, (7.0, 6.2))
+    pos = _positions(n, layout, grid_shape, seed, edges)
+    if edges:
+        lines = nx.draw_networkx_edges(graph, pos, edgelist=[(i, j) for i, j, _ in edges], ax=ax, arrows=False,
+                                       width=0.6, edge_color="0.6", alpha=0.6)
+        lines.set_gid("edges")
+        lines.set_zorder(1)
+    style = _node_style(n)
+    # k discrete colours (qualitative up to 20 classes), class c on [c - 1/2, c + 1/2]
+    cmap = plt.get_cmap("tab10" if k <= 10 else "tab20" if k <= 20 else "turbo", k)
+    nodes = nx.draw_networkx_nodes(nx.empty_graph(n), pos, ax=ax, node_color=colour_of, cmap=cmap, vmin=-0.5,
+                                   vmax=k - 0.5, **style)
+    nodes.set_gid("nodes")
+    nodes.set_zorder(2)
+    _draw_labels(ax, pos, n, style["node_size"])
+    bar = fig.colorbar(nodes, ax=ax, shrink=0.7, pad=0.01, label="colour class")
+    if k <= 20:
+        bar.set_ticks(np.arange(k))
+    total = graph.number_of_edges()
+    note = ", one node each = sequential" if k == n else ""
+    ax.set_title(f"Colouring of the coupling graph: N = {n}, {k} colour classes\n"
+                 f"({k} update groups per chromatic Gibbs sweep{note})\nedges drawn: {len(edges)} / {total}",
+                 fontsize=10)
+    return fig
