@@ -46,7 +46,7 @@ def test_validate_small_network_writes_everything(tmp_path):
     assert details["sbc"]["replications"] == 40
     assert details["gibbs_vs_nuts"]["schedule"] == "sequential"
     report = (out / "report.md").read_text()
-    assert "| sequential | Boltzmann |" in report and "What the synchronous schedule samples" in report
+    assert "| sequential | NUTS (Boltzmann) |" in report and "What the synchronous schedule samples" in report
     for name in details["files"]:
         assert (out / name).exists(), name
     figures = [f for f in details["files"] if f.endswith(".png")]
@@ -84,3 +84,32 @@ def test_validate_rejects_bad_arguments(tmp_path):
         validation_network("digits-balanced", jax.random.key(0), network=_network())
     with pytest.raises(SystemExit):
         main(["validate", "--network", "no-such-network"])
+
+
+@pytest.mark.slow
+def test_acceptance_balanced_network(tmp_path):
+    """The issue's acceptance on the symmetrised balanced digits network, with the defaults of `fepnet validate`."""
+    result = validate("digits-balanced", out=tmp_path, sbc_replications=200, figures=False, progress=False)
+    for schedule in ("sequential", "random-scan"):
+        assert result[schedule]["verdict"] == "consistent", result[schedule]
+        assert result[schedule]["max_abs_z"] < 4.5 and result[schedule]["energy_distance_p"] > 0.01
+    assert result["synchronous"]["verdict"] == "biased"
+    assert result["synchronous"]["pi_sync"]["verdict"] == "consistent"
+    assert result["synchronous"]["samples"] == "pi_sync"
+    details = json.loads((tmp_path / "details.json").read_text())
+    assert details["sbc"]["exact_p"] > 0.01 and details["sbc"]["doubled_it_p"] < 0.001
+    assert details["gibbs_vs_nuts"]["ratio"] >= 10
+
+
+@pytest.mark.slow
+def test_acceptance_sequence_network_is_not_boltzmann_of_js(tmp_path):
+    result = validate("sequence", ("sequential", "synchronous"), out=tmp_path, sbc_replications=0, figures=False,
+                      progress=False)
+    details = json.loads((tmp_path / "details.json").read_text())
+    for schedule in ("sequential", "synchronous"):
+        assert result[schedule]["verdict"] == "biased"
+        assert result[schedule]["energy_difference_in_sd"] > 3
+    r = details["posterior_mean_vs_patterns"]["pearson_r"]
+    reference = details["references"]["boltzmann"]
+    assert r[reference][0] > r[reference][1]  # the Js posterior shows the cued "1" ...
+    assert r["sequential"][1] > r["sequential"][0]  # ... the asymmetric network the next digit, "2"
