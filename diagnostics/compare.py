@@ -3,7 +3,7 @@
 Given two sets of node-state samples x (chains, draws, N) and y (the
 reference, e.g. NUTS), :func:`compare` measures, each with a verdict:
 
-    means          z_i = (mean x_i - mean y_i) / sqrt(MCSE_x,i^2 + MCSE_y,i^2)   (ArviZ MCSE)
+    means          z_i = (mean x_i - mean y_i) / sqrt(MCSE_x,i^2 + MCSE_y,i^2)   (inference.mcse)
                    passes when max_i |z_i| < z_threshold (4.5 by default)
     second moments z_ij for every central moment E[(s_i - m_i)(s_j - m_j)], i <= j
                    (variances on the diagonal, covariances off it), standard
@@ -33,6 +33,7 @@ from scipy import stats
 
 import fepnet
 from fepnet import _validation as v
+from inference.exact import mcse, z_score
 
 from ._arviz import az
 from .convert import network_energy, posterior_samples
@@ -177,13 +178,6 @@ def summarize(samples, name: str = "samples", wall_s=None) -> SamplerSummary:
     )
 
 
-def _mcse(x: np.ndarray) -> np.ndarray:
-    """ArviZ's MCSE of the mean of each trailing quantity; x (chains, draws, ...)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        se = np.asarray(az.mcse(az.convert_to_dataset({"q": x}), method="mean")["q"].values, np.float64)
-    return np.where(np.isfinite(se), se, 0.0)
-
-
 def _batch_second_moments(x: np.ndarray, mean: np.ndarray):
     """Central second moments about ``mean`` (N, N) and their batch-means standard errors.
 
@@ -203,11 +197,6 @@ def _batch_second_moments(x: np.ndarray, mean: np.ndarray):
     return est, se, c * n_b
 
 
-def _z(diff, se):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.where(diff == 0, 0.0, np.inf * np.sign(diff)))
-
-
 def second_moment_z_scores(samples, reference, alpha: float = 0.01):
     """z-scores of the differences of all central second moments, (N, N), and their Bonferroni bound.
 
@@ -222,7 +211,7 @@ def second_moment_z_scores(samples, reference, alpha: float = 0.01):
     n = x.shape[2]
     df = min(bx, by) - 1
     bound = float(stats.t.isf(alpha / (n * (n + 1)), df))  # two-sided: alpha / 2 per tail, m = n(n+1)/2
-    return _z(cx - cy, np.sqrt(sx**2 + sy**2)), bound
+    return z_score(cx - cy, np.sqrt(sx**2 + sy**2)), bound
 
 
 def correlation_matrix_distance(a, b) -> float:
@@ -323,8 +312,8 @@ def compare(
     else:
         sy = dataclasses.replace(reference_summary, name=names[1])
     mx, my = x.mean(axis=(0, 1)), y.mean(axis=(0, 1))
-    mcse_x, mcse_y = _mcse(x), _mcse(y)
-    mean_z = _z(mx - my, np.sqrt(mcse_x**2 + mcse_y**2))
+    mcse_x, mcse_y = mcse(x), mcse(y)
+    mean_z = z_score(mx - my, np.sqrt(mcse_x**2 + mcse_y**2))
     with np.errstate(divide="ignore", invalid="ignore"):
         vy = y.var(axis=(0, 1))
         var_ratio = np.where(vy > 0, x.var(axis=(0, 1)) / np.where(vy > 0, vy, 1.0), np.inf)
@@ -339,7 +328,7 @@ def compare(
     if network is not None:
         ex, ey = network_energy(network, x, evidence), network_energy(network, y, evidence)
         e_mean, e_ref, e_sd = float(ex.mean()), float(ey.mean()), float(ey.std())
-        e_z = float(_z(np.float64(e_mean - e_ref), np.sqrt(_mcse(ex) ** 2 + _mcse(ey) ** 2)))
+        e_z = float(z_score(np.float64(e_mean - e_ref), np.sqrt(mcse(ex) ** 2 + mcse(ey) ** 2)))
         passed["energy"] = bool(abs(e_z) < float(stats.norm.isf(alpha / 2)))
     ed = energy_distance_test(
         key,

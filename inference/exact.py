@@ -41,6 +41,7 @@ __all__ = [
     "synchronous_log_density",
     "boltzmann_moments",
     "mcse",
+    "z_score",
     "moment_z_scores",
     "MAX_QUADRATURE_NODES",
     "DEFAULT_N_POINTS",
@@ -289,7 +290,8 @@ def mcse(samples) -> np.ndarray:
     return _mcse(_chains(samples))
 
 
-def _z(diff, se):
+def z_score(diff, se):
+    """diff / se elementwise; where se = 0: 0 if diff = 0 (an exact estimate), else +-inf."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.where(diff == 0, 0.0, np.inf * np.sign(diff)))
 
@@ -309,12 +311,12 @@ def moment_z_scores(samples, moments: Moments) -> MomentZScores:
     n = mu.size
     if x.ndim != 3 or x.shape[2] != n or sigma.shape != (n, n):
         raise ValueError(f"samples must have shape (chains, draws, {n}) to match moments, got {x.shape}")
-    mean_z = _z(x.mean(axis=(0, 1)) - mu, _mcse(x))
+    mean_z = z_score(x.mean(axis=(0, 1)) - mu, _mcse(x))
     d = x - mu
     cov_z = np.zeros((n, n))
     for i in range(n):  # one row at a time keeps memory at chains * draws * N
         y = d[..., i : i + 1] * d[..., i:]
-        cov_z[i, i:] = _z(y.mean(axis=(0, 1)) - sigma[i, i:], _mcse(y))
+        cov_z[i, i:] = z_score(y.mean(axis=(0, 1)) - sigma[i, i:], _mcse(y))
         cov_z[i:, i] = cov_z[i, i:]
     max_abs = float(max(np.max(np.abs(mean_z)), np.max(np.abs(cov_z))))
     return MomentZScores(mean_z, cov_z, max_abs)
