@@ -7,22 +7,36 @@
 - :func:`simulation_based_calibration`: SBC (Talts et al. 2018) of fepnet's exact Gibbs sampler.
 - :mod:`diagnostics.plots`, :mod:`diagnostics.network_plots`: the figures; :class:`Report`: Markdown + HTML.
 - :func:`validate`: the whole check, as run by ``fepnet validate``.
+- :func:`recover_couplings`: emergent learning against the coupling posterior (``inference.coupling``) and a
+  known ground truth; :mod:`diagnostics.model_selection`: PSIS-LOO of coupling models, held-out transition
+  and AIS marginal likelihoods of fixed networks; :func:`compare_orders`: ``fepnet compare``.
 
 Imports ArviZ, matplotlib, fepnet and inference (never the other way round).
 """
 
-from . import network_plots, plots
+from . import model_selection, network_plots, plots
+from .coupling_recovery import CouplingRecovery, gibbs_stream, recover_couplings, write_recovery
 from .compare import Comparison, SamplerSummary, compare, summarize
-from .convert import from_chains, from_nuts, from_svi, network_energy, posterior_samples
+from .convert import from_chains, from_coupling_posterior, from_nuts, from_svi, network_energy, posterior_samples
+from .model_selection import (
+    ModelComparison,
+    NetworkRanking,
+    loo_compare,
+    marginal_log_likelihood,
+    pair_summary,
+    rank_networks,
+)
 from .report import Report
 from .sbc import SBCResult, plot_rank_histograms, rank_uniformity, simulation_based_calibration
 from .two_sample import EnergyDistanceTest, energy_distance, energy_distance_test, thin_to_independent
+from .sequence_comparison import compare_orders, write_comparison
 from .validation import validate
 
 __all__ = [
     "from_chains",
     "from_nuts",
     "from_svi",
+    "from_coupling_posterior",
     "network_energy",
     "posterior_samples",
     "compare",
@@ -39,6 +53,19 @@ __all__ = [
     "SBCResult",
     "Report",
     "validate",
+    "recover_couplings",
+    "gibbs_stream",
+    "write_recovery",
+    "CouplingRecovery",
+    "loo_compare",
+    "pair_summary",
+    "ModelComparison",
+    "marginal_log_likelihood",
+    "rank_networks",
+    "NetworkRanking",
+    "compare_orders",
+    "write_comparison",
+    "model_selection",
     "plots",
     "network_plots",
 ]

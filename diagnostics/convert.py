@@ -26,7 +26,7 @@ from inference.models import boltzmann_model, synchronous_stationary_model
 
 from ._arviz import az
 
-__all__ = ["from_chains", "from_nuts", "from_svi", "posterior_samples", "network_energy"]
+__all__ = ["from_chains", "from_nuts", "from_svi", "posterior_samples", "network_energy", "from_coupling_posterior"]
 
 _MODEL_NAMES = {boltzmann_model: "boltzmann", synchronous_stationary_model: "synchronous"}
 
@@ -231,3 +231,87 @@ def from_svi(
                  closed_form_free_energy=[float(f) for f in np.asarray(result.free_energy)],
                  mode_of=[int(m) for m in np.asarray(result.mode_of)])
     return _build(x, stats, network, ev, attrs, node_names, {"optimization": optimization})
+
+
+def from_coupling_posterior(posterior, *, node_names=None) -> "az.InferenceData":
+    """InferenceData of a coupling posterior (:func:`inference.coupling.fit_couplings`), ready for ``az.loo``.
+
+    Groups (chains: NUTS chains, or one "chain" of SVI guide draws):
+
+        posterior        couplings (chain, draw, node, from_node), biases (chain, draw, node),
+                         coupling_scale (chain, draw)
+        log_likelihood   x (chain, draw, observation): log p(x_t | u_t, draw), the pointwise log-likelihood
+                         (fitted with ``pointwise="node"``: x (chain, draw, observation, node), log p(x_t,i | u_t, draw))
+        observed_data    x (observation, node): the targets x_t
+        constant_data    inputs (observation, node): the inputs u_t; free (node, from_node): the
+                         structure's free entries of J
+        sample_stats     diverging (chain, draw), tree_size (chain, draw) (NUTS only)
+
+    Attributes of every group: model (e.g. "asymmetric", "symmetric (masked)"),
+    structure, n_free (free couplings), n_nodes, n_observations, wall_s and the
+    fit's settings (prior, prior_scale, bias_scale, fit_biases as 0 / 1,
+    inverse_temperature, method, field, guide, pointwise; None values left out), all
+    netCDF-safe, so ``to_netcdf`` / ``az.from_netcdf`` round-trips exactly.
+    """
+    from inference.coupling import CouplingPosterior
+
+    def netcdf_attr(value):  # netCDF attributes are str or numbers: bools become 0 / 1, other objects their str
+        if isinstance(value, (bool, np.bool_)):
+            return int(value)
+        if isinstance(value, (int, np.integer, float, np.floating)):
+            return value.item() if isinstance(value, np.generic) else value
+        return str(value)
+
+    if not isinstance(posterior, CouplingPosterior):
+        raise TypeError(f"posterior must be an inference.coupling.CouplingPosterior, got {type(posterior).__name__}")
+    import xarray as xr
+
+    J = _float64(posterior.couplings, "posterior.couplings")
+    b = _float64(posterior.biases, "posterior.biases")
+    tau = _float64(posterior.coupling_scale, "posterior.coupling_scale")
+    ll = _float64(posterior.log_likelihood, "posterior.log_likelihood")
+    targets = _float64(posterior.data.targets, "posterior.data.targets")
+    inputs = _float64(posterior.data.inputs, "posterior.data.inputs")
+    n_obs, n_nodes = targets.shape
+    if ll.ndim not in (3, 4) or (ll.ndim == 4 and ll.shape[3] != n_nodes):
+        raise ValueError(f"posterior.log_likelihood must have shape (chain, draw, n) or (chain, draw, n, {n_nodes}), "
+                         f"got {ll.shape}")
+    c, d, n = ll.shape[:3]
+    if n != n_obs or J.shape != (c, d, n_nodes, n_nodes) or b.shape != (c, d, n_nodes) or tau.shape != (c, d):
+        raise ValueError(f"posterior arrays disagree: couplings {J.shape}, biases {b.shape}, coupling_scale "
+                         f"{tau.shape}, log_likelihood {ll.shape}, targets {targets.shape}")
+    nodes = _coords(n_nodes, node_names)
+    chain, draw, obs = np.arange(c), np.arange(d), np.arange(n)
+    cd = {"chain": chain, "draw": draw}
+    groups = {
+        "posterior": xr.Dataset(
+            {"couplings": (("chain", "draw", "node", "from_node"), J),
+             "biases": (("chain", "draw", "node"), b),
+             "coupling_scale": (("chain", "draw"), tau)},
+            coords={**cd, "node": nodes, "from_node": nodes}),
+        "log_likelihood": xr.Dataset({"x": (("chain", "draw", "observation", "node")[: ll.ndim], ll)},
+                                     coords={**cd, "observation": obs, **({"node": nodes} if ll.ndim == 4 else {})}),
+        "observed_data": xr.Dataset({"x": (("observation", "node"), targets)},
+                                    coords={"observation": obs, "node": nodes}),
+        "constant_data": xr.Dataset(
+            {"inputs": (("observation", "node"), inputs),
+             "free": (("node", "from_node"), posterior.structure.free_mask().astype(np.int8))},
+            coords={"observation": obs, "node": nodes, "from_node": nodes}),
+    }
+    stats = {}
+    for field, name in (("diverging", "diverging"), ("num_steps", "tree_size")):
+        if field in posterior.extra:
+            a = np.asarray(posterior.extra[field])
+            if a.shape == (c, d):
+                stats[name] = (("chain", "draw"), a.astype(bool) if field == "diverging" else a.astype(np.int64))
+    if stats:
+        groups["sample_stats"] = xr.Dataset(stats, coords=cd)
+    attrs = {key: netcdf_attr(val) for key, val in posterior.settings.items() if val is not None}
+    attrs.update(model=posterior.name, structure=posterior.structure.name, n_free=posterior.structure.n_free,
+                 n_nodes=int(n_nodes), n_observations=int(n))
+    wall = _wall(posterior.wall_s)
+    if wall is not None:
+        attrs["wall_s"] = wall
+    for ds in groups.values():
+        ds.attrs.update(attrs)
+    return az.InferenceData(**groups)

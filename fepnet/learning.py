@@ -40,6 +40,8 @@ __all__ = [
     "sample_with_error",
     "apply_update",
     "coupling_mask",
+    "prediction_error",
+    "learn_from_states",
 ]
 
 
@@ -75,9 +77,11 @@ def coupling_mask(graph_or_matrix, n: int | None = None):
     if isinstance(graph_or_matrix, nx.Graph):
         nodes = sorted(graph_or_matrix.nodes)
         n = len(nodes) if n is None else n
-        if nodes and nodes != list(range(len(nodes))):
+        if nodes and nodes != list(range(len(nodes))) or len(nodes) > n:
             raise ValueError("mask graph nodes must be the integers 0..N-1")
-        adjacency = nx.to_numpy_array(graph_or_matrix, nodelist=range(n), weight=None) != 0
+        graph = graph_or_matrix.copy()
+        graph.add_nodes_from(range(n))  # nodes without edges may be left out of the graph
+        adjacency = nx.to_numpy_array(graph, nodelist=range(n), weight=None) != 0
         m = adjacency.T if graph_or_matrix.is_directed() else adjacency | adjacency.T
     else:
         m = np.asarray(graph_or_matrix)
@@ -112,14 +116,19 @@ def learning_params(biases, inverse_temperature, learning_rate, mask=None) -> Le
     return LearningParams(b, it, lr, mask)
 
 
+def prediction_error(sigma, h, inverse_temperature, precision_weighted: bool = False):
+    """sigma - L(h), the rule's prediction error (divided by L'(iT h) if ``precision_weighted``)."""
+    error = sigma - cb.langevin(h)
+    if precision_weighted:
+        error = error / cb.langevin_grad(inverse_temperature * h)
+    return error
+
+
 def sample_with_error(u, h, params: LearningParams, precision_weighted: bool = False):
     """New states sigma ~ CB(iT (b + h)) from uniforms ``u`` and the scaled prediction error alpha (sigma - L(h))."""
     b, it, lr, _ = params
     sigma = cb.icdf(u, it * (b + h))
-    error = sigma - cb.langevin(h)
-    if precision_weighted:
-        error = error / cb.langevin_grad(it * h)
-    return sigma, lr * error
+    return sigma, lr * prediction_error(sigma, h, it, precision_weighted)
 
 
 def apply_update(J, scaled_error, sigma, mask=None):
@@ -152,3 +161,53 @@ def learn_step(key, state: LearningState, params: LearningParams, precision_weig
     """
     u = jax.random.uniform(key, state.sigma.shape, state.sigma.dtype)
     return fused_update(u, state, params, precision_weighted)
+
+
+@partial(jax.jit, static_argnames=("n_passes", "precision_weighted"))
+def _learn_from_states(J, x, lr, mask, it, n_passes, precision_weighted):
+    def step(J, pair):
+        old, new = pair
+        return apply_update(J, lr * prediction_error(new, J @ old, it, precision_weighted), new, mask), None
+
+    def one_pass(J, _):
+        return jax.lax.scan(step, J, (x[:-1], x[1:]))[0], None
+
+    return jax.lax.scan(one_pass, J, None, length=n_passes)[0]
+
+
+def learn_from_states(states, *, learning_rate=0.001, n_passes: int = 1, initial=None, mask=None,
+                      precision_weighted: bool = False, inverse_temperature=1.0) -> Network:
+    """The FEP rule applied to an observed stream of states (T, N) instead of the network's own samples.
+
+    For t = 1..T-1: h = J x_{t-1}, then J[i, j] += alpha (x_t,i - L(h_i)) x_t,j (i != j),
+    exactly the update of :func:`fused_update` with the sampled new state replaced
+    by the observed x_t; the stream is presented ``n_passes`` times. This is the
+    FEP-learned J that ``diagnostics.coupling_recovery`` compares with the
+    coupling model's posterior (``inference.coupling``). ``initial``: a Network
+    (default J = 0); ``mask`` as in :func:`coupling_mask` (an (N, N) 0/1 matrix);
+    ``inverse_temperature`` only enters with ``precision_weighted``.
+    Returns the learned couplings as a zero-bias :class:`Network`.
+    """
+    x = v.as_real_array(states, "states", ndim=2)
+    n = x.shape[1]
+    x = v.states(x, "states", n)
+    if x.shape[0] < 2:
+        raise ValueError(f"states must hold at least 2 time steps, got shape {tuple(x.shape)}")
+    n_passes = v.count(n_passes, "n_passes", minimum=1)
+    lr = v.nonnegative_scalar(learning_rate, "learning_rate").astype(x.dtype)
+    it = v.positive_scalar(inverse_temperature, "inverse_temperature").astype(x.dtype)
+    if initial is None:
+        J = jnp.zeros((n, n), x.dtype)
+    elif isinstance(initial, Network):
+        if initial.size != n:
+            raise ValueError(f"initial network has {initial.size} nodes, states have {n}")
+        J = initial.couplings.astype(x.dtype)
+    else:
+        raise TypeError(f"initial must be None or a fepnet.Network, got {type(initial).__name__}")
+    if mask is not None:
+        mask = v.as_real_array(mask, "mask", shape=(n, n)).astype(x.dtype)
+        J = J * mask
+    J = _learn_from_states(J, x, lr, mask, it, n_passes, bool(precision_weighted))
+    if not bool(jnp.all(jnp.isfinite(J))):
+        raise FloatingPointError("couplings became non-finite during learning; lower learning_rate")
+    return Network.tree_unflatten(None, (J, jnp.zeros((n,), x.dtype)))

@@ -11,6 +11,9 @@ reference that does not share its code path:
   CB factors, whose modes are the network's deterministic attractors.
 - :mod:`inference.exact`: closed forms for J = 0, quadrature for N <= 3, moment z-scores.
 - :func:`log_partition`: log Z by annealed importance sampling over fepnet's exact Gibbs kernel.
+- :func:`fit_couplings`: the coupling model, a posterior over J (and b) given observed states whose
+  likelihood is the CB pseudo-likelihood the FEP learning rule ascends (SPEC §4), by NUTS or SVI, with the
+  pointwise log-likelihood recorded for PSIS-LOO.
 - :func:`run_tempering`: parallel tempering (replica exchange over exact Gibbs sweeps), the reference
   for multimodal posteriors where NUTS chains stay in separate modes.
 
@@ -19,6 +22,8 @@ Imports NumPyro and fepnet, never ``diagnostics``.
 
 from . import ais, exact
 from .ais import AISResult, log_partition
+from . import coupling
+from .coupling import CouplingPosterior, coupling_model, coupling_structure, fit_couplings
 from .distribution import ContinuousBernoulli
 from .exact import (
     Moments,
@@ -59,6 +64,11 @@ __all__ = [
     "AISResult",
     "run_tempering",
     "TemperingResult",
+    "fit_couplings",
+    "coupling_model",
+    "coupling_structure",
+    "CouplingPosterior",
+    "coupling",
     "ais",
     "exact",
 ]

@@ -29,7 +29,8 @@ def test_package_does_not_import_the_layers_above(module, forbidden):
 def test_diagnostics_imports_quietly_and_fully():
     """Every diagnostics module imports, with ArviZ's FutureWarning about its 1.x refactor silenced (not leaked)."""
     modules = "diagnostics, diagnostics.convert, diagnostics.compare, diagnostics.two_sample, diagnostics.sbc, " \
-              "diagnostics.plots, diagnostics.network_plots, diagnostics.report, diagnostics.validation"
+              "diagnostics.plots, diagnostics.network_plots, diagnostics.report, diagnostics.validation, " \
+              "diagnostics.coupling_recovery, diagnostics.model_selection, diagnostics.sequence_comparison"
     code = f"import warnings; warnings.simplefilter('error', FutureWarning); import {modules}; print('ok')"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr

@@ -201,3 +201,76 @@ def test_coupling_mask_from_directed_graph_follows_the_j_to_i_convention():
     g.add_edge(0, 2)
     m = np.asarray(fepnet.coupling_mask(g))
     assert m[2, 0] == 1 and m[0, 2] == 0 and m.sum() == 1
+
+
+# --- the rule on an observed stream (learn_from_states) -----------------------------------------
+
+
+def _hand_stream_rule(x, lr, passes, mask=None):
+    """SPEC §4 on an observed stream, numpy float64: h = J x_{t-1}; J += lr (x_t - L(h)) x_t^T off the diagonal."""
+    n = x.shape[1]
+    J = np.zeros((n, n))
+    m = np.ones((n, n)) if mask is None else np.asarray(mask, float)
+    for _ in range(passes):
+        for t in range(1, len(x)):
+            h = J @ x[t - 1]
+            err = x[t] - np.array([_L(v) for v in h])
+            d = lr * np.outer(err, x[t])
+            np.fill_diagonal(d, 0.0)
+            J = J + d * m
+    return J
+
+
+def test_learn_from_states_matches_hand_rule(x64):
+    x = np.asarray(jax.random.uniform(jax.random.key(0), (40, 5), minval=-1, maxval=1), np.float64)
+    J = fepnet.learn_from_states(x, learning_rate=0.05, n_passes=3).couplings
+    np.testing.assert_allclose(np.asarray(J), _hand_stream_rule(x, 0.05, 3), rtol=1e-10, atol=1e-12)
+    mask = np.asarray(fepnet.coupling_mask(nx.path_graph(5)))
+    Jm = np.asarray(fepnet.learn_from_states(x, learning_rate=0.05, mask=mask).couplings)
+    np.testing.assert_allclose(Jm, _hand_stream_rule(x, 0.05, 1, mask), rtol=1e-10, atol=1e-12)
+    assert np.all(Jm[mask == 0] == 0)
+
+
+def test_learn_from_states_continues_from_initial():
+    x = jax.random.uniform(jax.random.key(1), (30, 4), minval=-1, maxval=1)
+    once = fepnet.learn_from_states(x, learning_rate=0.02)
+    twice = fepnet.learn_from_states(x, learning_rate=0.02, initial=once)
+    both = fepnet.learn_from_states(x, learning_rate=0.02, n_passes=2)
+    np.testing.assert_allclose(np.asarray(twice.couplings), np.asarray(both.couplings), rtol=1e-5, atol=1e-6)
+    assert np.all(np.asarray(both.biases) == 0)
+
+
+def test_learn_from_states_is_the_fused_step_with_observed_states():
+    """With the observed stream equal to the network's own samples, the two rules give the same J."""
+    pattern = jnp.zeros(6)
+    res = fepnet.train(jax.random.key(2), pattern[None], n_epochs=50, steps_per_epoch=1, learning_rate=0.01,
+                       order="fixed", trace=True, progress=False)
+    states = jnp.concatenate([jnp.zeros((1, 6)), res.states.reshape(-1, 6)])
+    J = fepnet.learn_from_states(states, learning_rate=0.01).couplings
+    np.testing.assert_allclose(np.asarray(J), np.asarray(res.network.couplings), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(states=np.zeros((1, 3))), ValueError, "states"),
+        (dict(states=np.full((4, 3), 2.0)), ValueError, "states"),
+        (dict(states=np.zeros(3)), ValueError, "states"),
+        (dict(states=np.zeros((4, 3)), n_passes=0), ValueError, "n_passes"),
+        (dict(states=np.zeros((4, 3)), learning_rate=-1.0), ValueError, "learning_rate"),
+        (dict(states=np.zeros((4, 3)), initial="x"), TypeError, "initial"),
+        (dict(states=np.zeros((4, 3)), initial=Network.zeros(4)), ValueError, "initial"),
+        (dict(states=np.zeros((4, 3)), mask=np.ones((4, 4))), ValueError, "mask"),
+    ],
+)
+def test_learn_from_states_rejects_bad_input(kwargs, error, match):
+    states = kwargs.pop("states")
+    with pytest.raises(error, match=match):
+        fepnet.learn_from_states(states, **kwargs)
+
+
+def test_coupling_mask_graph_may_omit_isolated_nodes():
+    m = np.asarray(fepnet.coupling_mask(nx.Graph([(0, 1)]), 4))
+    assert m.shape == (4, 4) and m[0, 1] == m[1, 0] == 1 and m.sum() == 2
+    with pytest.raises(ValueError, match="0..N-1"):
+        fepnet.coupling_mask(nx.path_graph(5), 4)

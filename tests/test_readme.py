@@ -30,3 +30,4 @@ def test_readme_api_tour_executes():
     assert namespace["comparison"].verdict == "consistent", namespace["comparison"].passed
     assert namespace["idata"].posterior["sigma"].dims == ("chain", "draw", "node")
     assert namespace["sbc"].p_value > 0.01
+    assert namespace["loo"].preferred == "asymmetric" and namespace["verdict"]["preferred"] == "asymmetric"
