@@ -36,7 +36,6 @@ slopes through the origin (y ~ s x). :func:`write_recovery` writes
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import os
 import time
@@ -53,6 +52,7 @@ from fepnet.figures import _pyplot, save_figure
 from inference.coupling import STRUCTURES, CouplingPosterior, fit_couplings
 
 from .report import Report
+from fepnet._io import write_json as _write_json
 
 __all__ = [
     "ACCEPTANCE",
@@ -586,12 +586,6 @@ def plot_interval_coverage(result: CouplingRecovery):
 
 # ----------------------------------------------------------------------------- output
 
-
-def _write_json(path, obj):
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(obj, fh, indent=2, allow_nan=False)
-    os.replace(tmp, path)
 
 
 def _f(x, spec=".3f"):

@@ -34,7 +34,6 @@ figures and a report.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from typing import NamedTuple
@@ -52,6 +51,7 @@ from inference.coupling import fit_couplings
 from . import model_selection as ms
 from . import network_plots
 from .report import Report
+from fepnet._io import write_json as _write_json
 
 __all__ = ["SOURCES", "ORDERS", "sequence_data", "OrderComparison", "compare_orders", "format_comparison"]
 
@@ -190,12 +190,6 @@ def format_comparison(result: OrderComparison) -> str:
     lines.append(f"wall {result.wall_s:.1f} s")
     return "\n".join(lines)
 
-
-def _write_json(path, payload):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as fh:
-        json.dump(payload, fh, indent=2, allow_nan=False)
-    os.replace(tmp, path)
 
 
 def write_comparison(result: OrderComparison, out: str, *, figures: bool = True) -> dict:

@@ -24,7 +24,6 @@ Networks (64 nodes, the 8 x 8 digit grid):
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import time
 
@@ -46,6 +45,7 @@ from .network_plots import plot_coupling_graph, plot_coupling_parts
 from .plots import plot_correlations, plot_marginals, plot_moments, plot_trace_rank, worst_nodes
 from .report import Report
 from .sbc import plot_rank_histograms, simulation_based_calibration
+from fepnet._io import write_json as _write_json
 
 __all__ = ["NETWORK_NAMES", "ValidationNetwork", "validation_network", "sample_schedule", "sample_reference",
            "validate", "format_validation"]
@@ -374,12 +374,6 @@ def validate(
         done()
     return result
 
-
-def _write_json(path, obj):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as fh:
-        json.dump(obj, fh, indent=2, allow_nan=False)
-    os.replace(tmp, path)
 
 
 def _pattern_r(mean, patterns) -> list:

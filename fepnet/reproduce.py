@@ -10,7 +10,6 @@ they summarise a distribution).
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
@@ -19,9 +18,11 @@ import jax
 import numpy as np
 
 from . import __version__, figures, paper
+from ._io import write_json as _write_json
 from ._progress import progress_bar
 from .attractors import pairwise_angles
 from .data import load_bars, load_digits
+
 
 __all__ = ["SIMULATIONS", "reproduce", "summarize", "checks", "format_summary"]
 
@@ -192,15 +193,6 @@ def _protocol(simulation, quick):
     }[simulation]
     return dict(base, scoring=paper.SCORING, overrides=QUICK[simulation] if quick else {})
 
-
-def _write_json(path, obj):
-    """Write ``obj`` atomically (strict JSON, no NaN); return it as read back (tuples become lists)."""
-    text = json.dumps(obj, indent=2, allow_nan=False)
-    tmp = path + ".tmp"
-    with open(tmp, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-    return json.loads(text)
 
 
 def format_summary(summary: dict) -> str:
