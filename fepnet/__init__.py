@@ -12,6 +12,8 @@ Core pieces (one concept per module):
 - :func:`retrieval_score`, :func:`generalization_score` the paper's scores
 - :mod:`fepnet.data` the bundled digits with the paper's preprocessing, the bars
 - :mod:`fepnet.paper` the paper's four simulations; ``fepnet reproduce`` runs them
+- :func:`run_sweep` batched, sharded parameter sweeps into xarray (:mod:`fepnet.sweep`);
+  :mod:`fepnet.landscapes` their landscapes; ``fepnet sweep`` runs the paper's grid
 """
 
 from . import attractors, cb, data, paper, scores
@@ -51,6 +53,7 @@ from .network import Network
 from .relax import RelaxResult, relax
 from .run import run
 from .scores import evoke, generalization_score, noisy_cues, recall_score, retrieval_score
+from .sweep import Evaluation, SweepGrid, load_sweep, network_key, parse_values, run_sweep, save_sweep
 from .training import EpochRecord, TrainResult, free_run, pattern_order, run_epochs, train
 
 __version__ = "0.1.0"
@@ -104,5 +107,12 @@ __all__ = [
     "free_run",
     "pattern_order",
     "run_epochs",
+    "Evaluation",
+    "SweepGrid",
+    "run_sweep",
+    "save_sweep",
+    "load_sweep",
+    "network_key",
+    "parse_values",
     "__version__",
 ]

@@ -27,6 +27,7 @@ import jax.numpy as jnp
 from . import _validation as v
 from .kernels import ChainState, KernelParams, build_kernel
 from .network import Network
+from .reductions import tree_mean, tree_sum
 
 __all__ = [
     "Cues",
@@ -63,11 +64,15 @@ class ScoreResult(NamedTuple):
 
 
 def correlation(a, b):
-    """Pearson correlation of a and b along the last axis; 0 when either is constant."""
-    a = a - a.mean(axis=-1, keepdims=True)
-    b = b - b.mean(axis=-1, keepdims=True)
-    den = jnp.sqrt(jnp.sum(a * a, axis=-1) * jnp.sum(b * b, axis=-1))
-    return jnp.where(den > 0, jnp.sum(a * b, axis=-1) / jnp.where(den > 0, den, 1.0), 0.0)
+    """Pearson correlation of a and b along the last axis; 0 when either is constant.
+
+    Sums are batch-invariant tree sums (:mod:`fepnet.reductions`), so a vmapped score
+    has the same bits for every batch size.
+    """
+    a = a - tree_mean(a)[..., None]
+    b = b - tree_mean(b)[..., None]
+    den = jnp.sqrt(tree_sum(a * a) * tree_sum(b * b))
+    return jnp.where(den > 0, tree_sum(a * b) / jnp.where(den > 0, den, 1.0), 0.0)
 
 
 def score_gains(response, original, noisy):
@@ -75,14 +80,16 @@ def score_gains(response, original, noisy):
     return correlation(response, original) ** 2 - correlation(noisy, original) ** 2
 
 
-def _cues(key, patterns, n_trials, order, scale, noise):
+def _cues(key, patterns, level, n_trials, order, scale, noise):
+    """Cues from ``level * patterns``; the pattern is gathered before it is scaled (elementwise the same
+    numbers, and a vmapped sweep never materialises a scaled copy of every pattern per network)."""
     k_index, k_noise = jax.random.split(key)
     if order == "cycle":
         index = jnp.arange(n_trials) % patterns.shape[0]
     else:
         index = jax.random.randint(k_index, (n_trials,), 0, patterns.shape[0])
-    original = scale * patterns[index]
-    sd = jnp.std(original, axis=-1, keepdims=True)
+    original = scale * (level * patterns[index])
+    sd = jnp.sqrt(tree_mean((original - tree_mean(original)[..., None]) ** 2))[..., None]
     noisy = original + noise * sd * jax.random.normal(k_noise, original.shape, original.dtype)
     return Cues(index, original, noisy)
 
@@ -99,7 +106,7 @@ def noisy_cues(key, patterns, n_trials: int = 100, *, order: str = "cycle", scal
         raise ValueError(f"order must be one of {CUE_ORDERS}, got {order!r}")
     scale = v.positive_scalar(scale, "scale")
     noise = v.nonnegative_scalar(noise, "noise")
-    return _cues(key, patterns, n_trials, order, scale, noise)
+    return _cues(key, patterns, jnp.ones((), patterns.dtype), n_trials, order, scale, noise)
 
 
 @partial(jax.jit, static_argnames=("n_steps",))
@@ -112,12 +119,13 @@ def _evoke(key, couplings, inputs, sigma, inverse_temperature, n_steps):
         p = KernelParams(Network.tree_unflatten(None, (couplings, b)), it)
         k = jax.random.fold_in(key, t)
 
-        def step(s, i):
+        def step(c, i):  # a running sum: the mean's additions happen in step order, whatever the batch
+            s, total = c
             s = kernel(jax.random.fold_in(k, i), ChainState(s), p).sigma
-            return s, s
+            return (s, total + s), None
 
-        s, states = jax.lax.scan(step, s, jnp.arange(n_steps))
-        return s, states.mean(axis=0)
+        (s, total), _ = jax.lax.scan(step, (s, jnp.zeros_like(s)), jnp.arange(n_steps))
+        return s, total / n_steps
 
     return jax.lax.scan(trial, sigma, (jnp.arange(inputs.shape[0]), inputs))
 
@@ -142,9 +150,9 @@ def evoke(key, network: Network, inputs, *, n_steps: int = 100, inverse_temperat
 
 
 @partial(jax.jit, static_argnames=("n_trials", "order", "n_steps"))
-def _recall(key, couplings, patterns, sigma, inverse_temperature, scale, noise, n_trials, order, n_steps):
+def _recall(key, couplings, patterns, level, sigma, inverse_temperature, scale, noise, n_trials, order, n_steps):
     k_cues, k_run = jax.random.split(key)
-    cues = _cues(k_cues, patterns, n_trials, order, scale, noise)
+    cues = _cues(k_cues, patterns, level, n_trials, order, scale, noise)
     final, response = _evoke(k_run, couplings, cues.noisy, sigma, inverse_temperature, n_steps)
     gains = score_gains(response, cues.original, cues.noisy)
     return ScoreResult(jnp.median(gains), gains, cues, response, final)
@@ -177,7 +185,7 @@ def recall_score(
     dtype = network.dtype
     sigma = jnp.zeros((network.size,), dtype) if sigma is None else v.states(sigma, "sigma", network.size, batch_ok=False)
     return _recall(
-        key, network.couplings, (level * patterns).astype(dtype), sigma.astype(dtype),
+        key, network.couplings, patterns.astype(dtype), level.astype(dtype), sigma.astype(dtype),
         v.positive_scalar(inverse_temperature, "inverse_temperature").astype(dtype),
         v.positive_scalar(scale, "scale").astype(dtype), v.nonnegative_scalar(noise, "noise").astype(dtype),
         v.count(n_trials, "n_trials", minimum=1), order, v.count(n_steps, "n_steps", minimum=1),

@@ -31,3 +31,7 @@ def test_readme_api_tour_executes():
     assert namespace["idata"].posterior["sigma"].dims == ("chain", "draw", "node")
     assert namespace["sbc"].p_value > 0.01
     assert namespace["loo"].preferred == "asymmetric" and namespace["verdict"]["preferred"] == "asymmetric"
+    # the sweep tour: a 2 x 2 grid, two epoch counts, two seeds, every network scored
+    ds = namespace["ds"]
+    assert ds.retrieval.dims == ("evidence_level", "inverse_temperature", "n_epochs", "seed")
+    assert ds.retrieval.shape == (2, 2, 2, 2) and bool((ds.n_attractors >= 1).all())

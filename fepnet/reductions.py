@@ -1,0 +1,40 @@
+"""Batch-invariant reductions: sums as a fixed binary tree of elementwise additions.
+
+XLA's CPU backend vectorises a reduction across the batch axis when the batch
+is large enough, which changes the order of the additions and so the last bits
+of the result: ``jax.vmap(jnp.sum)`` over 16 rows need not equal 16 separate
+sums. A sweep must give every network the same bits whatever the chunk size or
+the number of devices, so the scores sum this way instead: the last axis is
+zero-padded to a power of two and halved, ``x[:h] + x[h:]``, until one value is
+left. Elementwise additions keep their order under any vectorisation.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+__all__ = ["tree_sum", "tree_mean"]
+
+
+def tree_sum(x, axis: int = -1):
+    """Sum over ``axis`` by pairwise halving (order fixed by the length alone)."""
+    # The barrier materialises x first: whatever produced it (a product, say) cannot be fused into the
+    # additions, where the compiler could contract it into a fused multiply-add in some programs and not others.
+    x = jax.lax.optimization_barrier(jnp.moveaxis(jnp.asarray(x), axis, -1))
+    n = x.shape[-1]
+    if n == 0:
+        return jnp.zeros(x.shape[:-1], x.dtype)
+    width = 1 << (n - 1).bit_length()
+    if width != n:
+        x = jnp.concatenate([x, jnp.zeros(x.shape[:-1] + (width - n,), x.dtype)], axis=-1)
+    while x.shape[-1] > 1:
+        half = x.shape[-1] // 2
+        x = x[..., :half] + x[..., half:]
+    return x[..., 0]
+
+
+def tree_mean(x, axis: int = -1):
+    """Mean over ``axis`` as :func:`tree_sum` / length."""
+    x = jnp.asarray(x)
+    return tree_sum(x, axis) / x.shape[axis]

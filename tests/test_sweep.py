@@ -1,0 +1,373 @@
+"""fepnet.sweep: grids, the batched pipeline against the single-network one, chunking, devices, netCDF."""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import jax
+import numpy as np
+import pytest
+import xarray as xr
+
+import fepnet
+from fepnet import paper
+from fepnet.data import load_digits
+from fepnet.sweep import (
+    GRIDS,
+    Evaluation,
+    SweepGrid,
+    _Static,
+    _chunk,
+    _chunk_size,
+    load_sweep,
+    network_bytes,
+    network_key,
+    parse_values,
+    run_sweep,
+    save_sweep,
+)
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+KEY = jax.random.key(7)
+QUICK = Evaluation(n_trials=6, n_steps=12)
+# Two evidence levels x two temperatures x two epoch counts (checkpoints of one run) x two seeds.
+GRID = SweepGrid(evidence_level=[3.0, 12.0], inverse_temperature=[0.05, 0.4], n_epochs=[40, 15], seeds=2)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits()
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run_sweep(KEY, GRID, evaluation=QUICK, couplings=True, progress=False)
+
+
+# --- grids ---------------------------------------------------------------------------------------------------------
+def test_paper_grid_is_the_published_one():
+    g = GRIDS["paper-sim2"]
+    assert g.dims == ("evidence_level", "inverse_temperature", "seed")
+    assert g.shape == (20, 19, 1) and g.n_networks == 380
+    assert g.evidence_level == tuple(float(x) for x in range(1, 21))
+    # The paper's named networks sit on the grid (their iT values are rounded to 4 digits in the paper).
+    for level, it in paper.NETWORKS.values():
+        assert level in g.evidence_level
+        assert min(abs(t - it) for t in g.inverse_temperature) < 5e-4
+    assert g.fixed == {"learning_rate": 0.001, "n_epochs": 5000, "steps_per_epoch": 10}
+
+
+def test_grid_normalises_and_reports_swept_and_fixed():
+    g = SweepGrid(evidence_level=np.array([1, 2]), inverse_temperature=0.5, n_epochs=[10, 20], seeds=[3, 5])
+    assert g.evidence_level == (1.0, 2.0) and g.inverse_temperature == 0.5
+    assert g.n_epochs == (10, 20) and isinstance(g.n_epochs[0], int)
+    assert g.dims == ("evidence_level", "n_epochs", "seed") and g.shape == (2, 2, 2)
+    assert g.seeds == (3, 5) and g.values("inverse_temperature") == (0.5,)
+    assert g.replace(seeds=1).seeds == (0,)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(evidence_level=[1.0, float("nan")]), ValueError, "evidence_level"),
+    (dict(evidence_level=[1.0, 1.0]), ValueError, "distinct"),
+    (dict(evidence_level=0.0), ValueError, "evidence_level must be positive"),
+    (dict(inverse_temperature=[-1.0]), ValueError, "inverse_temperature"),
+    (dict(learning_rate=-0.1), ValueError, "learning_rate"),
+    (dict(n_epochs=[1.5]), ValueError, "n_epochs must be integers"),
+    (dict(steps_per_epoch=0), ValueError, "steps_per_epoch must be >= 1"),
+    (dict(evidence_level=[[1.0]]), ValueError, "evidence_level"),
+    (dict(evidence_level=[]), ValueError, "evidence_level"),
+    (dict(evidence_level="1:2:3"), TypeError, "parse_values"),
+    (dict(evidence_level=True), TypeError, "bool"),
+    (dict(seeds=0), ValueError, "seeds"),
+    (dict(seeds=[1, 1]), ValueError, "seeds"),
+    (dict(seeds=[-1]), ValueError, "seeds"),
+])
+def test_grid_rejects_bad_settings(kwargs, error, match):
+    base = dict(evidence_level=1.0, inverse_temperature=1.0)
+    with pytest.raises(error, match=match):
+        SweepGrid(**{**base, **kwargs})
+
+
+def test_parse_values():
+    assert parse_values("1:20:20") == tuple(float(x) for x in range(1, 21))
+    np.testing.assert_allclose(parse_values("log:0.01:1:19"), np.geomspace(0.01, 1, 19))
+    assert parse_values("0.1,0.2") == (0.1, 0.2)
+    assert parse_values("7") == 7.0
+    assert parse_values("100:300:3", integer=True) == (100, 200, 300)
+    assert parse_values("5", integer=True) == 5
+    for bad in ("1:2", "log:0:1:3", "a,b", "1:2:0", ""):
+        with pytest.raises(ValueError, match="evidence"):
+            parse_values(bad, "evidence")
+    with pytest.raises(ValueError, match="steps"):
+        parse_values("1:2:3", "steps", integer=True)  # 1, 1.5, 2
+    with pytest.raises(TypeError):
+        parse_values(3, "x")
+
+
+def test_from_specs_replaces_only_what_is_given():
+    g = SweepGrid.from_specs(evidence_level="2,4", n_epochs="100")
+    assert g.evidence_level == (2.0, 4.0) and g.n_epochs == 100
+    assert g.inverse_temperature == GRIDS["paper-sim2"].inverse_temperature
+    with pytest.raises(ValueError, match="unknown setting"):
+        SweepGrid.from_specs(temperature="1")
+
+
+# --- the batched pipeline is the single-network pipeline ----------------------------------------------------------
+def test_result_layout(result):
+    assert result.retrieval.dims == ("evidence_level", "inverse_temperature", "n_epochs", "seed")
+    assert result.couplings.dims[-2:] == ("target", "source") and result.couplings.shape[-1] == 64
+    assert result["n_epochs"].values.tolist() == [40, 15]  # the order given, not the sorted checkpoint order
+    assert result.n_attractors.dtype == np.int32
+    for name in fepnet.sweep.METRICS:
+        assert result[name].attrs["long_name"] and "units" in result[name].attrs
+    a = result.attrs
+    assert a["fixed_learning_rate"] == 0.001 and a["fixed_steps_per_epoch"] == 10
+    assert a["evaluation_n_trials"] == 6 and a["patterns"] == "digits" and a["n_nodes"] == 64
+    assert a["training_steps"] == 2 * 2 * 2 * 40 * 10  # one run per network to the last checkpoint
+    assert np.all(np.isfinite(result.retrieval)) and np.all(result.n_attractors >= 1)
+
+
+@pytest.mark.parametrize("level, it, n_epochs, seed", [(3.0, 0.4, 15, 0), (12.0, 0.05, 40, 1), (12.0, 0.4, 40, 0)])
+def test_every_network_equals_the_single_network_pipeline(result, digits, level, it, n_epochs, seed):
+    k_train, k_score = jax.random.split(network_key(KEY, seed))
+    trained = fepnet.train(k_train, digits.train, n_epochs=n_epochs, steps_per_epoch=10, inverse_temperature=it,
+                           learning_rate=0.001, evidence_level=level, progress=False)
+    k_ret, k_gen = jax.random.split(k_score)
+    kw = dict(evidence_level=level, n_trials=QUICK.n_trials, n_steps=QUICK.n_steps)
+    ret = fepnet.retrieval_score(k_ret, trained.network, digits.train, **kw)
+    gen = fepnet.generalization_score(k_gen, trained.network, digits.test, **kw)
+    att = paper.paper_attractors(trained.network, digits.train, level)
+    cell = result.sel(evidence_level=level, inverse_temperature=it, n_epochs=n_epochs, seed=seed)
+    # Training: the same bits. Scores and metrics: the same numbers up to float32 rounding (the compiler may
+    # contract a multiply-add differently inside the bigger program).
+    np.testing.assert_array_equal(cell.couplings.values, np.asarray(trained.network.couplings))
+    assert float(cell.retrieval) == pytest.approx(float(ret.score), abs=1e-5)
+    assert float(cell.generalization) == pytest.approx(float(gen.score), abs=1e-5)
+    assert int(cell.n_attractors) == att.count
+    np.testing.assert_allclose(float(cell.orthogonality), att.orthogonality(), rtol=1e-5)  # NaN == NaN here
+    assert float(cell.converged_fraction) == float(np.mean(np.asarray(att.relaxed.converged)))
+    assert float(cell.asymmetry) == pytest.approx(float(trained.network.asymmetry()), rel=1e-5)
+    assert float(cell.coupling_norm) == pytest.approx(float(np.linalg.norm(trained.network.couplings)), rel=1e-5)
+
+
+def test_common_random_numbers_share_the_training_noise(result):
+    # Same key at every grid point of a seed: two seeds differ, and the key does not depend on the grid.
+    small = run_sweep(KEY, SweepGrid(evidence_level=12.0, inverse_temperature=0.4, n_epochs=15, seeds=[1]),
+                      evaluation=QUICK, couplings=True, progress=False)
+    np.testing.assert_array_equal(small.couplings.values[0],
+                                  result.couplings.sel(evidence_level=12.0, inverse_temperature=0.4, n_epochs=15,
+                                                       seed=1).values)
+    assert not np.array_equal(result.couplings.isel(seed=0).values, result.couplings.isel(seed=1).values)
+
+
+def test_independent_keys_fold_in_the_grid_point(digits):
+    grid = SweepGrid(evidence_level=[3.0, 12.0], inverse_temperature=0.4, n_epochs=10)
+    ds = run_sweep(KEY, grid, evaluation=QUICK, couplings=True, common_random_numbers=False, progress=False)
+    assert ds.attrs["common_random_numbers"] == 0
+    for point, level in enumerate(grid.evidence_level):
+        k_train, _ = jax.random.split(network_key(KEY, 0, point))
+        trained = fepnet.train(k_train, digits.train, n_epochs=10, inverse_temperature=0.4, evidence_level=level,
+                               progress=False)
+        np.testing.assert_array_equal(ds.couplings.sel(evidence_level=level, seed=0).values,
+                                      np.asarray(trained.network.couplings))
+
+
+def test_steps_per_epoch_is_swept_as_separate_programs(digits):
+    grid = SweepGrid(evidence_level=8.0, inverse_temperature=0.2, n_epochs=6, steps_per_epoch=[1, 3])
+    ds = run_sweep(KEY, grid, evaluation=QUICK, couplings=True, progress=False)
+    assert ds.attrs["training_steps"] == 6 * (1 + 3)
+    for steps in (1, 3):
+        k_train, _ = jax.random.split(network_key(KEY, 0))
+        trained = fepnet.train(k_train, digits.train, n_epochs=6, steps_per_epoch=steps, inverse_temperature=0.2,
+                               evidence_level=8.0, progress=False)
+        np.testing.assert_array_equal(ds.couplings.sel(steps_per_epoch=steps, seed=0).values,
+                                      np.asarray(trained.network.couplings))
+
+
+def test_chunked_run_equals_unchunked_run(result):
+    # chunk_size 3 leaves a padded last chunk (16 networks = 5 x 3 + 1); chunk_size 16 is a single chunk.
+    chunked = run_sweep(KEY, GRID, evaluation=QUICK, couplings=True, chunk_size=3, progress=False)
+    assert chunked.attrs["chunk_size"] == 3 and chunked.attrs["n_chunks"] == 3  # 8 trained networks: 3 + 3 + 2
+    whole = run_sweep(KEY, GRID, evaluation=QUICK, couplings=True, chunk_size=64, progress=False)
+    assert whole.attrs["n_chunks"] == 1
+    for other in (chunked, whole):
+        xr.testing.assert_identical(other.drop_attrs(), result.drop_attrs())
+
+
+def test_custom_patterns_and_float64(x64):
+    rng = np.random.default_rng(0)
+    train, test = rng.normal(size=(3, 12)), rng.normal(size=(20, 12))
+    ds = run_sweep(jax.random.key(0), SweepGrid(evidence_level=[2.0, 5.0], inverse_temperature=0.3, n_epochs=20),
+                   train_patterns=train, test_patterns=test, evaluation=QUICK, couplings=True, progress=False)
+    assert ds.attrs["patterns"] == "custom" and ds.attrs["dtype"] == "float64"
+    assert ds.couplings.dtype == np.float64 and ds.couplings.shape == (2, 1, 12, 12)
+    assert np.all(np.isfinite(ds.retrieval))
+
+
+def test_bad_arguments_raise_clear_errors():
+    grid = SweepGrid(evidence_level=2.0, inverse_temperature=0.3, n_epochs=2)
+    with pytest.raises(TypeError, match="grid"):
+        run_sweep(KEY, {"evidence_level": 1.0}, progress=False)
+    with pytest.raises(TypeError, match="key"):
+        run_sweep(3, grid, progress=False)
+    with pytest.raises(ValueError, match="order"):
+        run_sweep(KEY, grid, order="sorted", progress=False)
+    with pytest.raises(ValueError, match="memory_limit_mb"):
+        run_sweep(KEY, grid, memory_limit_mb=0.01, progress=False)
+    with pytest.raises(ValueError, match="memory_limit_mb"):
+        run_sweep(KEY, grid, memory_limit_mb=-1, progress=False)
+    with pytest.raises(ValueError, match="chunk_size"):
+        run_sweep(KEY, grid, memory_limit_mb=2, chunk_size=1000, progress=False)
+    with pytest.raises(ValueError, match="devices"):
+        run_sweep(KEY, grid, devices=len(jax.devices()) + 1, progress=False)
+    with pytest.raises(ValueError, match="both"):
+        run_sweep(KEY, grid, train_patterns=np.ones((2, 4)), progress=False)
+    with pytest.raises(ValueError, match="test_patterns"):
+        run_sweep(KEY, grid, train_patterns=np.ones((2, 4)), test_patterns=np.ones((3, 5)), progress=False)
+    with pytest.raises(ValueError, match="train_patterns"):
+        run_sweep(KEY, grid, train_patterns=np.full((2, 4), np.nan), test_patterns=np.ones((3, 4)), progress=False)
+    with pytest.raises(ValueError, match="evaluation.n_trials"):
+        Evaluation(n_trials=0)
+    with pytest.raises(ValueError, match="evaluation.scale"):
+        Evaluation(scale=float("inf"))
+    with pytest.raises(TypeError, match="evaluation.noise"):
+        Evaluation(noise="1")
+
+
+# --- chunks and memory -----------------------------------------------------------------------------------------------
+def test_chunk_plan():
+    assert _chunk_size(380, 2, 10_000, None) == 38  # 10 chunks, no padding
+    assert _chunk_size(380, 4, 10_000, None) % 4 == 0
+    assert _chunk_size(6, 1, 10_000, None) == 6  # few networks: one chunk
+    assert _chunk_size(380, 2, 20, None) <= 20
+    assert _chunk_size(100, 4, 10_000, 5) == 8  # requested sizes round up to the device count
+    assert _chunk_size(3, 4, 10_000, 64) == 4  # ... and never beyond the (rounded) number of networks
+
+
+def test_network_bytes_bounds_the_compiled_chunk():
+    # XLA's own accounting of the compiled chunk program, per network, stays under the estimate.
+    digits = load_digits()
+    for n_epochs, couplings, checkpoints, trials in ((50, False, (50,), 20), (300, True, (100, 200, 300), 60)):
+        static = _Static(checkpoints, 10, "random", trials, 10, 1000, couplings, "threefry2x32")
+        b = 8
+        args = (np.zeros((b, 2), np.uint32), np.ones(b, np.float32), np.ones(b, np.float32),
+                np.ones(b, np.float32), np.ones(b, np.float32))
+        compiled = _chunk.lower(*args, np.asarray(digits.train), np.asarray(digits.test),
+                                np.ones(4, np.float32), static=static).compile()
+        mem = compiled.memory_analysis()
+        shared = (digits.train.size + digits.test.size + 4) * 4
+        used = (mem.temp_size_in_bytes + mem.output_size_in_bytes + mem.argument_size_in_bytes - shared) / b
+        estimate = network_bytes(64, 10, n_epochs=n_epochs, steps_per_epoch=10, n_checkpoints=len(checkpoints),
+                                 n_trials=trials, couplings=couplings)
+        assert 0 < used <= estimate, (used, estimate)
+        assert estimate < 2 * used  # and not a vacuous bound
+
+
+# --- netCDF --------------------------------------------------------------------------------------------------------
+def test_netcdf_round_trip_is_exact(result, tmp_path):
+    path = tmp_path / "sweep.nc"
+    save_sweep(result, path)
+    loaded = load_sweep(path)
+    xr.testing.assert_identical(loaded, result)
+    for name in result.variables:
+        assert loaded[name].dtype == result[name].dtype, name
+        np.testing.assert_array_equal(loaded[name].values, result[name].values)
+    assert set(loaded.attrs) == set(result.attrs)
+    for k, val in result.attrs.items():
+        np.testing.assert_array_equal(loaded.attrs[k], val)
+    assert not os.path.exists(str(path) + ".tmp")
+
+
+def test_save_sweep_rejects_non_datasets_and_leaves_no_file(tmp_path):
+    with pytest.raises(TypeError, match="ds"):
+        save_sweep({"a": 1}, tmp_path / "x.nc")
+    assert not list(tmp_path.iterdir())
+
+
+# --- several devices ---------------------------------------------------------------------------------------------
+SHARDED = r"""
+import sys, jax, numpy as np
+from fepnet.sweep import Evaluation, SweepGrid, run_sweep, save_sweep
+assert jax.device_count() == 4, jax.devices()
+grid = SweepGrid(evidence_level=[3.0, 12.0, 20.0], inverse_temperature=[0.05, 0.4], n_epochs=[15, 40], seeds=2)
+kw = dict(evaluation=Evaluation(n_trials=6, n_steps=12), couplings=True, progress=False)
+sharded = run_sweep(jax.random.key(7), grid, **kw)
+single = run_sweep(jax.random.key(7), grid, devices=1, **kw)
+assert sharded.attrs["n_devices"] == 4 and single.attrs["n_devices"] == 1
+assert sharded.attrs["chunk_size"] % 4 == 0
+save_sweep(sharded, sys.argv[1])
+save_sweep(single, sys.argv[2])
+"""
+
+
+def test_sharded_over_four_devices_equals_single_device_bit_for_bit(tmp_path):
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu")
+    a, b = tmp_path / "sharded.nc", tmp_path / "single.nc"
+    subprocess.run([sys.executable, "-c", SHARDED, str(a), str(b)], check=True, env=env, timeout=600,
+                   capture_output=True, text=True)
+    sharded, single = load_sweep(a), load_sweep(b)
+    xr.testing.assert_identical(sharded.drop_attrs(), single.drop_attrs())
+    for name in sharded.data_vars:  # bit for bit, NaN included
+        assert sharded[name].values.tobytes() == single[name].values.tobytes(), name
+    # ... and both equal this process's own (one-device) run of the overlapping grid points.
+    here = run_sweep(jax.random.key(7), GRID.replace(evidence_level=[3.0, 12.0]), evaluation=QUICK, couplings=True,
+                     progress=False)
+    part = sharded.sel(evidence_level=[3.0, 12.0], n_epochs=[40, 15])
+    xr.testing.assert_identical(part.drop_attrs(), here.drop_attrs())
+
+
+# --- the command -----------------------------------------------------------------------------------------------------
+def test_cli_sweep_writes_results_summary_and_landscapes(tmp_path, capsys):
+    from fepnet.cli import main
+
+    out = tmp_path / "sw"
+    assert main(["sweep", "--evidence", "4,12", "--inverse-temperature", "log:0.03:0.3:3", "--epochs", "20",
+                 "--trials", "6", "--seeds", "2", "--out", str(out), "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    assert "best retrieval" in text and "12 networks" in text
+    summary = json.loads((out / "summary.json").read_text())
+    for k in ("wall_s", "peak_rss_mb", "n_networks", "steps_per_network", "best_retrieval", "best_generalization"):
+        assert k in summary, k
+    assert summary["n_networks"] == 12 and summary["steps_per_network"] == 200
+    assert summary["peak_rss_mb"] > 50 and summary["wall_s"] > 0
+    ds = load_sweep(out / "sweep.nc")
+    mean = ds.retrieval.mean("seed")
+    best = summary["best_retrieval"]
+    assert best["value"] == pytest.approx(float(mean.max()))
+    assert float(mean.sel(evidence_level=best["evidence_level"], inverse_temperature=best["inverse_temperature"])) \
+        == pytest.approx(best["value"])
+    assert set(summary["files"]) >= {"sweep.nc", "landscapes.png", "landscape_retrieval.png",
+                                     "landscape_generalization.png", "landscape_orthogonality.png",
+                                     "landscape_n_attractors.png", "summary.json"}
+    for f in summary["files"]:
+        assert (out / f).stat().st_size > 0, f
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["--evidence", "1:2"], "evidence"),
+    (["--inverse-temperature", "log:-1:1:3"], "inverse_temperature"),
+    (["--steps", "0"], "steps_per_epoch"),
+    (["--memory-limit-mb", "0"], "memory-limit-mb"),
+])
+def test_cli_sweep_rejects_bad_specs(argv, match, tmp_path):
+    from fepnet.cli import main
+
+    with pytest.raises(SystemExit, match=match):
+        main(["sweep", "--out", str(tmp_path / "x"), "--no-progress", *argv])
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.slow
+def test_paper_sim2_sweep_acceptance(tmp_path):
+    """The issue's acceptance run: the full paper grid, one seed, < 3 minutes and < 4 GiB on 2 cores."""
+    out = tmp_path / "sim2"
+    subprocess.run([sys.executable, "-m", "fepnet.cli", "sweep", "--grid", "paper-sim2", "--out", str(out),
+                    "--no-progress"], check=True, timeout=900, capture_output=True, text=True)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["n_networks"] == 380 and summary["steps_per_network"] == 50_000
+    assert summary["wall_s"] < 180 and summary["peak_rss_mb"] < 4096
+    assert 0.1 <= summary["best_retrieval"]["inverse_temperature"] <= 0.5
+    assert summary["best_generalization"]["inverse_temperature"] < 0.1
+    assert all(c["pass"] for c in summary["checks"].values())
