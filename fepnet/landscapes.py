@@ -51,6 +51,12 @@ def _check(ds, metric):
         raise ValueError(f"metric must be one of {sorted(ds.data_vars)}, got {metric!r}")
 
 
+def _values(ds, metric):
+    """The metric as floats; a count of -1 (couplings not finite) becomes NaN."""
+    x = ds[metric].astype(float)
+    return x.where(x >= 0) if metric == "n_attractors" else x
+
+
 def _mean_over(x, keep):
     """Mean over seeds and over every dimension not in ``keep`` (NaN-aware: cells with no value stay NaN)."""
     import warnings
@@ -67,7 +73,7 @@ def landscape(ds, metric: str):
     missing = [d for d in AXES if d not in ds.dims]
     if missing:
         raise ValueError(f"a landscape needs swept {AXES}; {missing} not swept")
-    return _mean_over(ds[metric].astype(float), AXES).transpose("inverse_temperature", "evidence_level")
+    return _mean_over(_values(ds, metric), AXES).transpose("inverse_temperature", "evidence_level")
 
 
 def _setting(ds, name, index):
@@ -78,7 +84,7 @@ def best_point(ds, metric: str) -> dict:
     """The grid point with the highest seed-mean value: {"evidence_level", "inverse_temperature", "value"},
     plus any other swept setting; None if the metric has no finite value."""
     _check(ds, metric)
-    mean = _mean_over(ds[metric].astype(float), [d for d in ds[metric].dims if d != "seed"])
+    mean = _mean_over(_values(ds, metric), [d for d in ds[metric].dims if d != "seed"])
     values = np.asarray(mean.values, dtype=float)
     if not np.any(np.isfinite(values)):
         return None
@@ -106,7 +112,7 @@ def named_networks(ds) -> dict:
         cell = ds.isel(evidence_level=i, inverse_temperature=j)
         entry = {"grid_point": {"evidence_level": float(level[i]), "inverse_temperature": float(it[j])}}
         for metric in LANDSCAPES:
-            value = float(_mean_over(cell[metric].astype(float), []).values.mean()) if cell[metric].size else None
+            value = float(np.nanmean(_values(cell, metric).values)) if np.any(np.isfinite(_values(cell, metric))) else None
             entry[metric] = value if value is not None and np.isfinite(value) else None
         entry["published"] = PUBLISHED["sim2"][name]
         result[name] = entry
@@ -222,7 +228,7 @@ def _figures(ds, out) -> list:
     plt = figures._pyplot()
     fig, axes = plt.subplots(1, len(LANDSCAPES), figsize=(4.2 * len(LANDSCAPES), 3.6), layout="constrained")
     for ax, m in zip(axes, LANDSCAPES):
-        mean = _mean_over(ds[m].astype(float), [dim])
+        mean = _mean_over(_values(ds, m), [dim])
         ax.plot(ds[dim].values, mean.values, "o-")
         ax.set_xlabel(dim.replace("_", " "))
         ax.set_title(TITLES[m])

@@ -46,6 +46,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+import warnings
 from functools import partial
 from typing import NamedTuple
 
@@ -89,7 +90,8 @@ _POSITIVE = ("evidence_level", "inverse_temperature")
 METRICS = {
     "retrieval": ("retrieval score: median corr(response, original)^2 - corr(noisy, original)^2", "1"),
     "generalization": ("one-shot generalisation score on unseen test patterns", "1"),
-    "n_attractors": ("distinct deterministic attractors reached from the training patterns", "1"),
+    "n_attractors": ("distinct deterministic attractors reached from the training patterns (-1: couplings not "
+                     "finite)", "1"),
     "orthogonality": ("mean |90 - angle| between distinct attractors (NaN: fewer than two directions)", "degree"),
     "converged_fraction": ("fraction of attractor relaxations that reached a fixed point", "1"),
     "asymmetry": ("||J - J^T||_F / ||J||_F of the learned couplings", "1"),
@@ -475,6 +477,21 @@ def _attractor_metrics(end_states, converged, decimals, dtype):
     return np.asarray(count, np.int32), np.asarray(orth, np.float64), converged.mean(axis=-1)
 
 
+def _flag_diverged(out, flat):
+    """Networks whose couplings overflowed during learning get NaN metrics (n_attractors -1) and a warning,
+    never numbers computed from infinite couplings."""
+    bad = ~np.isfinite(out["coupling_norm"])
+    if not bad.any():
+        return
+    for name, value in out.items():
+        if name != "coupling_norm":
+            value[bad] = -1 if name == "n_attractors" else np.nan
+    first = int(np.flatnonzero(bad.any(axis=1))[0])
+    settings = ", ".join(f"{d}={flat[d][first]:g}" for d in SETTINGS)
+    warnings.warn(f"{int(bad.sum())} network(s) ended with non-finite couplings (e.g. {settings}); their metrics "
+                  "are NaN and n_attractors -1: lower the learning rate", RuntimeWarning, stacklevel=3)
+
+
 def _patterns(train_patterns, test_patterns, dtype):
     if train_patterns is None and test_patterns is None:
         from .data import load_digits
@@ -616,6 +633,7 @@ def run_sweep(
                 bar.update(m)
                 bar.set_postfix_str(f"{total_steps / (time.perf_counter() - t0):,.0f} network-steps/s")
     wall = time.perf_counter() - t0
+    _flag_diverged(out, flat)
 
     def to_grid(x):
         """(n_net, C, ...) -> the result's dimension order (swept settings, seed, ...)."""

@@ -206,6 +206,17 @@ def test_custom_patterns_and_float64(x64):
     assert np.all(np.isfinite(ds.retrieval))
 
 
+def test_overflowing_couplings_give_nan_metrics_and_a_warning():
+    grid = SweepGrid(evidence_level=20.0, inverse_temperature=1.0, learning_rate=[0.001, 1e37], n_epochs=30)
+    with pytest.warns(RuntimeWarning, match="non-finite couplings.*learning_rate=1e\\+37"):
+        ds = run_sweep(KEY, grid, evaluation=QUICK, progress=False)
+    bad, good = ds.sel(learning_rate=1e37, seed=0), ds.sel(learning_rate=0.001, seed=0)
+    assert np.isinf(float(bad.coupling_norm)) and int(bad.n_attractors) == -1
+    for name in ("retrieval", "generalization", "orthogonality", "converged_fraction", "asymmetry"):
+        assert np.isnan(float(bad[name])), name
+    assert np.isfinite(float(good.retrieval)) and int(good.n_attractors) >= 1
+
+
 def test_bad_arguments_raise_clear_errors():
     grid = SweepGrid(evidence_level=2.0, inverse_temperature=0.3, n_epochs=2)
     with pytest.raises(TypeError, match="grid"):
