@@ -268,7 +268,8 @@ def format_sweep(summary: dict, out: str | None = None) -> str:
     lines = [
         f"fepnet sweep: {summary['n_networks']} networks x {summary['steps_per_network']:,} training steps "
         f"in {summary['wall_s']:.1f} s ({summary['network_steps_per_s']:,.0f} network-steps/s on "
-        f"{summary['n_devices']} device(s), {summary['n_chunks']} chunks of {summary['chunk_size']}); "
+        f"{summary['n_devices']} device(s), {summary['n_chunks']} chunk{'s' * (summary['n_chunks'] != 1)} of "
+        f"{summary['chunk_size']}); "
         f"peak memory {summary['peak_rss_mb']:,.0f} MiB",
         f"  best retrieval:       {_fmt_point(summary['best_retrieval'])}",
         f"  best generalization:  {_fmt_point(summary['best_generalization'])}",
