@@ -5,7 +5,7 @@ unless x64 is enabled):
 
 1. Single network, N = 64, 1024, 4096: learning steps per second of the fused
    synchronous stochastic step with learning (SPEC §4), driven as ``fepnet.train``
-   drives it: the jitted, pure ``fepnet.run_epochs`` over random-order epochs of
+   drives it: the jitted, pure ``fepnet.training.run_epochs`` over random-order epochs of
    10 steps. N = 64 uses the digits training set (evidence 11, iT 0.1668, the
    paper's "balanced" network); N = 1024 / 4096 use 20 random +-1 patterns
    (evidence 2, iT 1, the paper's runtime protocol). alpha = 0.001 throughout.
@@ -14,7 +14,7 @@ unless x64 is enabled):
    outer(s - L(h), s); zero diagonal. Ratio = fepnet / NumPy at the same N.
 3. Batched: network-steps per second for the paper's 380-network grid
    (evidence 1..20 x iT in geomspace(0.01, 1, 19), N = 64 digits, random-order
-   epochs of 10 steps), ``jax.vmap`` of ``fepnet.run_epochs`` over the
+   epochs of 10 steps), ``jax.vmap`` of ``fepnet.training.run_epochs`` over the
    networks, for each PRNG implementation (``jax.random.key(seed, impl=...)``:
    threefry2x32, rbg, unsafe_rbg), on one device and with the network axis
    sharded (NamedSharding, 1-D mesh) over one and over two XLA host devices
@@ -131,7 +131,7 @@ def grid_problems(dtype) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fepnet_workload(problem: Problem, n_epochs: int, dtype):
-    """One fepnet.run_epochs call over n_epochs random-order epochs, from J = 0, sigma = 0."""
+    """One fepnet.training.run_epochs call over n_epochs random-order epochs, from J = 0, sigma = 0."""
     k_order, k_steps = jax.random.split(jax.random.key(0))
     patterns = jnp.asarray(problem.patterns, dtype)
     index = fepnet.pattern_order(k_order, patterns.shape[0], n_epochs)
@@ -139,7 +139,7 @@ def fepnet_workload(problem: Problem, n_epochs: int, dtype):
     it, lr = jnp.asarray(problem.inverse_temperature, dtype), jnp.asarray(LEARNING_RATE, dtype)
 
     def run():
-        out = fepnet.run_epochs(k_steps, state, patterns, index, it, lr, steps_per_epoch=STEPS_PER_EPOCH)
+        out = fepnet.training.run_epochs(k_steps, state, patterns, index, it, lr, steps_per_epoch=STEPS_PER_EPOCH)
         jax.block_until_ready(out)
 
     return run, n_epochs * STEPS_PER_EPOCH
@@ -187,7 +187,7 @@ def numpy_workload(problem: Problem, n_steps: int, dtype):
 
 
 def batched_workload(patterns, inverse_temperatures, n_epochs: int, impl: str, n_devices: int, dtype):
-    """fepnet.run_epochs vmapped over the grid's networks (each its own key, pattern order and iT).
+    """fepnet.training.run_epochs vmapped over the grid's networks (each its own key, pattern order and iT).
 
     n_devices 0: everything on the default device; otherwise the network axis
     is split over a 1-D mesh of the first ``n_devices`` devices with
@@ -203,7 +203,7 @@ def batched_workload(patterns, inverse_temperatures, n_epochs: int, impl: str, n
     lr = jnp.asarray(LEARNING_RATE, dtype)
 
     def one(key, state, patterns, index, it):
-        return fepnet.run_epochs(key, state, patterns, index, it, lr, steps_per_epoch=STEPS_PER_EPOCH)[0]
+        return fepnet.training.run_epochs(key, state, patterns, index, it, lr, steps_per_epoch=STEPS_PER_EPOCH)[0]
 
     f = jax.jit(jax.vmap(one))
     args = (k_steps, state, jnp.asarray(patterns), index, jnp.asarray(inverse_temperatures))
@@ -265,7 +265,7 @@ def main(argv=None):
               + target_note(f"n{n}_ratio", jax_rate / numpy_rate), flush=True)
 
     patterns, its = grid_problems(dtype)
-    print(f"\nbatched: {patterns.shape[0]} networks x N = {patterns.shape[2]}, jax.vmap of fepnet.run_epochs")
+    print(f"\nbatched: {patterns.shape[0]} networks x N = {patterns.shape[2]}, jax.vmap of fepnet.training.run_epochs")
     print(f"{'PRNG impl':<15}{'layout':<28}{'network-steps/s':>16}")
     best = (0.0, None)
     for impl in PRNG_IMPLS:

@@ -91,7 +91,7 @@ def time_nuts(net, evidence, chains, draws, warmup, repeats, chain_method):
 
 def time_gibbs(net, evidence, chains, draws, burn_in, repeats, n_devices):
     kernel = fepnet.build_kernel("sequential")
-    prm = fepnet.params(net, 1.0, evidence)
+    prm = fepnet.kernel_params(net, 1.0, evidence)
     state = fepnet.init_state(net)
 
     @jax.jit

@@ -8,7 +8,7 @@ unless x64 is enabled):
    with learning, alpha = 0.001; SPEC §5) and evaluated (retrieval and one-shot
    generalisation scores, deterministic attractors), chunks of networks as one
    jitted ``jax.vmap`` whose batch axis is sharded over the host CPU devices
-   (``fepnet.cli.configure_cpu_devices``, called before JAX starts; default:
+   (``fepnet.infra.resources.configure_cpu_devices``, called before JAX starts; default:
    one device per usable core).
 2. The baseline: the SAME networks (same keys, settings and evaluation) run one
    after another with the single-network driver on the default device:
@@ -58,8 +58,8 @@ import time
 import numpy as np
 
 import fepnet
-import fepnet.cli
-from fepnet.landscapes import peak_rss_mb
+import fepnet.infra.resources
+from fepnet.infra.resources import peak_rss_mb
 
 STEPS_PER_EPOCH = 10
 LEARNING_RATE = 0.001
@@ -164,7 +164,7 @@ def main(argv=None):
     if args.seed < 0:
         parser.error("--seed must be >= 0")
 
-    note = fepnet.cli.configure_cpu_devices(args.cpu_devices)  # before any JAX computation
+    note = fepnet.infra.resources.configure_cpu_devices(args.cpu_devices)  # before any JAX computation
     import jax
     import jax.numpy as jnp
     from fepnet.sweep import SweepGrid
@@ -231,7 +231,7 @@ def main(argv=None):
     print(f"peak RSS: {rss:,.0f} MiB")
 
     if args.json:
-        from fepnet._io import write_json
+        from fepnet.infra.files import write_json
 
         result = dict(
             n_networks=n_networks,

@@ -26,7 +26,7 @@ from .model_selection import (
     pair_summary,
     rank_networks,
 )
-from .report import Report
+from fepnet.infra.report import Report
 from .sbc import SBCResult, plot_rank_histograms, rank_uniformity, simulation_based_calibration
 from .two_sample import EnergyDistanceTest, energy_distance, energy_distance_test, thin_to_independent
 from .sequence_comparison import compare_orders, write_comparison

@@ -32,7 +32,7 @@ import numpy as np
 from scipy import stats
 
 import fepnet
-from fepnet import _validation as v
+from fepnet.infra import checks as v
 from inference.exact import mcse, z_score
 
 from ._arviz import az

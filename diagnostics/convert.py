@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 import fepnet
-from fepnet import _validation as v
+from fepnet.infra import checks as v
 from inference import NUTSResult, SVIResult
 from inference.models import boltzmann_model, synchronous_stationary_model
 

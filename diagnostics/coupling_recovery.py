@@ -47,12 +47,13 @@ import numpy as np
 
 import fepnet
 from fepnet import Network, cb
-from fepnet import _validation as v
-from fepnet.figures import _pyplot, save_figure
+from fepnet.infra import checks as v
+from fepnet.infra.plotting import pyplot as _pyplot
+from fepnet.infra.plotting import save_figure
 from inference.coupling import STRUCTURES, CouplingPosterior, fit_couplings
 
-from .report import Report
-from fepnet._io import write_json as _write_json
+from fepnet.infra.report import Report
+from fepnet.infra.files import write_json as _write_json
 
 __all__ = [
     "ACCEPTANCE",
@@ -328,7 +329,7 @@ def _control(key, n, coupling_scale, n_steps, learning_rate, n_passes, svi_steps
     k_net, k_run, k_fit = jax.random.split(key, 3)
     net = Network.random(k_net, n, coupling_scale=coupling_scale, symmetric=False)
     kernel = fepnet.build_kernel("synchronous")
-    _, states = fepnet.run(kernel, k_run, fepnet.init_state(net), fepnet.params(net, 1.0),
+    _, states = fepnet.run(kernel, k_run, fepnet.init_state(net), fepnet.kernel_params(net, 1.0),
                            CONTROL_BURN_IN + n_steps, trace=True)
     states = states[CONTROL_BURN_IN:]
     post = fit_couplings(k_fit, states, field="previous", structure="asymmetric", method="svi", guide="normal",

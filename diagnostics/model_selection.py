@@ -74,8 +74,8 @@ import numpy as np
 import pandas as pd
 
 import fepnet
-from fepnet import _validation as v
-from fepnet.figures import _pyplot
+from fepnet.infra import checks as v
+from fepnet.infra.plotting import pyplot as _pyplot
 
 from ._arviz import az
 from .convert import from_coupling_posterior

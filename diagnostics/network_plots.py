@@ -14,8 +14,11 @@ import networkx as nx
 import numpy as np
 
 from fepnet import Network, coupling_graph, greedy_coloring
+from fepnet.kernels import check_coloring
 from fepnet import figures as _figures
-from fepnet import kernels as _kernels
+from fepnet.infra.plotting import pyplot as _pyplot
+from fepnet.infra.plotting import symmetric_limit
+
 
 __all__ = [
     "ASYMMETRY_ARROWS",
@@ -190,7 +193,7 @@ def _positions(n: int, layout: str, grid_shape, seed: int, edges) -> dict:
 
 
 def _new_axes(ax, figsize):
-    plt = _figures._pyplot()
+    plt = _pyplot()
     if ax is None:
         fig, ax = plt.subplots(figsize=figsize, layout="constrained")
     else:
@@ -268,7 +271,7 @@ def plot_coupling_graph(
     values = _check_node_values(node_values, b)
     if directed not in (None, True, False):
         raise ValueError(f"directed must be None, True or False; got {directed!r}")
-    plt = _figures._pyplot()
+    plt = _pyplot()
 
     Js = np.asarray(network.symmetric_part(), float)
     Ja = np.asarray(network.antisymmetric_part(), float)
@@ -284,7 +287,7 @@ def plot_coupling_graph(
     pos = _positions(n, layout, grid_shape, seed, edges + arrows)
     style = _node_style(n)
 
-    edge_lim = _figures._sym_lim(Js)
+    edge_lim = symmetric_limit(Js)
     edge_norm = plt.Normalize(-edge_lim, edge_lim)
     if edges:
         graph = nx.Graph()
@@ -313,7 +316,7 @@ def plot_coupling_graph(
             patch.set_gid("Ja arrows")
             patch.set_zorder(1.5)  # above the edges, below the nodes and their labels
 
-    node_lim = _figures._sym_lim(values)
+    node_lim = symmetric_limit(values)
     nodes = nx.draw_networkx_nodes(
         nx.empty_graph(n), pos, ax=ax, node_color=values, cmap=plt.get_cmap(_NODE_CMAP),
         vmin=-node_lim, vmax=node_lim, **style,
@@ -353,8 +356,8 @@ def plot_coloring(network, coloring=None, *, layout: str = "spring", grid_shape=
         _check_grid_shape(grid_shape, n)
     max_edges = _check_top_k(max_edges, "max_edges")
     graph = coupling_graph(network)
-    coloring = greedy_coloring(graph) if coloring is None else _kernels._check_coloring(coloring, graph, n)
-    plt = _figures._pyplot()
+    coloring = greedy_coloring(graph) if coloring is None else check_coloring(coloring, graph, n)
+    plt = _pyplot()
 
     colour_of = np.empty(n, dtype=int)
     for c, group in enumerate(coloring):

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fepnet.figures import _pyplot, plot_matrices
+from fepnet.figures import plot_matrices
+from fepnet.infra.plotting import pyplot as _pyplot
 
 from ._arviz import az
 from .compare import Comparison

@@ -79,8 +79,8 @@ import jax.numpy as jnp
 import numpy as np
 from scipy import stats
 
-from fepnet import _validation as v
-from fepnet._progress import progress_bar
+from fepnet.infra import checks as v
+from fepnet.infra.progress import progress_bar
 from fepnet.kernels import SCHEDULES, ChainState, KernelParams, build_kernel
 from fepnet.network import Network
 
@@ -395,7 +395,7 @@ def plot_rank_histograms(result: SBCResult, *, max_panels: int = 25, ncols: int 
     uniformity (shaded), with the statistic's chi-square p-value in the title;
     the suptitle holds the Bonferroni-combined p-value.
     """
-    from fepnet.figures import _pyplot
+    from fepnet.infra.plotting import pyplot as _pyplot
 
     if not isinstance(result, SBCResult):
         raise TypeError(f"result must be an SBCResult, got {type(result).__name__}")

@@ -42,16 +42,16 @@ import jax
 import numpy as np
 
 import fepnet
-from fepnet import _validation as v
-from fepnet._progress import progress_bar
+from fepnet.infra import checks as v
+from fepnet.infra.progress import progress_bar
 from fepnet.data import load_digits
-from fepnet.paper import SIM3
+from fepnet.paper.protocols import SIM3
 from inference.coupling import fit_couplings
 
 from . import model_selection as ms
 from . import network_plots
-from .report import Report
-from fepnet._io import write_json as _write_json
+from fepnet.infra.report import Report
+from fepnet.infra.files import write_json as _write_json
 
 __all__ = ["SOURCES", "ORDERS", "sequence_data", "OrderComparison", "compare_orders", "format_comparison"]
 
@@ -115,7 +115,7 @@ class OrderComparison(NamedTuple):
 
 def _heldout_ranking(key, progress, n_epochs):
     """Networks trained on digits (1, 2, 3) and (4, 5, 6) scored by AIS on held-out test images of each set."""
-    from fepnet.paper import NETWORKS, SIM2
+    from fepnet.paper.protocols import NETWORKS, SIM2
 
     level, it = NETWORKS["balanced"]
     digits = load_digits()

@@ -59,7 +59,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from fepnet import _validation as v
+from fepnet.infra import checks as v
 
 __all__ = ["EnergyDistanceTest", "energy_distance", "energy_distance_test", "thin_to_independent"]
 

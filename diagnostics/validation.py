@@ -32,20 +32,20 @@ import jax.numpy as jnp
 import numpy as np
 
 import fepnet
-from fepnet import _validation as v
-from fepnet._progress import progress_bar
+from fepnet.infra import checks as v
+from fepnet.infra.progress import progress_bar
 from fepnet.data import load_digits
 from fepnet.figures import save_figure
-from fepnet.paper import NETWORKS, SIM2, SIM3
+from fepnet.paper.protocols import NETWORKS, SIM2, SIM3
 from inference import run_nuts, run_tempering
 
 from .compare import Comparison, SamplerSummary, compare, summarize
 from .convert import from_chains, from_nuts
 from .network_plots import plot_coupling_graph, plot_coupling_parts
 from .plots import plot_correlations, plot_marginals, plot_moments, plot_trace_rank, worst_nodes
-from .report import Report
+from fepnet.infra.report import Report
 from .sbc import plot_rank_histograms, simulation_based_calibration
-from fepnet._io import write_json as _write_json
+from fepnet.infra.files import write_json as _write_json
 
 __all__ = ["NETWORK_NAMES", "ValidationNetwork", "validation_network", "sample_schedule", "sample_reference",
            "validate", "format_validation"]
@@ -152,7 +152,7 @@ def sample_schedule(key, network: fepnet.Network, evidence, inverse_temperature,
     compiled run (compilation excluded).
     """
     kernel = fepnet.build_kernel(schedule, network=network if schedule == "chromatic" else None)
-    prm = fepnet.params(network, inverse_temperature, evidence)
+    prm = fepnet.kernel_params(network, inverse_temperature, evidence)
     state = fepnet.init_state(network)
 
     @jax.jit

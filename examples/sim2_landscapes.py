@@ -11,7 +11,7 @@ Run:  python examples/sim2_landscapes.py [--seeds K] [--out DIR]
 import argparse
 import time
 
-from fepnet.cli import configure_cpu_devices
+from fepnet.infra.resources import configure_cpu_devices
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--out", default="examples-out/sim2-landscapes")
@@ -24,7 +24,7 @@ print(configure_cpu_devices())  # before JAX starts: one host device per core
 import jax  # noqa: E402
 
 import fepnet  # noqa: E402
-from fepnet.landscapes import format_sweep, landscape, write_sweep  # noqa: E402
+from fepnet.paper.landscapes import format_sweep, landscape, write_sweep  # noqa: E402
 from fepnet.sweep import GRIDS  # noqa: E402
 
 grid = GRIDS["paper-sim2"].replace(seeds=args.seeds)

@@ -38,7 +38,7 @@ print(f"{sym.count} fixed points of Js; best correlation with digits 1, 2, 3: {n
 
 # Free running: b = 0, iT 1, 100 stochastic synchronous steps from the last training state.
 kernel = fepnet.build_kernel("synchronous")
-_, states = fepnet.run(kernel, k_free, fepnet.init_state(net, result.state.sigma), fepnet.params(net, 1.0), 100, trace=True)
+_, states = fepnet.run(kernel, k_free, fepnet.init_state(net, result.state.sigma), fepnet.kernel_params(net, 1.0), 100, trace=True)
 score, labels, n = fepnet.paper.sequence_order_score(states, patterns)
 print(f"free running: {n} transitions between recognised digits, {score:.0%} in the order 1 -> 2 -> 3 -> 1")
 print("visited:", "".join("." if k < 0 else str(k + 1) for k in labels))

@@ -1,22 +1,29 @@
 """fepnet: free-energy-principle attractor networks of continuous-Bernoulli nodes, in JAX.
 
-Core pieces (one concept per module):
+The core (pure JAX; every default is an argument):
 
-- :mod:`fepnet.cb` continuous-Bernoulli math on [-1, 1]
-- :class:`Network` couplings and biases, energy, log density
-- :func:`build_kernel` / :func:`run` inference step kernels and the scan driver
-- :func:`relax` deterministic relaxation to fixed points
-- :func:`learn_step`, :func:`train`, :func:`free_run` FEP learning
-- :func:`mean_field_free_energy` the naive mean-field free energy (and its terms)
+- :mod:`fepnet.cb` continuous-Bernoulli maths on [-1, 1]
+- :class:`Network` couplings J and biases b; energy E(s) = -(b.s + 1/2 s^T Js s), log density
+- :func:`build_kernel`, :func:`kernel_params`, :func:`init_state`, :func:`run` (:mod:`fepnet.chain`)
+  inference step kernels ``step(key, state, params) -> state`` and the scan driver
+- :func:`relax` (:mod:`fepnet.relaxation`) deterministic relaxation to fixed points m = L(iT (b + J m))
+- :func:`learn_step`, :func:`train`, :func:`free_run` the local FEP learning rule and its epoch drivers
+- :func:`mean_field_free_energy` the naive mean-field free energy and its terms
 - :func:`find_attractors`, :func:`orthogonality` attractors and their geometry
-- :func:`retrieval_score`, :func:`generalization_score` the paper's scores
+- :func:`retrieval_score`, :func:`generalization_score` the paper's recall scores
 - :mod:`fepnet.data` the bundled digits with the paper's preprocessing, the bars
-- :mod:`fepnet.paper` the paper's four simulations; ``fepnet reproduce`` runs them
-- :func:`run_sweep` batched, sharded parameter sweeps into xarray (:mod:`fepnet.sweep`);
-  :mod:`fepnet.landscapes` their landscapes; ``fepnet sweep`` runs the paper's grid
+- :func:`run_sweep` (:mod:`fepnet.sweep`) batched, sharded parameter sweeps into xarray
+
+Shared infrastructure (argument checks, atomic files, progress, plotting, reports)
+is :mod:`fepnet.infra`; figures of arrays are :mod:`fepnet.figures`. The
+applications sit on top and are imported on their own: :mod:`fepnet.paper` (the
+published protocols, their reproduction and landscapes) and :mod:`fepnet.cli`
+(the ``fepnet`` command). See ``docs/architecture.md``.
 """
 
-from . import attractors, cb, data, paper, scores
+import warnings as _warnings
+
+from . import attractors, cb, data, scores
 from .attractors import (
     Attractors,
     deduplicate,
@@ -27,6 +34,7 @@ from .attractors import (
     symmetric_fixed_points,
     unique_mask,
 )
+from .chain import run
 from .free_energy import FreeEnergyTerms, free_energy_terms, mean_field_free_energy
 from .kernels import (
     SCHEDULES,
@@ -37,82 +45,112 @@ from .kernels import (
     coupling_graph,
     greedy_coloring,
     init_state,
-    params,
+    kernel_params,
 )
 from .learning import (
     LearningParams,
     LearningState,
     coupling_mask,
-    learn_from_states,
-    fused_update,
     init_learning_state,
+    learn_from_states,
     learn_step,
     learning_params,
 )
 from .network import Network
-from .relax import RelaxResult, relax
-from .run import run
-from .scores import evoke, generalization_score, noisy_cues, recall_score, retrieval_score
-from .sweep import Evaluation, SweepGrid, load_sweep, network_key, parse_values, run_sweep, save_sweep
-from .training import EpochRecord, TrainResult, free_run, pattern_order, run_epochs, train
+from .relaxation import RelaxResult, relax
+from .scores import (
+    Cues,
+    ScoreResult,
+    evoke,
+    generalization_score,
+    noisy_cues,
+    recall_score,
+    retrieval_score,
+)
+from .sweep import Evaluation, SweepGrid, load_sweep, network_key, run_sweep, save_sweep
+from .training import EpochRecord, TrainResult, free_run, pattern_order, train
 
 __version__ = "0.1.0"
 
 __all__ = [
+    # modules
     "cb",
     "attractors",
     "data",
-    "paper",
     "scores",
-    "Attractors",
-    "deduplicate",
-    "find_attractors",
-    "orthogonality",
-    "pairwise_angles",
-    "pairwise_correlations",
-    "symmetric_fixed_points",
-    "unique_mask",
-    "evoke",
-    "noisy_cues",
-    "recall_score",
-    "retrieval_score",
-    "generalization_score",
-    "FreeEnergyTerms",
-    "free_energy_terms",
-    "EpochRecord",
+    # the network
     "Network",
+    # inference dynamics
     "SCHEDULES",
     "ChainState",
     "Kernel",
     "KernelParams",
     "build_kernel",
+    "kernel_params",
+    "init_state",
     "coupling_graph",
     "greedy_coloring",
-    "init_state",
-    "params",
     "run",
     "relax",
     "RelaxResult",
+    # free energy
     "mean_field_free_energy",
+    "free_energy_terms",
+    "FreeEnergyTerms",
+    # learning and training
     "LearningParams",
     "LearningState",
     "coupling_mask",
-    "learn_from_states",
-    "fused_update",
     "init_learning_state",
+    "learn_from_states",
     "learn_step",
     "learning_params",
-    "TrainResult",
     "train",
     "free_run",
     "pattern_order",
-    "run_epochs",
+    "TrainResult",
+    "EpochRecord",
+    # attractors
+    "Attractors",
+    "find_attractors",
+    "symmetric_fixed_points",
+    "deduplicate",
+    "unique_mask",
+    "orthogonality",
+    "pairwise_angles",
+    "pairwise_correlations",
+    # scores
+    "Cues",
+    "ScoreResult",
+    "evoke",
+    "noisy_cues",
+    "recall_score",
+    "retrieval_score",
+    "generalization_score",
+    # sweeps
     "Evaluation",
     "SweepGrid",
     "run_sweep",
     "save_sweep",
     "load_sweep",
     "network_key",
-    "parse_values",
     "__version__",
 ]
+
+# Names that moved; each still works for one release, with a DeprecationWarning.
+_MOVED = {
+    "params": ("kernels", "kernel_params", "fepnet.kernel_params"),
+    "fused_update": ("learning", "fused_update", "fepnet.learning.fused_update"),
+    "run_epochs": ("training", "run_epochs", "fepnet.training.run_epochs"),
+    "parse_values": ("sweep", "parse_values", "fepnet.sweep.parse_values"),
+}
+
+
+def __getattr__(name):
+    if name in _MOVED:
+        module, attr, new = _MOVED[name]
+        _warnings.warn(f"fepnet.{name} is deprecated; use {new}", DeprecationWarning, stacklevel=2)
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,9 +23,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _validation as v
+from .infra import checks as v
 from .network import Network
-from .relax import RelaxResult, relax
+from .relaxation import RelaxResult, relax
 
 __all__ = [
     "Attractors",

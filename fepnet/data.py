@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _validation as v
+from .infra import checks as v
 
 __all__ = ["Digits", "load_digits", "preprocess_digits", "Bars", "load_bars", "standardize", "random_patterns"]
 

@@ -10,6 +10,10 @@ import math
 
 import numpy as np
 
+from .infra.plotting import pyplot as _pyplot
+from .infra.plotting import save_figure
+from .infra.plotting import symmetric_limit as _sym_lim
+
 __all__ = [
     "plot_angle_histogram",
     "plot_couplings",
@@ -25,29 +29,7 @@ __all__ = [
 ]
 
 
-def _pyplot():
-    import matplotlib
-
-    if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg", "cairo") and not _has_display():
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _has_display() -> bool:
-    import os
-
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
 # ----------------------------------------------------------------------------- helpers
-
-
-def _sym_lim(*arrays) -> float:
-    """max |x| over all arrays (NaNs ignored), or 1.0 when that is 0 or undefined."""
-    lim = max((float(np.nanmax(np.abs(a))) if np.size(a) else 0.0) for a in arrays)
-    return lim if np.isfinite(lim) and lim > 0 else 1.0
 
 
 def _rows(name: str, x, width: int | None = None, rows: int | None = None) -> np.ndarray:
@@ -463,10 +445,3 @@ def plot_landscapes(panels, x, y, *, xlabel: str = "evidence level", ylabel: str
     if suptitle:
         fig.suptitle(suptitle)
     return fig
-
-
-def save_figure(fig, path) -> None:
-    """Save as PNG (150 dpi) and close the figure."""
-    plt = _pyplot()
-    fig.savefig(path, dpi=150)
-    plt.close(fig)

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import jax.numpy as jnp
 
-from . import _validation as v
+from .infra import checks as v
 from . import cb
 from .network import Network
 

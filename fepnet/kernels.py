@@ -30,7 +30,7 @@ import jax.numpy as jnp
 import networkx as nx
 import numpy as np
 
-from . import _validation as v
+from .infra import checks as v
 from . import cb
 from .network import Network
 
@@ -43,7 +43,7 @@ __all__ = [
     "coupling_graph",
     "greedy_coloring",
     "init_state",
-    "params",
+    "kernel_params",
 ]
 
 SCHEDULES = ("synchronous", "sequential", "random-scan", "chromatic")
@@ -62,7 +62,7 @@ class KernelParams(NamedTuple):
     inverse_temperature: jax.Array
 
 
-def params(network: Network, inverse_temperature=1.0, evidence=None) -> KernelParams:
+def kernel_params(network: Network, inverse_temperature=1.0, evidence=None) -> KernelParams:
     """Validated :class:`KernelParams`; ``evidence`` (N,) shifts the biases."""
     if not isinstance(network, Network):
         raise TypeError(f"network must be a fepnet.Network, got {type(network).__name__}")
@@ -189,7 +189,11 @@ def greedy_coloring(graph: nx.Graph, strategy: str = "largest_first") -> tuple:
     return classes
 
 
-def _check_coloring(coloring, graph: nx.Graph | None, n: int) -> tuple:
+def check_coloring(coloring, graph: nx.Graph | None, n: int) -> tuple:
+    """``coloring`` as a tuple of node tuples, checked to partition 0..n-1 and (with ``graph``) to be proper.
+
+    Raises ``ValueError`` when a node is missing or repeated, or two coupled nodes share a colour.
+    """
     coloring = tuple(tuple(int(i) for i in nodes) for nodes in coloring)
     flat = sorted(i for nodes in coloring for i in nodes)
     if flat != list(range(n)):
@@ -229,4 +233,4 @@ def build_kernel(
     if coloring is None:
         coloring = greedy_coloring(graph)
     n = network.size if network is not None else sum(len(c) for c in coloring)
-    return Kernel(schedule, bool(stochastic), _check_coloring(coloring, graph, n))
+    return Kernel(schedule, bool(stochastic), check_coloring(coloring, graph, n))

@@ -26,7 +26,7 @@ import jax.numpy as jnp
 import networkx as nx
 import numpy as np
 
-from . import _validation as v
+from .infra import checks as v
 from . import cb
 from .network import Network
 
@@ -153,7 +153,7 @@ def fused_update(u, state: LearningState, params: LearningParams, precision_weig
 def learn_step(key, state: LearningState, params: LearningParams, precision_weighted: bool = False) -> LearningState:
     """``step(key, state, params) -> state``: one synchronous stochastic step with learning on.
 
-    For long runs prefer :func:`fepnet.run_epochs` / :func:`fepnet.train`: they
+    For long runs prefer :func:`fepnet.training.run_epochs` / :func:`fepnet.train`: they
     compute the same steps (bit for bit) with the rank-1 update deferred to the
     next iteration, which keeps XLA from re-evaluating the per-node maths for
     every matrix element; a ``lax.scan`` over ``learn_step`` is about 2.5x

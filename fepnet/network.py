@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _validation as v
+from .infra import checks as v
 
 __all__ = ["Network"]
 

@@ -24,7 +24,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from . import _validation as v
+from .infra import checks as v
 from .kernels import ChainState, KernelParams, build_kernel
 from .network import Network
 from .reductions import tree_mean, tree_sum

@@ -54,16 +54,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _validation as v
+from .infra import checks as v
 from . import cb
-from ._progress import progress_bar
+from .infra.progress import progress_bar
 from .attractors import orthogonality, unique_mask
 from .kernels import KernelParams, build_kernel
 from .learning import init_learning_state
 from .network import Network
-from .paper import SCORING, SIM2
+from .paper.protocols import SCORING, SIM2
 from .reductions import tree_sum
-from .relax import _relax_one
+from .relaxation import _relax_one
 from .scores import _recall
 from .training import ORDERS, pattern_order, run_epochs
 

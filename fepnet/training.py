@@ -20,8 +20,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _validation as v
-from ._progress import progress_bar
+from .infra import checks as v
+from .infra.progress import progress_bar
 from .free_energy import FreeEnergyTerms, free_energy_terms
 from .learning import LearningParams, LearningState, apply_update, init_learning_state, sample_with_error
 from .network import Network

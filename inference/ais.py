@@ -35,8 +35,8 @@ import numpy as np
 
 import fepnet
 from fepnet import Network
-from fepnet import _validation as v
-from fepnet._progress import progress_bar
+from fepnet.infra import checks as v
+from fepnet.infra.progress import progress_bar
 
 from .exact import _log_normalizer
 from .models import check_posterior_args

@@ -53,8 +53,8 @@ from numpyro.infer import MCMC, NUTS, SVI, Trace_ELBO, autoguide, log_likelihood
 from numpyro.optim import Adam
 
 from fepnet import Network, coupling_mask
-from fepnet import _validation as v
-from fepnet._progress import progress_bar
+from fepnet.infra import checks as v
+from fepnet.infra.progress import progress_bar
 
 from .distribution import ContinuousBernoulli
 

@@ -32,7 +32,7 @@ from numpyro.distributions.util import validate_sample
 from numpyro.util import is_prng_key
 
 from fepnet import cb
-from fepnet._validation import as_real_array, is_concrete
+from fepnet.infra.checks import as_real_array, is_concrete
 
 __all__ = ["ContinuousBernoulli"]
 

@@ -29,7 +29,7 @@ import numpy as np
 from numpyro.diagnostics import effective_sample_size
 
 from fepnet import Network
-from fepnet import _validation as v
+from fepnet.infra import checks as v
 
 __all__ = [
     "Moments",

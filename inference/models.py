@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import numpyro
 
 from fepnet import Network, cb
-from fepnet import _validation as v
+from fepnet.infra import checks as v
 
 from .distribution import ContinuousBernoulli
 

@@ -12,7 +12,7 @@ from numpyro.distributions.transforms import biject_to
 from numpyro.infer import MCMC, NUTS
 
 from fepnet import Network
-from fepnet import _validation as v
+from fepnet.infra import checks as v
 
 from .models import SITE, boltzmann_model, check_posterior_args, synchronous_stationary_model
 

@@ -33,8 +33,8 @@ from numpyro.infer.elbo import ELBO
 from numpyro.optim import Adam
 
 from fepnet import cb
-from fepnet import _validation as v
-from fepnet._progress import progress_bar as _progress_bar
+from fepnet.infra import checks as v
+from fepnet.infra.progress import progress_bar as _progress_bar
 from fepnet.attractors import deduplicate
 
 from .distribution import ContinuousBernoulli

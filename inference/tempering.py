@@ -26,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import fepnet
-from fepnet import _validation as v
+from fepnet.infra import checks as v
 
 from .models import check_posterior_args
 

@@ -1,0 +1,53 @@
+"""The paper's published protocols and their reproduction (an application on top of the core).
+
+- :mod:`fepnet.paper.protocols`: settings and published numbers of Simulations 1-4.
+- :mod:`fepnet.paper.simulations`: each simulation as a function of a PRNG key.
+- :mod:`fepnet.paper.reproduce`: K seeds of a simulation, summarised against the paper (``fepnet reproduce``).
+- :mod:`fepnet.paper.landscapes`: the Simulation-2 landscapes of a sweep (``fepnet sweep``).
+
+Spisak & Friston, "Self-orthogonalizing attractor neural networks emerging from the
+free energy principle" (2025; Neurocomputing 2026).
+"""
+
+from . import protocols, simulations
+from .protocols import NETWORKS, PUBLISHED, SCORING, SIM1, SIM2, SIM3, SIM4
+from .simulations import (
+    Sim1Result,
+    Sim2Network,
+    Sim2Result,
+    Sim3Result,
+    Sim4Result,
+    attractor_starts,
+    paper_attractors,
+    sequence_order_score,
+    simulation1,
+    simulation2,
+    simulation3,
+    simulation4,
+    upper_triangle_correlation,
+)
+
+__all__ = [
+    "protocols",
+    "simulations",
+    "NETWORKS",
+    "PUBLISHED",
+    "SCORING",
+    "SIM1",
+    "SIM2",
+    "SIM3",
+    "SIM4",
+    "Sim1Result",
+    "Sim2Network",
+    "Sim2Result",
+    "Sim3Result",
+    "Sim4Result",
+    "attractor_starts",
+    "paper_attractors",
+    "sequence_order_score",
+    "simulation1",
+    "simulation2",
+    "simulation3",
+    "simulation4",
+    "upper_triangle_correlation",
+]
