@@ -74,8 +74,8 @@ def min_bulk_ess(samples) -> float:
 
 
 def time_nuts(net, evidence, chains, draws, warmup, repeats, chain_method):
-    first = run_nuts(jax.random.key(0), net, evidence, 1.0, num_chains=chains, num_warmup=warmup,
-                     num_samples=draws, chain_method=chain_method)  # compiles
+    first = run_nuts(jax.random.key(0), net, evidence, 1.0, n_chains=chains, n_warmup=warmup,
+                     n_samples=draws, chain_method=chain_method)  # compiles
     best = None
     for r in range(repeats):
         t0 = time.perf_counter()

@@ -187,12 +187,12 @@ def from_svi(
     network: fepnet.Network,
     evidence=None,
     inverse_temperature=1.0,
-    num_draws: int = 1000,
+    n_draws: int = 1000,
     node_names=None,
 ) -> "az.InferenceData":
     """InferenceData of the mean-field fits of :func:`inference.run_svi`: one "chain" per start.
 
-    Chain k holds ``num_draws`` independent draws from q_k = prod_i CB(lambda_ki);
+    Chain k holds ``n_draws`` independent draws from q_k = prod_i CB(lambda_ki);
     sample statistics: ``network_energy`` and the per-draw free energy
     log q_k(sigma) - log p(sigma), with log p(sigma) = -iT E(sigma) - sum_i A(iT (b_i + s_i))
     the Boltzmann model of ``inference`` (its mean over q_k is the -ELBO, the
@@ -205,14 +205,14 @@ def from_svi(
     import jax.numpy as jnp
 
     key = v.prng_key(key)
-    num_draws = v.count(num_draws, "num_draws", minimum=2)
+    n_draws = v.count(n_draws, "n_draws", minimum=2)
     lam = np.asarray(result.natural)
     ev = _check_network(network, evidence, lam.shape[1])
     if network is None:
         raise TypeError("network must be a fepnet.Network (needed for the energies)")
     it = float(v.positive_scalar(inverse_temperature, "inverse_temperature"))
     lam_j = jnp.asarray(lam, network.dtype)
-    draws = jax.vmap(lambda k, l: fepnet.cb.sample(k, l, (num_draws, l.shape[0])))(
+    draws = jax.vmap(lambda k, l: fepnet.cb.sample(k, l, (n_draws, l.shape[0])))(
         jax.random.split(key, lam.shape[0]), lam_j)
     log_q = np.asarray(jnp.sum(fepnet.cb.log_prob(draws, lam_j[:, None, :]), axis=-1), np.float64)
     x = np.clip(np.asarray(draws, np.float64), -1.0, 1.0)

@@ -234,7 +234,7 @@ class CouplingRecovery:
     """Everything :func:`recover_couplings` measured.
 
     truth: the network that generated the stream; posterior: the coupling
-    model's posterior from ``samples`` (one state per sweep, (n_samples, N));
+    model's posterior from ``samples`` (one state per sweep, (n_states, N));
     fep: the FEP-learned couplings (a zero-bias Network) from the full stream of
     ``stream_length`` single-site states; settings, metrics (see the module
     docstring), wall_s (seconds: "stream", the posterior method ("nuts" or
@@ -357,13 +357,13 @@ def recover_couplings(
     *,
     n_nodes: int = 12,
     coupling_scale=0.3,
-    n_samples: int = 2000,
+    n_states: int = 2000,
     thin: int | None = None,
     structure: str = "asymmetric",
     method: str = "nuts",
-    num_chains: int = 4,
-    num_warmup: int = 500,
-    num_samples: int = 500,
+    n_chains: int = 4,
+    n_warmup: int = 500,
+    n_samples: int = 500,
     svi_steps: int = 3000,
     learning_rate=0.001,
     n_passes: int = 10,
@@ -376,15 +376,15 @@ def recover_couplings(
 
     ``truth``: a symmetric :class:`fepnet.Network` (default: ``Network.random``
     with ``n_nodes`` and ``coupling_scale``, symmetric, zero biases). A Gibbs
-    stream (:func:`gibbs_stream`, iT = 1) of ``n_samples * thin`` single-site
+    stream (:func:`gibbs_stream`, iT = 1) of ``n_states * thin`` single-site
     steps (``thin`` default N: one state per sweep goes to the model) feeds
     :func:`inference.coupling.fit_couplings` (``field="same"``, ``structure``,
-    ``method`` "nuts" (``num_chains``, ``num_warmup``, ``num_samples``) or "svi"
+    ``method`` "nuts" (``n_chains``, ``n_warmup``, ``n_samples``) or "svi"
     (``svi_steps``)) with its rows ``thin-1::thin``, and
     :func:`fepnet.learn_from_states` (``learning_rate``, ``n_passes``) with all
     of it. ``prob``: the credible-interval mass for ``coverage``. ``control``:
     also run the synchronous-stream control (module docstring) with
-    ``control_samples`` steps (default ``n_samples``), fitted by SVI with
+    ``control_samples`` steps (default ``n_states``), fitted by SVI with
     ``svi_steps`` steps; its asymmetric truth has ``coupling_scale`` (for a
     given ``truth``: the RMS of its off-diagonal couplings). The FEP rule has no bias term: a truth with non-zero
     biases adds a bias the learned couplings absorb.
@@ -393,15 +393,15 @@ def recover_couplings(
     key = v.prng_key(key)
     truth, given = _check_truth(truth, key, n_nodes, coupling_scale)
     n = truth.size
-    n_samples = v.count(n_samples, "n_samples", minimum=2)
+    n_states = v.count(n_states, "n_states", minimum=2)
     thin = n if thin is None else v.count(thin, "thin", minimum=1)
     if structure not in STRUCTURES:
         raise ValueError(f"structure must be one of {STRUCTURES}, got {structure!r}")
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    num_chains = v.count(num_chains, "num_chains", minimum=1)
-    num_warmup = v.count(num_warmup, "num_warmup")
-    num_samples = v.count(num_samples, "num_samples", minimum=1)
+    n_chains = v.count(n_chains, "n_chains", minimum=1)
+    n_warmup = v.count(n_warmup, "n_warmup")
+    n_samples = v.count(n_samples, "n_samples", minimum=1)
     svi_steps = v.count(svi_steps, "svi_steps", minimum=1)
     v.nonnegative_scalar(learning_rate, "learning_rate")
     lr = float(learning_rate)
@@ -409,7 +409,7 @@ def recover_couplings(
     prob = _check_prob(prob)
     if not isinstance(control, (bool, np.bool_)):
         raise TypeError(f"control must be a bool, got {type(control).__name__}")
-    control_samples = n_samples if control_samples is None else v.count(control_samples, "control_samples", minimum=2)
+    control_samples = n_states if control_samples is None else v.count(control_samples, "control_samples", minimum=2)
     v.positive_scalar(coupling_scale, "coupling_scale")
     # the control's asymmetric truth: coupling_scale, or the RMS of a given truth's off-diagonal couplings
     scale = float(np.sqrt(np.mean(_offdiag(truth.couplings) ** 2))) if given else float(coupling_scale)
@@ -419,13 +419,13 @@ def recover_couplings(
     k_stream, k_fit, k_control = (jax.random.fold_in(key, i) for i in (1, 2, 3))
     wall = {}
     t0 = time.perf_counter()
-    stream_length = n_samples * thin
+    stream_length = n_states * thin
     stream = jax.block_until_ready(gibbs_stream(k_stream, truth, stream_length))
     samples = stream[thin - 1::thin]
     wall["stream"] = time.perf_counter() - t0
 
     posterior = fit_couplings(k_fit, samples, field="same", structure=structure, method=method,
-                              num_chains=num_chains, num_warmup=num_warmup, num_samples=num_samples,
+                              n_chains=n_chains, n_warmup=n_warmup, n_samples=n_samples,
                               svi_steps=svi_steps, progress=progress)
     wall[method] = float(posterior.wall_s)
 
@@ -445,15 +445,15 @@ def recover_couplings(
         "truth_given": given,
         "coupling_scale": None if given else scale,
         "truth_norm": float(np.linalg.norm(np.asarray(truth.couplings))),
-        "n_samples": n_samples,
+        "n_states": n_states,
         "thin": thin,
         "burn_in": BURN_IN_SWEEPS * n,
         "field": "same",
         "structure": structure,
         "method": method,
-        "num_chains": num_chains if method == "nuts" else None,
-        "num_warmup": num_warmup if method == "nuts" else None,
-        "num_samples": num_samples if method == "nuts" else None,
+        "n_chains": n_chains if method == "nuts" else None,
+        "n_warmup": n_warmup if method == "nuts" else None,
+        "n_samples": n_samples if method == "nuts" else None,
         "svi_steps": svi_steps if (method == "svi" or control) else None,
         "learning_rate": lr,
         "n_passes": n_passes,
@@ -533,7 +533,7 @@ def plot_recovery(result: CouplingRecovery):
         ax.set_aspect("equal")
         ax.axhline(0, color="0.85", lw=0.8, zorder=0)
         ax.axvline(0, color="0.85", lw=0.8, zorder=0)
-    fig.suptitle(f"Coupling recovery, N = {n}: {result.settings['n_samples']} samples (posterior), "
+    fig.suptitle(f"Coupling recovery, N = {n}: {result.settings['n_states']} samples (posterior), "
                  f"{result.stream_length} single-site states (FEP rule)")
     return fig
 
@@ -606,12 +606,12 @@ def _report(result: CouplingRecovery, files) -> Report:
     r = Report(f"Coupling recovery: posterior and FEP rule on a known {n}-node network")
     truth_desc = ("a given symmetric network" if s["truth_given"] else
                   f"`Network.random(..., {n}, coupling_scale={s['coupling_scale']:g}, symmetric=True)`")
-    fit = (f"NUTS, {s['num_chains']} chains × {s['num_samples']} draws after {s['num_warmup']} warm-up"
+    fit = (f"NUTS, {s['n_chains']} chains × {s['n_samples']} draws after {s['n_warmup']} warm-up"
            if s["method"] == "nuts" else f"SVI, {s['svi_steps']} steps")
     r.text(f"**Setup.** Truth: {truth_desc} (||J|| = {s['truth_norm']:.3f}), iT = 1. An exact systematic-scan "
            f"single-site Gibbs stream of {result.stream_length} states (after {s['burn_in']} burn-in steps). The "
            f"coupling model (`inference.coupling`, field = \"same\": Besag's pseudo-likelihood, {s['structure']} "
-           f"couplings, {fit}) sees one state in {s['thin']} ({s['n_samples']} states, the last of each block); the FEP rule "
+           f"couplings, {fit}) sees one state in {s['thin']} ({s['n_states']} states, the last of each block); the FEP rule "
            f"(`fepnet.learn_from_states`, α = {s['learning_rate']:g}, {s['n_passes']} passes) sees all of them. "
            f"All metrics on the {n * (n - 1)} off-diagonal entries; slopes are least-squares slopes through "
            f"the origin.")
@@ -707,7 +707,7 @@ def format_recovery(result: CouplingRecovery) -> str:
     _check_result(result)
     s, m, n = result.settings, result.metrics, result.n_nodes
     lines = [
-        f"coupling recovery: N = {n}, {s['n_samples']} samples ({s['method']}), FEP on {result.stream_length} "
+        f"coupling recovery: N = {n}, {s['n_states']} samples ({s['method']}), FEP on {result.stream_length} "
         f"single-site states",
         f"  posterior vs truth: r = {_f(m['r_posterior_truth'])}, rel. error = {_f(m['relative_error_posterior'])}, "
         f"{s['prob']:g}-interval coverage = {_f(m['coverage'])}",

@@ -140,7 +140,7 @@ def compare_orders(
     n_transitions: int = 1000,
     source: str = "evidence",
     svi_steps: int = 2000,
-    num_draws: int = 200,
+    n_draws: int = 200,
     step_size: float = 0.01,
     heldout: bool = True,
     heldout_epochs: int = 1000,
@@ -162,14 +162,14 @@ def compare_orders(
             for j, structure in enumerate(MODELS):
                 fits[structure] = fit_couplings(
                     jax.random.fold_in(keys[1], 2 * i + j), x, structure=structure, method="svi",
-                    svi_steps=svi_steps, step_size=step_size, num_draws=num_draws, pointwise="node")
+                    svi_steps=svi_steps, step_size=step_size, n_draws=n_draws, pointwise="node")
                 bar.update(1)
             comparison = ms.loo_compare(fits)
             states[name], posteriors[name], comparisons[name] = x, fits, comparison
             summaries[name] = ms.pair_summary(comparison, "symmetric", "asymmetric")
     ranking = _heldout_ranking(keys[2], progress, heldout_epochs) if heldout else None
     settings = dict(source=source, n_transitions=int(n_transitions), svi_steps=int(svi_steps),
-                    num_draws=int(num_draws), step_size=float(step_size), pointwise="node",
+                    n_draws=int(n_draws), step_size=float(step_size), pointwise="node",
                     digits=list(SIM3["digits"]), evidence_level=SIM3["evidence_level"],
                     inverse_temperature=SIM3["inverse_temperature"], heldout_epochs=int(heldout_epochs))
     return OrderComparison(states, posteriors, comparisons, summaries, settings, time.perf_counter() - t0, ranking)

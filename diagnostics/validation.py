@@ -174,8 +174,8 @@ def sample_reference(key, network: fepnet.Network, evidence, inverse_temperature
     warm-up included) is the one returned.
     """
     k1, k2 = jax.random.split(v.prng_key(key))
-    first = run_nuts(k1, network, evidence, inverse_temperature, model=model, num_chains=chains,
-                     num_warmup=warmup, num_samples=draws)
+    first = run_nuts(k1, network, evidence, inverse_temperature, model=model, n_chains=chains,
+                     n_warmup=warmup, n_samples=draws)
     t0 = time.perf_counter()
     result = first.rerun(k2)
     result.samples.block_until_ready()
@@ -191,9 +191,9 @@ def sample_tempering(key, network: fepnet.Network, evidence, inverse_temperature
     compiling run of the same shape.
     """
     k1, k2 = jax.random.split(v.prng_key(key))
-    run_tempering(k1, network, evidence, inverse_temperature, num_chains=chains, num_samples=draws, burn_in=burn_in)
+    run_tempering(k1, network, evidence, inverse_temperature, n_chains=chains, n_samples=draws, burn_in=burn_in)
     t0 = time.perf_counter()
-    result = run_tempering(k2, network, evidence, inverse_temperature, num_chains=chains, num_samples=draws,
+    result = run_tempering(k2, network, evidence, inverse_temperature, n_chains=chains, n_samples=draws,
                            burn_in=burn_in)
     wall = time.perf_counter() - t0
     idata = from_chains(result.samples, network=network, evidence=evidence, inverse_temperature=inverse_temperature,

@@ -30,7 +30,7 @@ args = parser.parse_args()
 t0 = time.perf_counter()
 k_recover, k_compare = jax.random.split(jax.random.key(args.seed))
 
-recovery = recover_couplings(k_recover, truth=None, n_nodes=12, n_samples=2000, progress=not args.no_progress)
+recovery = recover_couplings(k_recover, truth=None, n_nodes=12, n_states=2000, progress=not args.no_progress)
 write_recovery(recovery, os.path.join(args.out, "recovery"))
 print(format_recovery(recovery))
 

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from .infra.plotting import pyplot as _pyplot
+from .stats import cosine_similarity, cross_correlations
 from .infra.plotting import save_figure
 from .infra.plotting import symmetric_limit as _sym_lim
 
@@ -49,19 +50,6 @@ def _labels(name: str, labels, n: int, default: str) -> list[str]:
     if len(labels) != n:
         raise ValueError(f"{name} must have {n} entries; got {len(labels)}")
     return labels
-
-
-def _cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Cosine similarity of each row of a (T, N) with each row of b (K, N): (T, K); NaN for zero rows."""
-    na = np.linalg.norm(a, axis=1, keepdims=True)
-    nb = np.linalg.norm(b, axis=1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return (a @ b.T) / (na * nb.T)
-
-
-def _pearson(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pearson correlation of each row of a (T, N) with each row of b (K, N): (T, K)."""
-    return _cosine(a - a.mean(axis=1, keepdims=True), b - b.mean(axis=1, keepdims=True))
 
 
 def _heatmap(ax, matrix: np.ndarray, lim: float, title: str):
@@ -186,7 +174,7 @@ def plot_recall_examples(noisy, response, original, image_shape, *, row_titles=N
             ax.imshow(a[i].reshape(image_shape), cmap="gray", vmin=-_sym_lim(a[i]), vmax=_sym_lim(a[i]),
                       interpolation="nearest")
             if a is not truth:
-                name = f"{name}\nr = {_pearson(a[i:i + 1], truth[i:i + 1])[0, 0]:.2f}"
+                name = f"{name}\nr = {cross_correlations(a[i:i + 1], truth[i:i + 1])[0, 0]:.2f}"
             ax.set_title(name, fontsize=9)
             ax.set_xticks([])
             ax.set_yticks([])
@@ -243,7 +231,7 @@ def plot_projections(
     """
     x = _rows("trajectory", trajectory)
     a = _rows("attractors", attractors, x.shape[1])
-    fig, ax = _line_panel(_cosine(x, a), _labels("labels", labels, a.shape[0], "attractor"), title, "cosine similarity")
+    fig, ax = _line_panel(cosine_similarity(x, a), _labels("labels", labels, a.shape[0], "attractor"), title, "cosine similarity")
     for start, text in segments or ():
         ax.axvline(start, color="0.3", ls="--", lw=1.0)
         ax.text(start, 0.98, f" {text}", transform=ax.get_xaxis_transform(), va="top", ha="left", fontsize=8,
@@ -257,7 +245,7 @@ def plot_pattern_correlations(
     """Pearson correlation of each state (T, N) with each pattern (K, N), one line per pattern, over step."""
     x = _rows("states", states)
     p = _rows("patterns", patterns, x.shape[1])
-    return _line_panel(_pearson(x, p), _labels("labels", labels, p.shape[0], "pattern"), title, "correlation")[0]
+    return _line_panel(cross_correlations(x, p), _labels("labels", labels, p.shape[0], "pattern"), title, "correlation")[0]
 
 
 # ----------------------------------------------------------------------------- summaries

@@ -239,7 +239,7 @@ class CouplingPosterior(NamedTuple):
     log p(x_t,i | u_t, draw) for every node value, if fitted with ``pointwise="node"``;
     data: the :class:`CouplingData` fitted; structure; settings (prior, prior_scale,
     bias_scale, fit_biases, inverse_temperature, method, guide); wall_s;
-    extra: NUTS ``diverging`` (C, D) and ``num_steps``, or SVI ``losses`` (steps,).
+    extra: NUTS ``diverging`` (C, D) and ``n_steps``, or SVI ``losses`` (steps,).
     """
 
     couplings: jax.Array
@@ -329,13 +329,13 @@ def fit_couplings(
     fit_biases: bool = True,
     inverse_temperature=1.0,
     method: str = "nuts",
-    num_chains: int = 4,
-    num_warmup: int = 500,
-    num_samples: int = 500,
+    n_chains: int = 4,
+    n_warmup: int = 500,
+    n_samples: int = 500,
     guide: str = "normal",
     svi_steps: int = 3000,
     step_size: float = 0.01,
-    num_draws: int = 1000,
+    n_draws: int = 1000,
     pointwise: str = "state",
     progress: bool = False,
     **nuts_kwargs,
@@ -344,11 +344,11 @@ def fit_couplings(
 
     ``states`` (T, N) / (S, T, N) in [-1, 1], or a :class:`CouplingData`.
     ``structure`` "asymmetric" | "symmetric" | a :class:`CouplingStructure`;
-    ``mask`` restricts it to a graph's edges. ``method="nuts"``: ``num_chains``
-    vectorised chains of ``num_warmup`` + ``num_samples`` (extra keywords go to
+    ``mask`` restricts it to a graph's edges. ``method="nuts"``: ``n_chains``
+    vectorised chains of ``n_warmup`` + ``n_samples`` (extra keywords go to
     ``numpyro.infer.NUTS``). ``method="svi"``: ``svi_steps`` Adam steps of size
     ``step_size`` on the ELBO with a Gaussian ``guide`` ("normal": mean field,
-    "lowrank", "multivariate"), then ``num_draws`` draws from it.
+    "lowrank", "multivariate"), then ``n_draws`` draws from it.
     ``pointwise`` is the unit of the recorded log-likelihood: "state" (one value per
     observed state x_t, the default) or "node" (one per node value x_t,i: PSIS-LOO
     then leaves out single node values, which keeps Pareto k-hat low when each
@@ -366,19 +366,19 @@ def fit_couplings(
                     inverse_temperature=settings["inverse_temperature"], pointwise=pointwise)
     t0 = time.perf_counter()
     if method == "nuts":
-        num_chains = v.count(num_chains, "num_chains", minimum=1)
-        mcmc = MCMC(NUTS(model, **nuts_kwargs), num_warmup=v.count(num_warmup, "num_warmup"),
-                    num_samples=v.count(num_samples, "num_samples", minimum=1), num_chains=num_chains,
+        n_chains = v.count(n_chains, "n_chains", minimum=1)
+        mcmc = MCMC(NUTS(model, **nuts_kwargs), num_warmup=v.count(n_warmup, "n_warmup"),
+                    num_samples=v.count(n_samples, "n_samples", minimum=1), num_chains=n_chains,
                     chain_method="vectorized", progress_bar=bool(progress))
         mcmc.run(key, data.inputs, data.targets, extra_fields=("diverging", "num_steps"))
         flat = mcmc.get_samples()
         fields = mcmc.get_extra_fields(group_by_chain=True)
         extra = {"diverging": fields["diverging"], "num_steps": fields["num_steps"]}
-        chains = num_chains
+        chains = n_chains
     else:
         flat, losses = _run_svi(key, model, data, guide, v.count(svi_steps, "svi_steps", minimum=1),
                                 float(v.positive_scalar(step_size, "step_size")),
-                                v.count(num_draws, "num_draws", minimum=2), progress)
+                                v.count(n_draws, "n_draws", minimum=2), progress)
         extra = {"losses": losses}
         chains = 1
     loglik = log_likelihood(model, flat, data.inputs, data.targets)[OBSERVED]
@@ -397,7 +397,7 @@ def fit_couplings(
 _N_CHUNKS = 20
 
 
-def _run_svi(key, model, data, guide_name, steps, step_size, num_draws, progress):
+def _run_svi(key, model, data, guide_name, steps, step_size, n_draws, progress):
     """Adam on the ELBO in chunks of lax.scan under a progress bar; returns (guide draws, losses)."""
     make = {"normal": autoguide.AutoNormal, "lowrank": autoguide.AutoLowRankMultivariateNormal,
             "multivariate": autoguide.AutoMultivariateNormal}[guide_name]
@@ -422,7 +422,7 @@ def _run_svi(key, model, data, guide_name, steps, step_size, num_draws, progress
     if not bool(jnp.isfinite(losses[-1])):
         raise FloatingPointError("SVI diverged (non-finite ELBO); lower step_size")
     params = svi.get_params(state)
-    draws = guide.sample_posterior(k_draw, params, sample_shape=(num_draws,))
+    draws = guide.sample_posterior(k_draw, params, sample_shape=(n_draws,))
     # deterministic sites are not returned by every guide: recompute the weights from z and tau
     draws["weights"] = draws["coupling_scale"][:, None] * draws["z"]
     return draws, losses

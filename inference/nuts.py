@@ -53,16 +53,16 @@ def resolve_model(model):
     return MODELS[model]
 
 
-def _init_params(init_sigma, network: Network, num_chains: int):
+def _init_params(init_sigma, network: Network, n_chains: int):
     sigma = v.as_real_array(init_sigma, "init_sigma").astype(network.dtype)
     n = network.size
-    if sigma.shape not in ((n,), (num_chains, n)):
-        raise ValueError(f"init_sigma must have shape ({n},) or ({num_chains}, {n}), got {tuple(sigma.shape)}")
+    if sigma.shape not in ((n,), (n_chains, n)):
+        raise ValueError(f"init_sigma must have shape ({n},) or ({n_chains}, {n}), got {tuple(sigma.shape)}")
     if not np.all(np.abs(np.asarray(sigma)) < 1):
         raise ValueError("init_sigma must lie strictly inside (-1, 1) (NUTS works on its logit-like transform)")
-    sigma = jnp.broadcast_to(sigma, (num_chains, n))
+    sigma = jnp.broadcast_to(sigma, (n_chains, n))
     unconstrained = biject_to(constraints.interval(-1.0, 1.0)).inv(sigma)
-    return {SITE: unconstrained if num_chains > 1 else unconstrained[0]}
+    return {SITE: unconstrained if n_chains > 1 else unconstrained[0]}
 
 
 def run_nuts(
@@ -72,18 +72,18 @@ def run_nuts(
     inverse_temperature=1.0,
     *,
     model="boltzmann",
-    num_chains: int = 4,
-    num_warmup: int = 1000,
-    num_samples: int = 1000,
+    n_chains: int = 4,
+    n_warmup: int = 1000,
+    n_samples: int = 1000,
     thinning: int = 1,
     chain_method: str = "vectorized",
-    progress_bar: bool = False,
+    progress: bool = False,
     init_sigma=None,
     **nuts_kwargs,
 ) -> NUTSResult:
     """Sample sigma from ``model`` ("boltzmann", "synchronous" or a callable) with NUTS.
 
-    Each chain runs ``num_warmup`` adaptation steps, then keeps ``num_samples``
+    Each chain runs ``n_warmup`` adaptation steps, then keeps ``n_samples``
     draws (every ``thinning``-th). ``chain_method`` is NumPyro's: "vectorized"
     (one device, chains in lockstep; the default), "sequential", or "parallel"
     (one chain per device). ``init_sigma`` (N,) or (chains, N) strictly inside
@@ -97,21 +97,21 @@ def run_nuts(
     # always an array, so that ``rerun`` can swap in new evidence without recompiling
     model_args = (network, jnp.zeros(network.size, network.dtype) if evidence is None else evidence, it)
     fn = resolve_model(model)
-    num_chains = v.count(num_chains, "num_chains", minimum=1)
-    num_warmup = v.count(num_warmup, "num_warmup", minimum=0)
-    num_samples = v.count(num_samples, "num_samples", minimum=1)
+    n_chains = v.count(n_chains, "n_chains", minimum=1)
+    n_warmup = v.count(n_warmup, "n_warmup", minimum=0)
+    n_samples = v.count(n_samples, "n_samples", minimum=1)
     thinning = v.count(thinning, "thinning", minimum=1)
     if chain_method not in CHAIN_METHODS:
         raise ValueError(f"chain_method must be one of {CHAIN_METHODS}, got {chain_method!r}")
-    init = None if init_sigma is None else _init_params(init_sigma, network, num_chains)
+    init = None if init_sigma is None else _init_params(init_sigma, network, n_chains)
     mcmc = MCMC(
         NUTS(fn, **nuts_kwargs),
-        num_warmup=num_warmup,
-        num_samples=num_samples,
-        num_chains=num_chains,
+        num_warmup=n_warmup,
+        num_samples=n_samples,
+        num_chains=n_chains,
         thinning=thinning,
         chain_method=chain_method,
-        progress_bar=bool(progress_bar),
+        progress_bar=bool(progress),
         jit_model_args=True,  # reruns (mcmc.run) reuse the compiled sampler, also for new evidence
     )
     mcmc.run(key, *model_args, init_params=init, extra_fields=EXTRA_FIELDS)

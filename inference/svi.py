@@ -14,7 +14,7 @@ couplings) is a mode SVI converges to from nearby starts.
 Two objectives: ``"closed-form"`` (the exact expression above, no Monte-Carlo
 noise; Boltzmann model only) and ``"monte-carlo"`` (NumPyro's
 ``TraceMeanField_ELBO``: the analytic CB KL to the base factors plus a
-``num_particles`` reparameterised estimate of the coupling term; any model).
+``n_particles`` reparameterised estimate of the coupling term; any model).
 Single-particle SVI stalls at errors of about 1e-2 in the means; use the
 closed form, or many particles with the decaying step size.
 """
@@ -83,7 +83,7 @@ class SVIResult(NamedTuple):
     """Mean-field fits from K starts.
 
     means, natural: (K, N) final guide means m = L(lambda) and lambda; losses:
-    (K, num_steps) the objective per step; free_energy: (K,) the exact
+    (K, n_steps) the objective per step; free_energy: (K,) the exact
     -ELBO at the end (closed form, for ranking modes; NaN for non-Boltzmann
     models); modes: (M, N) the distinct final means (rounded to ``decimals``),
     lowest free energy first; mode_of: (K,) which mode each start reached.
@@ -110,12 +110,12 @@ def _starts(key, init_means, n_starts, n, dtype):
     return m
 
 
-def _schedule(step_size, final_step_size, num_steps):
+def _schedule(step_size, final_step_size, n_steps):
     """Exponential decay from ``step_size`` to ``final_step_size`` over the run."""
     ratio = final_step_size / step_size
 
     def size(i):
-        return step_size * ratio ** jnp.minimum(i / max(num_steps - 1, 1), 1.0)
+        return step_size * ratio ** jnp.minimum(i / max(n_steps - 1, 1), 1.0)
 
     return size
 
@@ -130,19 +130,19 @@ def run_svi(
     init_means=None,
     n_starts: int = 1,
     objective: str = "closed-form",
-    num_steps: int = 5000,
-    num_particles: int = 1,
+    n_steps: int = 5000,
+    n_particles: int = 1,
     step_size: float = 0.1,
     final_step_size: float = 1e-3,
     decimals: int = 2,
-    progress_bar: bool = False,
+    progress: bool = False,
 ) -> SVIResult:
     """Fit the mean-field CB guide by SVI (Adam, step size decaying exponentially) from one or many starts.
 
     ``init_means`` (N,) or (K, N) in (-1, 1) sets the starting means (lambda =
     L^-1(m)); without it, ``n_starts`` random starts uniform in (-0.9, 0.9)^N
     (multi-start: several modes). All starts run together (``vmap``) in a
-    jitted ``lax.scan``; with ``progress_bar`` in 20 chunks.
+    jitted ``lax.scan``; with ``progress`` in 20 chunks.
     """
     key = v.prng_key(key)
     model_args = check_posterior_args(network, evidence, inverse_temperature)
@@ -152,8 +152,8 @@ def run_svi(
     if objective == "closed-form" and fn is not boltzmann_model:
         raise ValueError("objective='closed-form' is exact for the Boltzmann model only; use 'monte-carlo'")
     n_starts = v.count(n_starts, "n_starts", minimum=1)
-    num_steps = v.count(num_steps, "num_steps", minimum=1)
-    num_particles = v.count(num_particles, "num_particles", minimum=1)
+    n_steps = v.count(n_steps, "n_steps", minimum=1)
+    n_particles = v.count(n_particles, "n_particles", minimum=1)
     step_size = float(v.positive_scalar(step_size, "step_size"))
     final_step_size = float(v.positive_scalar(final_step_size, "final_step_size"))
     decimals = v.count(decimals, "decimals")
@@ -163,9 +163,9 @@ def run_svi(
     loss = (
         MeanFieldFreeEnergy()
         if objective == "closed-form"
-        else TraceMeanField_ELBO(num_particles=num_particles, vectorize_particles=True)
+        else TraceMeanField_ELBO(num_particles=n_particles, vectorize_particles=True)
     )
-    svi = SVI(fn, mean_field_guide, Adam(_schedule(step_size, final_step_size, num_steps)), loss)
+    svi = SVI(fn, mean_field_guide, Adam(_schedule(step_size, final_step_size, n_steps)), loss)
 
     def init(k, lam):
         return svi.init(k, *model_args, init_params={PARAM: lam})
@@ -179,10 +179,10 @@ def run_svi(
     advance = jax.jit(advance, static_argnums=1)
     keys = jax.random.split(k_run, lam0.shape[0])
     states = jax.jit(jax.vmap(init))(keys, lam0)
-    n_chunks = min(20, num_steps) if progress_bar else 1
-    bounds = np.linspace(0, num_steps, n_chunks + 1).astype(int)
+    n_chunks = min(20, n_steps) if progress else 1
+    bounds = np.linspace(0, n_steps, n_chunks + 1).astype(int)
     losses = []
-    with _progress_bar(num_steps, "svi", "step", enable=progress_bar) as bar:
+    with _progress_bar(n_steps, "svi", "step", enable=progress) as bar:
         for length in np.diff(bounds):
             states, chunk = advance(states, int(length))
             losses.append(chunk)

@@ -89,23 +89,23 @@ def run_tempering(
     evidence=None,
     inverse_temperature=1.0,
     *,
-    num_chains: int = 4,
-    num_samples: int = 10_000,
+    n_chains: int = 4,
+    n_samples: int = 10_000,
     burn_in: int = 1_000,
     betas=None,
     n_temperatures: int = 16,
 ) -> TemperingResult:
     """Sample the Boltzmann posterior of ``network`` (its symmetric part) by parallel tempering.
 
-    ``num_chains`` independent ladders from sigma = 0, each kept for
-    ``num_samples`` steps after ``burn_in`` (one step: a Gibbs sweep of every
+    ``n_chains`` independent ladders from sigma = 0, each kept for
+    ``n_samples`` steps after ``burn_in`` (one step: a Gibbs sweep of every
     replica plus one round of swaps). ``betas``: the ladder, increasing to 1
     (default :func:`geometric_ladder` with ``n_temperatures`` rungs).
     """
     key = v.prng_key(key)
     network, evidence, it = check_posterior_args(network, evidence, inverse_temperature)
-    num_chains = v.count(num_chains, "num_chains", minimum=1)
-    num_samples = v.count(num_samples, "num_samples", minimum=1)
+    n_chains = v.count(n_chains, "n_chains", minimum=1)
+    n_samples = v.count(n_samples, "n_samples", minimum=1)
     burn_in = v.count(burn_in, "burn_in")
     if betas is None:
         betas = geometric_ladder(n_temperatures)
@@ -114,9 +114,9 @@ def run_tempering(
         raise ValueError("betas must increase strictly from a positive value to exactly 1 (at least 2 rungs)")
     Js = network.symmetric_part()
     b = network.biases if evidence is None else network.biases + evidence
-    n_steps = burn_in + num_samples
+    n_steps = burn_in + n_samples
     run = jax.jit(jax.vmap(lambda k: _chain(k, Js, b, it, jnp.asarray(betas, Js.dtype), n_steps, burn_in)))
-    samples, accepted = run(jax.random.split(key, num_chains))
+    samples, accepted = run(jax.random.split(key, n_chains))
     attempts = np.array([(n_steps + (k % 2 == 0)) // 2 for k in range(betas.size - 1)], np.float64)
-    rate = np.asarray(accepted, np.float64).sum(axis=0) / (num_chains * attempts)
+    rate = np.asarray(accepted, np.float64).sum(axis=0) / (n_chains * attempts)
     return TemperingResult(np.asarray(samples), betas, rate)

@@ -21,6 +21,7 @@ from ..attractors import Attractors, find_attractors, orthogonality, pairwise_co
 from ..data import load_bars, load_digits
 from ..kernels import build_kernel, init_state, kernel_params
 from ..network import Network
+from ..stats import pearson, upper_triangle
 from ..chain import run
 from ..scores import ScoreResult, generalization_score, retrieval_score
 from ..training import TrainResult, free_run, train
@@ -51,8 +52,7 @@ def paper_attractors(network: Network, patterns, evidence_level) -> Attractors:
 
 def upper_triangle_correlation(a, b) -> float:
     """Pearson correlation of the entries above the diagonal of two (N, N) matrices."""
-    i, j = np.triu_indices(np.shape(a)[0], 1)
-    return float(np.corrcoef(np.asarray(a)[i, j], np.asarray(b)[i, j])[0, 1])
+    return pearson(upper_triangle(a), upper_triangle(b))
 
 
 def sequence_order_score(states, patterns, threshold: float = RECOGNITION_THRESHOLD):

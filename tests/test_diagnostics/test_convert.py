@@ -74,7 +74,7 @@ def test_from_chains_without_network_and_with_node_names(small):
 
 def test_from_nuts_keeps_sampler_statistics(small):
     net, ev, _ = small
-    res = run_nuts(jax.random.key(2), net, ev, 1.3, num_chains=2, num_warmup=100, num_samples=150)
+    res = run_nuts(jax.random.key(2), net, ev, 1.3, n_chains=2, n_warmup=100, n_samples=150)
     idata = from_nuts(res, wall_s=1.5)
     assert idata.posterior["sigma"].shape == (2, 150, 4)
     stats = idata.sample_stats
@@ -90,8 +90,8 @@ def test_from_nuts_keeps_sampler_statistics(small):
 
 def test_from_svi_draws_from_each_start_and_free_energy_is_the_elbo(small):
     net, ev, _ = small
-    res = run_svi(jax.random.key(4), net, ev, 1.3, n_starts=2, num_steps=200)
-    idata = from_svi(res, jax.random.key(5), network=net, evidence=ev, inverse_temperature=1.3, num_draws=20_000)
+    res = run_svi(jax.random.key(4), net, ev, 1.3, n_starts=2, n_steps=200)
+    idata = from_svi(res, jax.random.key(5), network=net, evidence=ev, inverse_temperature=1.3, n_draws=20_000)
     assert idata.posterior["sigma"].shape == (2, 20_000, 4)
     # the draws have the guide's means
     np.testing.assert_allclose(idata.posterior["sigma"].mean("draw").values, res.means, atol=0.02)

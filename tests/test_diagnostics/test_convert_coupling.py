@@ -46,7 +46,7 @@ def fake_posterior(x, *, chains=3, draws=40, structure="asymmetric", mask=None, 
 def svi_fit():
     # the sizes of test_diagnostics_model_selection's fits, so that a joint run compiles them once
     x = _stream(seed=1, n=6, T=200, symmetric=True)
-    return fit_couplings(jax.random.key(3), x, structure="symmetric", method="svi", svi_steps=1000, num_draws=300)
+    return fit_couplings(jax.random.key(3), x, structure="symmetric", method="svi", svi_steps=1000, n_draws=300)
 
 
 def test_exported():

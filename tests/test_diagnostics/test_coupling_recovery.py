@@ -24,7 +24,7 @@ from inference.exact import boltzmann_quadrature, independent_moments, moment_z_
 
 # A small problem: NUTS compiles in a few seconds; the control's SVI fit is the other big compile.
 TRUTH = fepnet.Network.random(jax.random.key(0), 5, coupling_scale=0.5)  # measured: see test_recover_couplings_small_problem
-SMALL = dict(n_samples=500, num_chains=2, num_warmup=150, num_samples=150,
+SMALL = dict(n_states=500, n_chains=2, n_warmup=150, n_samples=150,
              n_passes=40, control=True, control_samples=300, svi_steps=300)
 
 
@@ -169,7 +169,7 @@ def test_recover_couplings_rejects_bad_arguments():
     with pytest.raises(TypeError, match="key"):
         recover_couplings(1)
     cases = [
-        (dict(n_samples=0), ValueError, "n_samples"),
+        (dict(n_states=0), ValueError, "n_states"),
         (dict(thin=0), ValueError, "thin"),
         (dict(prob=1.5), ValueError, "prob"),
         (dict(prob=0.0), ValueError, "prob"),
@@ -178,7 +178,7 @@ def test_recover_couplings_rejects_bad_arguments():
         (dict(coupling_scale=-1.0), ValueError, "coupling_scale"),
         (dict(structure="full"), ValueError, "structure"),
         (dict(method="gibbs"), ValueError, "method"),
-        (dict(num_chains=0), ValueError, "num_chains"),
+        (dict(n_chains=0), ValueError, "n_chains"),
         (dict(learning_rate=-0.1), ValueError, "learning_rate"),
         (dict(n_passes=0), ValueError, "n_passes"),
         (dict(control="yes"), TypeError, "control"),

@@ -38,7 +38,7 @@ def comparisons(truths):
     out = {}
     for truth, net in truths.items():
         x = _streams(net, 2)
-        fits = {s: fit_couplings(jax.random.key(3), x, structure=s, method="svi", svi_steps=1000, num_draws=300)
+        fits = {s: fit_couplings(jax.random.key(3), x, structure=s, method="svi", svi_steps=1000, n_draws=300)
                 for s in ("asymmetric", "symmetric")}
         out[truth] = (fits, ms.loo_compare(fits))
     return out
@@ -480,8 +480,8 @@ def test_nuts_and_svi_agree_on_the_structure_comparison(truths):
     """NUTS (exact posterior draws) and SVI (approximate) give the same elpd to within a fraction of se_diff."""
     x = _streams(truths["asymmetric"], 2, T=150)
     out = {}
-    for method, kw in (("nuts", dict(num_chains=2, num_warmup=300, num_samples=300)),
-                       ("svi", dict(svi_steps=2000, num_draws=600))):
+    for method, kw in (("nuts", dict(n_chains=2, n_warmup=300, n_samples=300)),
+                       ("svi", dict(svi_steps=2000, n_draws=600))):
         fits = {s: fit_couplings(jax.random.key(3), x, structure=s, method=method, **kw)
                 for s in ("asymmetric", "symmetric")}
         out[method] = ms.loo_compare(fits)

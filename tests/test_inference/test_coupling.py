@@ -41,7 +41,7 @@ def stream(truth):
 
 @pytest.fixture(scope="module")
 def nuts_fit(stream):
-    return fit_couplings(jax.random.key(0), stream, method="nuts", num_chains=2, num_warmup=200, num_samples=200)
+    return fit_couplings(jax.random.key(0), stream, method="nuts", n_chains=2, n_warmup=200, n_samples=200)
 
 
 def test_structures_count_and_place_free_entries():
@@ -149,7 +149,7 @@ def test_recorded_pointwise_log_likelihood_matches_the_draws(nuts_fit):
 def test_svi_symmetric_masked_and_node_pointwise(truth, stream):
     graph = nx.cycle_graph(5)
     fit = fit_couplings(jax.random.key(1), stream, structure="symmetric", mask=graph, method="svi",
-                        svi_steps=800, step_size=0.02, num_draws=200, pointwise="node", prior="laplace")
+                        svi_steps=800, step_size=0.02, n_draws=200, pointwise="node", prior="laplace")
     J = np.asarray(fit.couplings)
     assert J.shape == (1, 200, 5, 5) and fit.log_likelihood.shape == (1, 200, 1499, 5)
     np.testing.assert_array_equal(J, np.swapaxes(J, -1, -2))
@@ -163,7 +163,7 @@ def test_svi_symmetric_masked_and_node_pointwise(truth, stream):
 
 def test_svi_without_biases_and_low_rank_guide(stream):
     fit = fit_couplings(jax.random.key(2), CouplingData(*coupling_data(stream[:400])), fit_biases=False,
-                        method="svi", guide="lowrank", svi_steps=300, num_draws=50)
+                        method="svi", guide="lowrank", svi_steps=300, n_draws=50)
     assert np.all(np.asarray(fit.biases) == 0) and fit.log_likelihood.shape == (1, 50, 399)
 
 
@@ -178,8 +178,8 @@ def test_svi_without_biases_and_low_rank_guide(stream):
         (dict(inverse_temperature=-1.0), ValueError, "inverse_temperature"),
         (dict(structure=coupling_structure(4)), ValueError, "nodes"),
         (dict(structure=coupling_structure(5), mask=nx.path_graph(5)), ValueError, "mask"),
-        (dict(num_chains=0), ValueError, "num_chains"),
-        (dict(method="svi", num_draws=1), ValueError, "num_draws"),
+        (dict(n_chains=0), ValueError, "n_chains"),
+        (dict(method="svi", n_draws=1), ValueError, "n_draws"),
     ],
 )
 def test_fit_errors(stream, kwargs, error, match):

@@ -78,7 +78,7 @@ def test_nuts_matches_quadrature_n2():
     net = Network(J2, B2)
     exact = boltzmann_quadrature(net, 1.0)
     assert exact.covariance[0, 1] > 0.1  # the coupling matters
-    res = run_nuts(jax.random.key(0), net, None, 1.0, num_chains=4, num_warmup=500, num_samples=3000)
+    res = run_nuts(jax.random.key(0), net, None, 1.0, n_chains=4, n_warmup=500, n_samples=3000)
     samples = np.asarray(res.samples, np.float64)
     assert samples.shape == (4, 3000, 2)
     assert np.all(np.abs(samples) <= 1)
@@ -94,7 +94,7 @@ def test_nuts_boltzmann_zero_coupling_matches_closed_form():
     net = Network(np.zeros((5, 5)), b)
     exact = independent_moments(net.b, 1.2)
     np.testing.assert_allclose(exact.mean, langevin_np(1.2 * np.asarray(net.b, np.float64)), atol=1e-12)
-    res = run_nuts(jax.random.key(1), net, None, 1.2, num_chains=2, num_warmup=400, num_samples=2000)
+    res = run_nuts(jax.random.key(1), net, None, 1.2, n_chains=2, n_warmup=400, n_samples=2000)
     z = moment_z_scores(np.asarray(res.samples, np.float64), exact)
     assert z.max_abs_z < Z_TOL, z
 
@@ -104,7 +104,7 @@ def test_nuts_evidence_shifts_the_bias():
     net = Network(np.zeros((3, 3)), np.array([0.5, 0.0, -0.5]))
     e = np.array([1.0, -2.0, 0.5])
     exact = independent_moments(np.asarray(net.b) + e, 1.0)
-    res = run_nuts(jax.random.key(2), net, e, 1.0, num_chains=2, num_warmup=400, num_samples=2000)
+    res = run_nuts(jax.random.key(2), net, e, 1.0, n_chains=2, n_warmup=400, n_samples=2000)
     assert moment_z_scores(np.asarray(res.samples, np.float64), exact).max_abs_z < Z_TOL
 
 
@@ -112,8 +112,8 @@ def test_nuts_synchronous_model_has_no_covariance_n2():
     """pi_sync at N = 2: the Boltzmann marginals but independent nodes (SPEC §3)."""
     net = Network(J2, B2)
     exact = boltzmann_quadrature(net, 1.0)
-    res = run_nuts(jax.random.key(3), net, None, 1.0, model="synchronous", num_chains=4, num_warmup=500,
-                   num_samples=3000)
+    res = run_nuts(jax.random.key(3), net, None, 1.0, model="synchronous", n_chains=4, n_warmup=500,
+                   n_samples=3000)
     samples = np.asarray(res.samples, np.float64)
     independent = exact._replace(covariance=np.diag(np.diag(exact.covariance)))
     assert moment_z_scores(samples, independent).max_abs_z < Z_TOL
@@ -122,7 +122,7 @@ def test_nuts_synchronous_model_has_no_covariance_n2():
 
 def test_nuts_result_exposes_mcmc_and_reruns():
     net = Network(J2, B2)
-    res = run_nuts(jax.random.key(4), net, num_chains=2, num_warmup=50, num_samples=100,
+    res = run_nuts(jax.random.key(4), net, n_chains=2, n_warmup=50, n_samples=100,
                    init_sigma=np.array([0.5, -0.5]))
     fields = res.mcmc.get_extra_fields(group_by_chain=True)
     assert fields["potential_energy"].shape == (2, 100)
@@ -137,14 +137,14 @@ def test_nuts_result_exposes_mcmc_and_reruns():
 def test_nuts_asymmetric_network_equals_its_symmetric_part():
     """The Boltzmann model of J and of Js is the same density: identical NUTS draws for the same key."""
     J = np.array([[0.0, 2.0], [1.0, 0.0]])
-    a = run_nuts(jax.random.key(6), Network(J, B2), num_chains=1, num_warmup=100, num_samples=200).samples
-    s = run_nuts(jax.random.key(6), Network(J, B2).symmetrized(), num_chains=1, num_warmup=100,
-                 num_samples=200).samples
+    a = run_nuts(jax.random.key(6), Network(J, B2), n_chains=1, n_warmup=100, n_samples=200).samples
+    s = run_nuts(jax.random.key(6), Network(J, B2).symmetrized(), n_chains=1, n_warmup=100,
+                 n_samples=200).samples
     np.testing.assert_allclose(a, s, atol=1e-5)
 
 
 def test_float64_nuts(x64):
-    res = run_nuts(jax.random.key(7), Network(J2, B2), num_chains=1, num_warmup=50, num_samples=50)
+    res = run_nuts(jax.random.key(7), Network(J2, B2), n_chains=1, n_warmup=50, n_samples=50)
     assert res.samples.dtype == jnp.float64
 
 
@@ -160,8 +160,8 @@ def test_float64_nuts(x64):
         (dict(inverse_temperature=0.0), ValueError, "inverse_temperature"),
         (dict(inverse_temperature=np.inf), ValueError, "inverse_temperature"),
         (dict(model="gibbs"), ValueError, "model"),
-        (dict(num_chains=0), ValueError, "num_chains"),
-        (dict(num_samples=1.5), TypeError, "num_samples"),
+        (dict(n_chains=0), ValueError, "n_chains"),
+        (dict(n_samples=1.5), TypeError, "n_samples"),
         (dict(chain_method="pmap"), ValueError, "chain_method"),
         (dict(init_sigma=np.array([1.0, 0.0])), ValueError, "init_sigma"),
         (dict(init_sigma=np.zeros(3)), ValueError, "init_sigma"),
@@ -169,7 +169,7 @@ def test_float64_nuts(x64):
     ],
 )
 def test_run_nuts_rejects_bad_input(kwargs, exc, match):
-    args = dict(key=jax.random.key(0), network=Network(J2, B2), num_warmup=1, num_samples=1)
+    args = dict(key=jax.random.key(0), network=Network(J2, B2), n_warmup=1, n_samples=1)
     args.update(kwargs)
     with pytest.raises(exc, match=match):
         run_nuts(**args)

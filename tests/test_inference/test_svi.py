@@ -116,7 +116,7 @@ def test_multi_start_svi_finds_both_modes_of_a_two_attractor_network():
     J = 0.5 * np.outer(p, p)
     np.fill_diagonal(J, 0.0)
     net = Network(J)
-    res = run_svi(jax.random.key(1), net, None, 1.0, n_starts=16, num_steps=3000)
+    res = run_svi(jax.random.key(1), net, None, 1.0, n_starts=16, n_steps=3000)
     assert res.means.shape == (16, 12) and res.mode_of.shape == (16,)
     assert len(res.modes) == 2
     overlap = res.modes @ p / 12
@@ -131,9 +131,9 @@ def test_monte_carlo_objective_with_many_particles_and_decay_is_accurate():
     """Without the closed form: many particles and a decaying step size reach ~1e-3; one particle does not."""
     net = _random_network(6, 5, scale=0.5)
     target = fepnet.relax(net, np.zeros((1, 6)), 1.0, schedule="sequential", tol=1e-9, max_steps=10_000).sigma
-    many = run_svi(jax.random.key(2), net, objective="monte-carlo", num_particles=1024, num_steps=3000,
+    many = run_svi(jax.random.key(2), net, objective="monte-carlo", n_particles=1024, n_steps=3000,
                    step_size=0.05, final_step_size=1e-4)
-    one = run_svi(jax.random.key(2), net, objective="monte-carlo", num_particles=1, num_steps=3000,
+    one = run_svi(jax.random.key(2), net, objective="monte-carlo", n_particles=1, n_steps=3000,
                   step_size=0.05, final_step_size=0.05)
     err_many = np.abs(many.means - np.asarray(target)).max()
     err_one = np.abs(one.means - np.asarray(target)).max()
@@ -144,7 +144,7 @@ def test_monte_carlo_objective_with_many_particles_and_decay_is_accurate():
 def test_svi_runs_the_synchronous_model_with_monte_carlo():
     net = _random_network(4, 6)
     res = run_svi(jax.random.key(3), net, model=synchronous_stationary_model, objective="monte-carlo",
-                  num_particles=16, num_steps=300)
+                  n_particles=16, n_steps=300)
     assert np.all(np.isfinite(res.means)) and np.all(np.isnan(res.free_energy))
     with pytest.raises(ValueError, match="closed-form"):
         run_svi(jax.random.key(3), net, model="synchronous")
@@ -152,8 +152,8 @@ def test_svi_runs_the_synchronous_model_with_monte_carlo():
 
 def test_progress_bar_gives_the_same_answer(capsys):
     net = _random_network(4, 7)
-    a = run_svi(jax.random.key(4), net, num_steps=200, progress_bar=True)
-    b = run_svi(jax.random.key(4), net, num_steps=200)
+    a = run_svi(jax.random.key(4), net, n_steps=200, progress=True)
+    b = run_svi(jax.random.key(4), net, n_steps=200)
     np.testing.assert_allclose(a.means, b.means, atol=1e-6)
     assert a.losses.shape == (1, 200)
     assert "svi" in capsys.readouterr().err
@@ -169,14 +169,14 @@ def test_progress_bar_gives_the_same_answer(capsys):
         (dict(init_means=np.zeros((1, 2, 4))), ValueError, "init_means"),
         (dict(init_means=np.array([0.0, np.nan, 0.0, 0.0])), ValueError, "init_means"),
         (dict(n_starts=0), ValueError, "n_starts"),
-        (dict(num_steps=0), ValueError, "num_steps"),
+        (dict(n_steps=0), ValueError, "n_steps"),
         (dict(step_size=-0.1), ValueError, "step_size"),
         (dict(inverse_temperature=-1.0), ValueError, "inverse_temperature"),
         (dict(evidence=np.zeros(3)), ValueError, "evidence"),
     ],
 )
 def test_run_svi_rejects_bad_input(kwargs, exc, match):
-    args = dict(key=jax.random.key(0), network=_random_network(4, 8), num_steps=10)
+    args = dict(key=jax.random.key(0), network=_random_network(4, 8), n_steps=10)
     args.update(kwargs)
     with pytest.raises(exc, match=match):
         run_svi(**args)

@@ -15,7 +15,7 @@ NET = fepnet.Network(np.array([[0.0, 9.0, 8.0], [9.0, 0.0, 8.5], [8.0, 8.5, 0.0]
 
 def test_tempering_matches_quadrature_where_gibbs_is_stuck():
     exact = boltzmann_quadrature(NET, 1.0, n_points=96)
-    res = run_tempering(jax.random.key(0), NET, None, 1.0, num_chains=4, num_samples=20_000, burn_in=500,
+    res = run_tempering(jax.random.key(0), NET, None, 1.0, n_chains=4, n_samples=20_000, burn_in=500,
                         n_temperatures=10)
     assert res.samples.shape == (4, 20_000, 3)
     z = moment_z_scores(res.samples, exact)
@@ -39,5 +39,5 @@ def test_ladder_and_errors():
         geometric_ladder(4, 1.5)
     with pytest.raises(TypeError, match="network must be a fepnet.Network"):
         run_tempering(jax.random.key(0), np.zeros((3, 3)))
-    with pytest.raises(ValueError, match="num_samples must be >= 1"):
-        run_tempering(jax.random.key(0), NET, num_samples=0)
+    with pytest.raises(ValueError, match="n_samples must be >= 1"):
+        run_tempering(jax.random.key(0), NET, n_samples=0)

@@ -1,0 +1,59 @@
+"""``fepnet validate``: the network's own sampling against NUTS references, with a report."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from ..kernels import SCHEDULES
+from .common import positive_int
+
+def _validation_network(text: str) -> str:
+    from diagnostics.validation import NETWORK_NAMES
+
+    if text in NETWORK_NAMES or os.path.isfile(text):
+        return text
+    raise argparse.ArgumentTypeError(f"must be one of {', '.join(NETWORK_NAMES)} or a saved network file, got {text!r}")
+
+
+
+def add_parser(sub) -> None:
+    """Register the command on the ``fepnet`` sub-command parser ``sub``."""
+    val = sub.add_parser(
+        "validate", help="check the network's own sampling against NUTS references; write a report",
+        description="Sample the posterior of a network given a noisy digit with fepnet's schedules and with NUTS "
+                    "(Boltzmann posterior, and pi_sync for the synchronous schedule), compare them, run "
+                    "simulation-based calibration of the exact Gibbs sampler, and write DIR/validation.json, "
+                    "DIR/details.json, figures and DIR/report.md (+ .html).")
+    val.add_argument("--network", default="digits-balanced", type=_validation_network,
+                     help="digits-balanced (default), sequence, random, or the path of a saved network (.npz)")
+    val.add_argument("--schedule", nargs="+", default=["all"], choices=list(SCHEDULES) + ["all"],
+                     help="schedules to validate (default: all)")
+    val.add_argument("--out", default="fepnet-validate", help="output directory (default: ./fepnet-validate)")
+    val.add_argument("--seed", type=int, default=0, help="PRNG seed (default: 0)")
+    val.add_argument("--symmetrize", action=argparse.BooleanOptionalAction, default=None,
+                     help="replace J by its symmetric part (default: yes for digits-balanced and random, "
+                          "no for sequence and loaded networks)")
+    val.add_argument("--chains", type=positive_int, default=4, help="chains per sampler (default: 4)")
+    val.add_argument("--draws", type=positive_int, default=10_000, help="draws per chain (default: 10000)")
+    val.add_argument("--burn-in", type=int, default=1_000, help="burn-in steps of fepnet's chains (default: 1000)")
+    val.add_argument("--nuts-warmup", type=positive_int, default=1_000, help="NUTS warm-up steps (default: 1000)")
+    val.add_argument("--sbc-replications", type=int, default=200,
+                     help="simulation-based calibration replications, 0 to skip (default: 200)")
+    val.add_argument("--no-figures", action="store_true", help="skip the figures (faster)")
+    val.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+
+
+def run(args) -> int:
+    """Run the command for parsed ``args``; returns the exit status."""
+    from diagnostics.validation import format_validation, validate
+
+    if args.burn_in < 0 or args.sbc_replications < 0:
+        raise SystemExit("fepnet validate: --burn-in and --sbc-replications must be >= 0")
+    schedules = SCHEDULES if "all" in args.schedule else args.schedule
+    result = validate(args.network, schedules, args.out, seed=args.seed, symmetrize=args.symmetrize,
+                      chains=args.chains, draws=args.draws, burn_in=args.burn_in, nuts_warmup=args.nuts_warmup,
+                      sbc_replications=args.sbc_replications, figures=not args.no_figures,
+                      progress=not args.no_progress)
+    print(format_validation(result, args.out))
+    return 0

@@ -1,0 +1,52 @@
+"""Pearson correlation and cosine similarity in float64 NumPy, for analyses and reports.
+
+One implementation serves every report, figure and study outside jitted code.
+Jitted, batch-invariant code uses :func:`fepnet.scores.correlation` (tree sums, so a
+vmapped score has the same bits for every batch size) and
+:func:`fepnet.attractors.pairwise_correlations` (rows of one array, JAX).
+
+    r(x, y) = sum((x - mean x)(y - mean y)) / sqrt(sum (x - mean x)^2 sum (y - mean y)^2)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["cosine_similarity", "cross_correlations", "pearson", "upper_triangle"]
+
+
+def pearson(x, y) -> float:
+    """Pearson correlation of two equal-length arrays (flattened), in float64.
+
+    Returns NaN when either is constant (the correlation is undefined), never a warning.
+    Equals ``np.corrcoef(x, y)[0, 1]`` bit for bit otherwise.
+    """
+    x = np.asarray(x, np.float64).ravel()
+    y = np.asarray(y, np.float64).ravel()
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same size, got {x.size} and {y.size}")
+    if x.size < 2 or np.std(x) == 0 or np.std(y) == 0:
+        return float("nan")
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def cosine_similarity(a, b) -> np.ndarray:
+    """Cosine similarity of each row of ``a`` (T, N) with each row of ``b`` (K, N): (T, K); NaN for zero rows."""
+    a, b = np.asarray(a), np.asarray(b)
+    na = np.linalg.norm(a, axis=1, keepdims=True)
+    nb = np.linalg.norm(b, axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (a @ b.T) / (na * nb.T)
+
+
+def cross_correlations(a, b) -> np.ndarray:
+    """Pearson correlation of each row of ``a`` (T, N) with each row of ``b`` (K, N): (T, K); NaN for constant rows."""
+    a, b = np.asarray(a), np.asarray(b)
+    return cosine_similarity(a - a.mean(axis=1, keepdims=True), b - b.mean(axis=1, keepdims=True))
+
+
+def upper_triangle(matrix) -> np.ndarray:
+    """The entries above the diagonal of a square (N, N) matrix, row by row: (N (N - 1) / 2,)."""
+    m = np.asarray(matrix)
+    i, j = np.triu_indices(m.shape[0], 1)
+    return m[i, j]
