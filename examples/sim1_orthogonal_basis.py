@@ -3,23 +3,17 @@
 A 25-node network learns a vertical and a horizontal bar (Pearson r = 0.77
 between them) with the FEP rule, then we look at its attractors, its free
 energy during learning, retrieval of a noisy bar and generalisation to an
-unseen cross. SPEC §5, Simulation 1. Run:  python examples/sim1_orthogonal_basis.py
+unseen cross (the paper's Simulation 1). Run:  python examples/sim1_orthogonal_basis.py
 """
-
-import argparse
-import os
 
 import jax
 import numpy as np
 
 import fepnet
 from fepnet import figures
+from fepnet.paper.examples import example_args
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--out", default="examples-out/sim1")
-parser.add_argument("--seed", type=int, default=0)
-args = parser.parse_args()
-os.makedirs(args.out, exist_ok=True)
+args, out = example_args(__doc__, "examples-out/sim1")
 k_train, k_ret, k_gen = jax.random.split(jax.random.key(args.seed), 3)
 
 # Data: bar pixels 1, centre 4, background 0, each image standardised.
@@ -50,12 +44,11 @@ print(f"retrieval score {float(retrieval.score):.3f} (J = 0: {float(base_ret.sco
       f"cross generalisation score {float(cross.score):.3f} (J = 0: {float(base_cross.score):.3f})")
 
 # Figures.
-save = lambda fig, name: figures.save_figure(fig, os.path.join(args.out, name))  # noqa: E731
-save(figures.plot_state_images(reached, (5, 5), titles=["from vertical", "from horizontal"],
-                               suptitle=f"Attractors (r = {r:.2f}; training images r = 0.77)"), "attractors.png")
-save(figures.plot_free_energy(result.free_energy), "free_energy.png")
-save(figures.plot_recall_examples(
+out.figure("attractors.png", figures.plot_state_images(reached, (5, 5), titles=["from vertical", "from horizontal"],
+                                                      suptitle=f"Attractors (r = {r:.2f}; training images r = 0.77)"))
+out.figure("free_energy.png", figures.plot_free_energy(result.free_energy))
+out.figure("recall_examples.png", figures.plot_recall_examples(
     np.stack([retrieval.cues.noisy[0], cross.cues.noisy[0]]), np.stack([retrieval.response[0], cross.response[0]]),
     np.stack([retrieval.cues.original[0], cross.cues.original[0]]), (5, 5),
-    row_titles=["vertical bar", "cross (unseen)"], suptitle="Noisy input, posterior mean, truth"), "recall_examples.png")
+    row_titles=["vertical bar", "cross (unseen)"], suptitle="Noisy input, posterior mean, truth"))
 print(f"figures in {args.out}/")

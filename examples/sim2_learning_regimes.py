@@ -3,33 +3,28 @@
 Each network learns the ten training digits (one per class) with the FEP rule
 at its own evidence level and temperature; we count its attractors, measure
 their orthogonality and score retrieval of noisy training digits and one-shot
-generalisation to unseen test digits. SPEC §5, Simulation 2.
+generalisation to unseen test digits (the paper's Simulation 2).
 Run:  python examples/sim2_learning_regimes.py
 """
-
-import argparse
-import os
 
 import jax
 import numpy as np
 
 import fepnet
 from fepnet import figures
+from fepnet.paper import NETWORKS
+from fepnet.paper.examples import example_args
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--out", default="examples-out/sim2")
-parser.add_argument("--seed", type=int, default=0)
-args = parser.parse_args()
-os.makedirs(args.out, exist_ok=True)
+args, out = example_args(__doc__, "examples-out/sim2")
 
 digits = fepnet.data.load_digits()  # squared, standardised; first 10 images train, 1787 test
 angles_data = np.asarray(fepnet.pairwise_angles(digits.train))
 print(f"training digits: orthogonality {float(fepnet.orthogonality(digits.train)):.1f} degrees")
 
-# (evidence level, inverse temperature) of the paper's three example networks.
-networks = {"balanced": (11.0, 0.1668), "high": (16.0, 0.359), "low": (6.0, 0.0278)}
+# (evidence level, inverse temperature) of the paper's three example networks:
+# balanced (11, 0.1668), high complexity (16, 0.359), low complexity (6, 0.0278).
 scores = {}
-for name, (level, it) in networks.items():
+for name, (level, it) in NETWORKS.items():
     k_train, k_ret, k_gen = jax.random.split(jax.random.fold_in(jax.random.key(args.seed), len(scores)), 3)
     net = fepnet.train(k_train, digits.train, n_epochs=5000, steps_per_epoch=10, inverse_temperature=it,
                        learning_rate=0.001, evidence_level=level, progress=False).network
@@ -40,13 +35,12 @@ for name, (level, it) in networks.items():
     print(f"{name:>8}: {att.count:2d} attractors, orthogonality {att.orthogonality():5.1f} deg, "
           f"retrieval {float(ret.score):.3f}, generalisation {float(gen.score):+.3f}")
     iu = np.triu_indices(att.count, 1)
-    figures.save_figure(figures.plot_state_images(att.states, (8, 8), suptitle=f"{name} network: {att.count} attractors"),
-                        os.path.join(args.out, f"{name}_attractors.png"))
-    figures.save_figure(figures.plot_angle_histogram(att.angles()[iu], reference=angles_data[np.triu_indices(10, 1)],
-                                                     title=f"{name} network: angles between attractors",
-                                                     orthogonality=att.orthogonality(),
-                                                     reference_orthogonality=float(fepnet.orthogonality(digits.train))),
-                        os.path.join(args.out, f"{name}_angles.png"))
-figures.save_figure(figures.plot_score_boxes(scores, title="Scores (one seed; `fepnet reproduce sim2` runs ten)"),
-                    os.path.join(args.out, "scores.png"))
+    out.figure(f"{name}_attractors.png",
+               figures.plot_state_images(att.states, (8, 8), suptitle=f"{name} network: {att.count} attractors"))
+    out.figure(f"{name}_angles.png",
+               figures.plot_angle_histogram(att.angles()[iu], reference=angles_data[np.triu_indices(10, 1)],
+                                            title=f"{name} network: angles between attractors",
+                                            orthogonality=att.orthogonality(),
+                                            reference_orthogonality=float(fepnet.orthogonality(digits.train))))
+out.figure("scores.png", figures.plot_score_boxes(scores, title="Scores (one seed; `fepnet reproduce sim2` runs ten)"))
 print(f"figures in {args.out}/")

@@ -3,24 +3,19 @@
 Digits 1, 2, 3 are shown in a fixed cycle, one synchronous step per epoch.
 The couplings become strongly asymmetric; the fixed points of their symmetric
 part are the three digits, and the free-running network (b = 0) visits them
-in the trained order 1 -> 2 -> 3 -> 1. SPEC §5, Simulation 3.
+in the trained order 1 -> 2 -> 3 -> 1 (the paper's Simulation 3).
 Run:  python examples/sim3_sequences.py
 """
-
-import argparse
-import os
 
 import jax
 import numpy as np
 
 import fepnet
 from fepnet import figures
+from fepnet.paper import sequence_order_score
+from fepnet.paper.examples import example_args
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--out", default="examples-out/sim3")
-parser.add_argument("--seed", type=int, default=0)
-args = parser.parse_args()
-os.makedirs(args.out, exist_ok=True)
+args, out = example_args(__doc__, "examples-out/sim3")
 k_train, k_free = jax.random.split(jax.random.key(args.seed))
 
 digits = fepnet.data.load_digits()
@@ -39,12 +34,12 @@ print(f"{sym.count} fixed points of Js; best correlation with digits 1, 2, 3: {n
 # Free running: b = 0, iT 1, 100 stochastic synchronous steps from the last training state.
 kernel = fepnet.build_kernel("synchronous")
 _, states = fepnet.run(kernel, k_free, fepnet.init_state(net, result.state.sigma), fepnet.kernel_params(net, 1.0), 100, trace=True)
-score, labels, n = fepnet.paper.sequence_order_score(states, patterns)
+score, labels, n = sequence_order_score(states, patterns)
 print(f"free running: {n} transitions between recognised digits, {score:.0%} in the order 1 -> 2 -> 3 -> 1")
 print("visited:", "".join("." if k < 0 else str(k + 1) for k in labels))
 
-save = lambda fig, name: figures.save_figure(fig, os.path.join(args.out, name))  # noqa: E731
-save(figures.plot_matrices([net.couplings, net.symmetric_part(), net.antisymmetric_part()], ["J", "Js", "Ja"],
-                           suptitle="Sequence-trained couplings and their parts"), "couplings.png")
-save(figures.plot_pattern_correlations(states, patterns, labels=["digit 1", "digit 2", "digit 3"]), "free_running.png")
+out.figure("couplings.png", figures.plot_matrices([net.couplings, net.symmetric_part(), net.antisymmetric_part()],
+                                                 ["J", "Js", "Ja"], suptitle="Sequence-trained couplings and their parts"))
+out.figure("free_running.png",
+           figures.plot_pattern_correlations(states, patterns, labels=["digit 1", "digit 2", "digit 3"]))
 print(f"figures in {args.out}/")

@@ -3,23 +3,17 @@
 After training the balanced digits network (evidence 11, iT 0.1668) we let it
 run freely (b = 0) at iT 1 for 50,000 steps with learning still on, then
 compare its couplings and scores with those right after training.
-SPEC §5, Simulation 4. Run:  python examples/sim4_forgetting.py
+The paper's Simulation 4. Run:  python examples/sim4_forgetting.py
 """
-
-import argparse
-import os
 
 import jax
 import numpy as np
 
 import fepnet
 from fepnet import figures
+from fepnet.paper.examples import example_args
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--out", default="examples-out/sim4")
-parser.add_argument("--seed", type=int, default=0)
-args = parser.parse_args()
-os.makedirs(args.out, exist_ok=True)
+args, out = example_args(__doc__, "examples-out/sim4")
 k_train, k_free, k_score = jax.random.split(jax.random.key(args.seed), 3)
 
 digits = fepnet.data.load_digits()
@@ -46,7 +40,6 @@ for label, net in (("after training", trained.network), ("after free running", a
     gen = fepnet.generalization_score(k_gen, net, digits.test, evidence_level=level)
     print(f"{label:>22}: retrieval {float(ret.score):.3f}, generalisation {float(gen.score):+.3f}")
 
-figures.save_figure(figures.plot_matrices([J0, J1, J1 - J0], ["after training", "after free running", "change"],
-                                          suptitle="Couplings before and after 50,000 free-running steps"),
-                    os.path.join(args.out, "couplings.png"))
+out.figure("couplings.png", figures.plot_matrices([J0, J1, J1 - J0], ["after training", "after free running", "change"],
+                                                 suptitle="Couplings before and after 50,000 free-running steps"))
 print(f"figures in {args.out}/")

@@ -6,25 +6,51 @@ import os
 
 from .common import positive_int
 
+SIMULATION_CHOICES = ["sim1", "sim2", "sim3", "sim4", "all"]
+
+
 def add_parser(sub) -> None:
     """Register the command on the ``fepnet`` sub-command parser ``sub``."""
     r = sub.add_parser("reproduce", help="reproduce the paper's simulations over independent seeds",
-                       description="Run a paper simulation (SPEC §5) with seeds 0..K-1 and write "
-                                   "DIR/<sim>/summary.json (per-seed values, median, IQR, published value) and figures.")
-    r.add_argument("simulation", choices=["sim1", "sim2", "sim3", "sim4", "all"], help="which simulation ('all': the four)")
+                       description="Run one of the paper's Simulations 1-4 with its published protocol, seeds "
+                                   "0..K-1, and write DIR/<sim>/summary.json (per-seed values, median, IQR, "
+                                   "published value) and figures.")
+    r.add_argument("simulation", choices=SIMULATION_CHOICES, help="which simulation ('all': the four)")
     r.add_argument("--seeds", type=positive_int, default=10, help="number of independent seeds (default: 10)")
     r.add_argument("--out", default="fepnet-reproduce", help="output directory (default: ./fepnet-reproduce)")
     r.add_argument("--quick", action="store_true", help="reduced sizes for a smoke run (numbers not comparable)")
     r.add_argument("--no-progress", action="store_true", help="hide the progress bars")
 
 
+def write_reproduction(reproduction, out) -> dict:
+    """Write a reproduction's figures, then its ``summary.json``, into ``out`` (an Artifacts) under ``<sim>/``.
+
+    Returns the summary as written: ``reproduction.summary`` with ``meta.files`` (the file names, relative
+    to ``<sim>/``, ``summary.json`` first) added.
+    """
+    from ..paper.reproduce_render import reproduction_figures
+
+    sim = reproduction.simulation
+    names = []
+    for name, fig in reproduction_figures(reproduction):
+        out.figure(f"{sim}/{name}", fig)
+        names.append(name)
+    summary = reproduction.summary
+    summary = dict(summary, meta=dict(summary["meta"], files=["summary.json"] + names))
+    return out.json(f"{sim}/summary.json", summary, safe=False)
+
+
 def run(args) -> int:
     """Run the command for parsed ``args``; returns the exit status."""
-    from ..paper.reproduce import SIMULATIONS, format_summary, reproduce
+    from ..infra.artifacts import Artifacts
+    from ..paper.reproduce import SIMULATIONS, reproduce
+    from ..paper.reproduce_render import format_summary
 
+    out = Artifacts(args.out)
     failed = False
     for sim in SIMULATIONS if args.simulation == "all" else (args.simulation,):
-        summary = reproduce(sim, seeds=args.seeds, out=args.out, quick=args.quick, progress=not args.no_progress)
+        result = reproduce(sim, seeds=args.seeds, quick=args.quick, progress=not args.no_progress)
+        summary = write_reproduction(result, out)
         print(format_summary(summary))
         print(f"  wrote:       {os.path.join(args.out, sim)}/ ({', '.join(summary['meta']['files'])})\n", flush=True)
         failed |= any(c["pass"] is False for c in summary["meta"]["checks"])

@@ -2,8 +2,15 @@
 
 - :mod:`fepnet.paper.protocols`: settings and published numbers of Simulations 1-4.
 - :mod:`fepnet.paper.simulations`: each simulation as a function of a PRNG key.
-- :mod:`fepnet.paper.reproduce`: K seeds of a simulation, summarised against the paper (``fepnet reproduce``).
+- :mod:`fepnet.paper.reproduce`: K seeds of a simulation, summarised against the paper (``fepnet reproduce``);
+  :mod:`fepnet.paper.reproduce_render` its figures and table.
+- :mod:`fepnet.paper.demo`: the balanced digits network and its attractors (``fepnet demo``);
+  :mod:`fepnet.paper.demo_render` its figures and text.
 - :mod:`fepnet.paper.landscapes`: the Simulation-2 landscapes of a sweep (``fepnet sweep``).
+- :mod:`fepnet.paper.examples`: the command line of the example scripts.
+
+Only :mod:`~fepnet.paper.protocols` and :mod:`~fepnet.paper.simulations` are imported with
+the package; import the others by name.
 
 Spisak & Friston, "Self-orthogonalizing attractor neural networks emerging from the
 free energy principle" (2025; Neurocomputing 2026).

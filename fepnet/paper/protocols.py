@@ -36,7 +36,8 @@ SIM2 = dict(learning_rate=0.001, n_epochs=5000, steps_per_epoch=10)
 SIM3 = dict(digits=(1, 2, 3), evidence_level=20.0, inverse_temperature=1.0, learning_rate=0.001,
             n_epochs=2000, steps_per_epoch=1, free_steps=100)
 SIM4 = dict(n_steps=50_000, inverse_temperature=1.0, learning_rate=0.001)
-# Retrieval / generalisation scoring and attractor search (SPEC §5).
+# Retrieval / generalisation scoring and attractor search: median over n_trials noisy cues, n_steps steps at
+# inverse_temperature; attractor searches start from L(scale * evidence_level * x).
 SCORING = dict(n_trials=100, n_steps=100, inverse_temperature=1.0, scale=0.1)
 RECOGNITION_THRESHOLD = 0.5  # a free-running state "is" the digit it correlates with most, if above this
 SYM_MATCH_THRESHOLD = 0.8

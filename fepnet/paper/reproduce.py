@@ -1,31 +1,31 @@
-"""``fepnet reproduce``: run a paper simulation over K independent seeds, summarise, draw the figures.
+"""The paper's simulations over K independent seeds, summarised against the published numbers.
 
-``DIR/<sim>/summary.json`` holds, for every metric key of ``protocols.PUBLISHED``,
-the per-seed values, their median, quartiles and interquartile range, and the
-published value; ``"meta"`` records the seeds, settings, timings, the
-acceptance checks of the reproduction issue and notes on any discrepancy.
-Seed s uses ``jax.random.key(s)``; figures show seed 0 (and all seeds where
-they summarise a distribution).
+:func:`reproduce` runs one simulation with seeds 0..K-1 (seed s uses
+``jax.random.key(s)``) and returns a :class:`Reproduction`: for every metric key
+of ``protocols.PUBLISHED`` the per-seed values, their median, quartiles and
+interquartile range and the published value; under ``"meta"`` the seeds,
+settings, timings, the reproduction's acceptance checks and notes on any
+discrepancy; and seed 0's full result, which the figures show. Nothing is
+written here: :mod:`fepnet.paper.reproduce_render` draws the figures and the
+table, ``fepnet reproduce`` (:mod:`fepnet.cli.reproduce`) writes
+``DIR/<sim>/summary.json`` and the figures.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import time
+from typing import NamedTuple
 
 import jax
 import numpy as np
 
-from .. import __version__, figures
-from . import protocols, simulations
-from ..infra.files import write_json as _write_json
+from .. import __version__
+from ..infra.files import json_safe
 from ..infra.progress import progress_bar
-from ..attractors import pairwise_angles
-from ..data import load_bars, load_digits
+from . import protocols, simulations
 
-
-__all__ = ["SIMULATIONS", "reproduce", "summarize", "checks", "format_summary"]
+__all__ = ["SIMULATIONS", "TITLES", "QUICK", "NOTES", "Reproduction", "reproduce", "summarize", "checks"]
 
 SIMULATIONS = ("sim1", "sim2", "sim3", "sim4")
 TITLES = {
@@ -49,11 +49,31 @@ NOTES = {
         "~0.06-0.08 (examples/sim4_forgetting.py). The authors' notebook computes no before/after scores."
     ),
     "sim2": (
-        "orthogonality_data follows SPEC §5's rule (pairs i < j, angles < 1 or > 179 ignored) and gives 23.26 "
-        "degrees; the published 29.94 is reproduced (29.937) only by averaging |90 - angle| over the full 10 x 10 "
-        "angle matrix including its diagonal (angle 0, counted as 90), i.e. without the exclusion rule."
+        "orthogonality_data follows the paper's orthogonality rule (pairs i < j, angles < 1 or > 179 ignored) and "
+        "gives 23.26 degrees; the published 29.94 is reproduced (29.937) only by averaging |90 - angle| over the full "
+        "10 x 10 angle matrix including its diagonal (angle 0, counted as 90), i.e. without the exclusion rule."
     ),
 }
+
+
+class Reproduction(NamedTuple):
+    """One simulation over K seeds.
+
+    Attributes
+    ----------
+    simulation : str
+        One of :data:`SIMULATIONS`.
+    summary : dict
+        :func:`summarize`'s statistics per metric, plus ``"meta"`` (simulation, title, seeds,
+        quick, protocol, checks, notes, wall_s, fepnet_version, jax_version). Plain JSON values
+        (dicts, lists, str, numbers, bool, None): a copy, sharing nothing with ``protocols``.
+    first : Sim1Result, Sim2Result, Sim3Result or Sim4Result
+        Seed 0's full result (networks, attractors, score runs, traces) for the figures.
+    """
+
+    simulation: str
+    summary: dict
+    first: object
 
 
 def _finite(x):
@@ -77,7 +97,21 @@ def _stats(values, published):
 
 
 def summarize(simulation: str, per_seed: list) -> dict:
-    """Per-metric statistics over seeds: ``per_seed`` is a list of ``metrics`` dicts (one per seed)."""
+    """Per-metric statistics over seeds, nested like ``protocols.PUBLISHED[simulation]``.
+
+    Parameters
+    ----------
+    simulation : str
+        One of :data:`SIMULATIONS`.
+    per_seed : list of dict
+        One ``metrics`` dict per seed (the keys of ``protocols.PUBLISHED[simulation]``).
+
+    Returns
+    -------
+    dict
+        For each metric: ``values`` (K,) (ints kept as ints, NaN as None), ``median``, ``q25``,
+        ``q75``, ``iqr`` over the finite values (None when there are none), ``n_finite``, ``published``.
+    """
     published = protocols.PUBLISHED[simulation]
 
     def walk(pub, path):
@@ -98,7 +132,20 @@ def summarize(simulation: str, per_seed: list) -> dict:
 
 
 def checks(simulation: str, summary: dict) -> list:
-    """The reproduction issue's acceptance checks on the medians: [{"check", "value", "pass"}]."""
+    """The reproduction's acceptance checks on the medians of ``summary``.
+
+    Parameters
+    ----------
+    simulation : str
+        One of :data:`SIMULATIONS`.
+    summary : dict
+        :func:`summarize`'s result.
+
+    Returns
+    -------
+    list of dict
+        ``{"check": text, "value": median(s), "pass": True, False or None (undefined)}``.
+    """
     med = lambda *path: _get(summary, path)["median"]  # noqa: E731
     rows = []
 
@@ -154,21 +201,38 @@ def _run_seeds(simulation, seeds, quick, progress):
     return results, first
 
 
-def reproduce(simulation: str, *, seeds: int = 10, out: str = "fepnet-reproduce", quick: bool = False,
-              progress: bool = True) -> dict:
-    """Run ``simulation`` with seeds 0..K-1, write ``out/<sim>/summary.json`` and figures; return the summary."""
+def reproduce(simulation: str, *, seeds: int = 10, quick: bool = False, progress: bool = True) -> Reproduction:
+    """Run ``simulation`` with seeds 0..K-1 (seed s: ``jax.random.key(s)``) and summarise it.
+
+    Parameters
+    ----------
+    simulation : str
+        One of :data:`SIMULATIONS`.
+    seeds : int
+        K >= 1, the number of independent seeds.
+    quick : bool
+        Reduced sizes (:data:`QUICK`) for a smoke run; the numbers are not comparable with the paper.
+    progress : bool
+        Show a progress bar over the seeds.
+
+    Returns
+    -------
+    Reproduction
+
+    Raises
+    ------
+    ValueError
+        For an unknown simulation or a ``seeds`` that is not a positive integer.
+    """
     if simulation not in SIMULATIONS:
         raise ValueError(f"simulation must be one of {SIMULATIONS}, got {simulation!r}")
     if isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer)) or seeds < 1:
         raise ValueError(f"seeds must be a positive integer, got {seeds!r}")
-    folder = os.path.join(out, simulation)
-    os.makedirs(folder, exist_ok=True)
     seed_list = list(range(int(seeds)))
     t0 = time.perf_counter()
     per_seed, first = _run_seeds(simulation, seed_list, quick, progress)
     wall = time.perf_counter() - t0
     summary = summarize(simulation, per_seed)
-    files = _FIGURES[simulation](first, summary, folder)
     summary["meta"] = {
         "simulation": simulation,
         "title": TITLES[simulation],
@@ -180,9 +244,8 @@ def reproduce(simulation: str, *, seeds: int = 10, out: str = "fepnet-reproduce"
         "wall_s": round(wall, 3),
         "fepnet_version": __version__,
         "jax_version": jax.__version__,
-        "files": ["summary.json"] + files,
     }
-    return _write_json(os.path.join(folder, "summary.json"), summary)
+    return Reproduction(simulation, json_safe(summary), first)
 
 
 def _protocol(simulation, quick):
@@ -193,154 +256,3 @@ def _protocol(simulation, quick):
         "sim4": dict(protocols.SIM4, network="balanced", networks=protocols.NETWORKS, training=protocols.SIM2),
     }[simulation]
     return dict(base, scoring=protocols.SCORING, overrides=QUICK[simulation] if quick else {})
-
-
-
-def format_summary(summary: dict) -> str:
-    """A plain-text table: metric, published, median [q25, q75], then the acceptance checks."""
-    meta = summary["meta"]
-    lines = [f"{meta['title']} ({len(meta['seeds'])} seeds{', quick' if meta['quick'] else ''}, {meta['wall_s']:.1f} s)"]
-    lines.append(f"  {'metric':<34}{'published':>10}   median [IQR]")
-
-    def fmt(x):
-        if x is None:
-            return "-"
-        return f"{x:.3f}" if isinstance(x, float) and not x.is_integer() else f"{x:g}"
-
-    def walk(d, prefix):
-        for key, value in d.items():
-            if key == "meta":
-                continue
-            if "values" in value:
-                lines.append(f"  {prefix + key:<34}{fmt(value['published']):>10}   {fmt(value['median'])} "
-                             f"[{fmt(value['q25'])}, {fmt(value['q75'])}]")
-            else:
-                walk(value, prefix + key + ".")
-
-    walk(summary, "")
-    for c in meta["checks"]:
-        mark = {True: "PASS", False: "FAIL", None: "n/a "}[c["pass"]]
-        lines.append(f"  [{mark}] {c['check']}")
-    if meta["notes"]:
-        lines.append(f"  note: {meta['notes']}")
-    return "\n".join(lines)
-
-
-# --- figures ----------------------------------------------------------------------------------
-def _save(fig, folder, name, files):
-    figures.save_figure(fig, os.path.join(folder, name))
-    files.append(name)
-
-
-def _figures_sim1(r, summary, folder):
-    files = []
-    bars = load_bars()
-    _save(figures.plot_state_images(bars.train, (5, 5), titles=list(bars.labels), suptitle="Simulation 1: training images",
-                                    label="standardised pixel"), folder, "training_images.png", files)
-    reached = r.attractors.states[r.attractors.label]
-    titles = [f"from the {name} bar" for name in bars.labels]
-    corr = summary["attractor_corr"]["values"][0]
-    _save(figures.plot_state_images(reached, (5, 5), titles=titles,
-                                    suptitle=f"Attractors (r = {corr:.2f}; training images r = 0.77)"),
-          folder, "attractors.png", files)
-    _save(figures.plot_free_energy(r.training.free_energy), folder, "free_energy.png", files)
-    cues = [r.retrieval.cues, r.generalization.cues]
-    _save(figures.plot_recall_examples(
-        np.stack([cues[0].noisy[0], cues[0].noisy[1], cues[1].noisy[0]]),
-        np.stack([r.retrieval.response[0], r.retrieval.response[1], r.generalization.response[0]]),
-        np.stack([cues[0].original[0], cues[0].original[1], cues[1].original[0]]), (5, 5),
-        row_titles=["vertical bar (retrieval)", "horizontal bar (retrieval)", "cross (generalisation)"],
-        suptitle="Retrieval and generalisation: noisy input, posterior mean, truth"), folder, "recall_examples.png", files)
-    _save(figures.plot_projections(r.trajectory, reached, labels=[f"attractor from {n} bar" for n in bars.labels],
-                                   segments=[(0, "noisy vertical bar"), (100, "noisy cross")]),
-          folder, "attractor_projections.png", files)
-    return files
-
-
-def _figures_sim2(r, summary, folder):
-    files = []
-    digits = load_digits()
-    _save(figures.plot_state_images(digits.train, (8, 8), titles=[str(d) for d in digits.train_labels],
-                                    suptitle="Simulation 2: training digits (preprocessed)", label="standardised pixel"),
-          folder, "training_digits.png", files)
-    data_angles = _upper(pairwise_angles(digits.train))
-    for name, net in r.networks.items():
-        level, it = protocols.NETWORKS[name]
-        att = net.attractors
-        from_digit = [f"from {digits.train_labels[np.flatnonzero(att.label == a)[0]]}" for a in range(att.count)]
-        _save(figures.plot_state_images(att.states, (8, 8), titles=from_digit,
-                                        suptitle=f"{name} network (evidence {level:g}, iT {it:g}): {att.count} attractors"),
-              folder, f"{name}_attractors.png", files)
-        _save(figures.plot_angle_histogram(_upper(att.angles()), reference=data_angles,
-                                           title=f"{name} network: pairwise angles between attractors",
-                                           orthogonality=summary[name]["orthogonality"]["values"][0],
-                                           reference_orthogonality=summary["orthogonality_data"]["values"][0]),
-              folder, f"{name}_angles.png", files)
-        ret, gen = net.retrieval, net.generalization
-        take = np.arange(3)
-        _save(figures.plot_recall_examples(
-            np.concatenate([ret.cues.noisy[take], gen.cues.noisy[take]]),
-            np.concatenate([ret.response[take], gen.response[take]]),
-            np.concatenate([ret.cues.original[take], gen.cues.original[take]]), (8, 8),
-            row_titles=[f"train digit {digits.train_labels[int(i)]}" for i in ret.cues.index[take]]
-            + [f"test digit {digits.test_labels[int(i)]}" for i in gen.cues.index[take]],
-            suptitle=f"{name} network\nretrieval (top 3), generalisation (bottom 3)"),
-            folder, f"{name}_examples.png", files)
-    groups = {name: {m: summary[name][m]["values"] for m in ("retrieval", "generalization")} for name in r.networks}
-    published = {name: {m: summary[name][m]["published"] for m in ("retrieval", "generalization")} for name in r.networks}
-    _save(figures.plot_score_boxes(groups, published=published,
-                                   title=f"Scores over {len(summary['orthogonality_data']['values'])} seeds"),
-          folder, "scores.png", files)
-    return files
-
-
-def _upper(a):
-    a = np.asarray(a)
-    return a[np.triu_indices(a.shape[0], 1)]
-
-
-def _figures_sim3(r, summary, folder):
-    files = []
-    net = r.training.network
-    _save(figures.plot_matrices([net.couplings, net.symmetric_part(), net.antisymmetric_part()],
-                                ["J", "symmetric part Js", "antisymmetric part Ja"],
-                                suptitle=f"Simulation 3: sequence-trained couplings (asymmetry {float(net.asymmetry()):.2f})"),
-          folder, "couplings.png", files)
-    sym = r.symmetric
-    _save(figures.plot_state_images(sym.states if sym.count else np.zeros((1, 64)), (8, 8),
-                                    titles=[f"fixed point {k}" for k in range(max(sym.count, 1))],
-                                    suptitle=f"Fixed points of Js ({summary['sym_attractors_match']['values'][0]} of 3 digits matched)"),
-          folder, "symmetric_attractors.png", files)
-    names = {-1: "-"} | {k: str(d) for k, d in enumerate(protocols.SIM3["digits"])}
-    shown = np.asarray(r.free_states)[:40]
-    _save(figures.plot_state_images(shown, (8, 8), titles=[f"t={t}: {names[int(l)]}" for t, l in enumerate(r.labels[:40])],
-                                    ncols=10, suptitle="Free running (b = 0, iT 1): states and recognised digit"),
-          folder, "free_running_strip.png", files)
-    _save(figures.plot_pattern_correlations(r.free_states, r.patterns, labels=[f"digit {d}" for d in protocols.SIM3["digits"]]),
-          folder, "free_running_correlations.png", files)
-    return files
-
-
-def _figures_sim4(r, summary, folder):
-    files = []
-    corr = summary["coupling_corr"]["values"][0]
-    _save(figures.plot_matrices([r.before.couplings, r.after.couplings, r.after.couplings - r.before.couplings],
-                                ["J after training", "J after free running", "change"],
-                                suptitle=f"Simulation 4: couplings before and after 50,000 free-running steps (r = {corr:.3f})"),
-          folder, "couplings.png", files)
-    groups = {
-        "before": {m: summary[f"{m}_before"]["values"] for m in ("retrieval", "generalization")},
-        "after": {m: summary[f"{m}_after"]["values"] for m in ("retrieval", "generalization")},
-    }
-    _save(figures.plot_score_boxes(groups, title="Scores right after training and after free running"),
-          folder, "scores.png", files)
-    _save(figures.plot_state_images(np.concatenate([r.attractors_before.states, r.attractors_after.states]), (8, 8),
-                                    titles=[f"before {k}" for k in range(r.attractors_before.count)]
-                                    + [f"after {k}" for k in range(r.attractors_after.count)],
-                                    ncols=max(r.attractors_before.count, r.attractors_after.count, 1),
-                                    suptitle="Attractors before (top) and after (bottom) free running"),
-          folder, "attractors.png", files)
-    return files
-
-
-_FIGURES = {"sim1": _figures_sim1, "sim2": _figures_sim2, "sim3": _figures_sim3, "sim4": _figures_sim4}

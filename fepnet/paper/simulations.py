@@ -1,4 +1,4 @@
-"""The paper's four simulations as functions of a PRNG key (SPEC §5), with the published numbers.
+"""The paper's four simulations as functions of a PRNG key (its Section 3 protocols), with the published numbers.
 
 Each ``simulationN(key, ...)`` runs one independent replicate with the
 published protocol and returns a result whose ``metrics`` dict uses the keys of

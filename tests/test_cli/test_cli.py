@@ -60,3 +60,13 @@ def test_bad_arguments_exit_with_usage_error(argv):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
+
+
+def test_demo_checks_the_output_directory_before_training(tmp_path, monkeypatch):
+    import fepnet.paper.demo as pd
+
+    monkeypatch.setattr(pd, "train_balanced", lambda *a, **k: pytest.fail("trained before checking --out"))
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ValueError, match="not a directory"):
+        main(["demo", "--out", str(blocker), "--no-progress", "--no-validate"])

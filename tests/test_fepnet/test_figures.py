@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from fepnet import figures
+from fepnet.infra.plotting import pyplot
 
-plt = figures._pyplot()
+plt = pyplot()
 
 
 @pytest.fixture(autouse=True)

@@ -86,3 +86,16 @@ def test_simulation4_reduced_free_running_changes_couplings_a_little():
     r = paper.simulation4(jax.random.key(0), n_epochs=100, n_steps=300, n_trials=8)
     assert 0.5 < r.metrics["coupling_corr"] < 1.0
     assert not np.array_equal(np.asarray(r.before.couplings), np.asarray(r.after.couplings))
+
+
+def test_example_args_parse_out_and_seed_and_check_the_folder(tmp_path):
+    from fepnet.paper.examples import example_args
+
+    args, out = example_args("Title line.\n\nMore.", str(tmp_path / "default"), ["--seed", "3"])
+    assert (args.seed, args.out, out.directory) == (3, str(tmp_path / "default"), str(tmp_path / "default"))
+    assert (tmp_path / "default").is_dir()
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(SystemExit) as exc:
+        example_args("Title.", "unused", ["--out", str(blocker)])
+    assert exc.value.code == 2

@@ -1,4 +1,4 @@
-"""`fepnet reproduce`: summaries (per-seed values, median, IQR, published), checks, files; quick smoke runs."""
+"""`fepnet reproduce`: summaries (per-seed values, median, IQR, published), checks, files; quick one-seed smoke runs."""
 
 import json
 
@@ -8,7 +8,10 @@ import pytest
 
 from fepnet import paper
 from fepnet.cli import main
-from fepnet.paper.reproduce import checks, reproduce, summarize
+from fepnet.cli.reproduce import write_reproduction
+from fepnet.infra.artifacts import Artifacts
+from fepnet.paper.reproduce import TITLES, checks, reproduce, summarize
+from fepnet.paper.reproduce_render import format_summary
 
 METRICS = {
     "sim1": ["train_corr", "attractor_corr"],
@@ -46,31 +49,56 @@ def test_checks_follow_the_acceptance_rules():
     assert [c["pass"] for c in checks("sim3", bad)] == [False, False, None]
 
 
-@pytest.mark.parametrize("sim", ["sim1", "sim3", "sim4"])
-def test_quick_reproduce_writes_summary_and_figures(sim, tmp_path):
-    s = reproduce(sim, seeds=2, out=str(tmp_path), quick=True, progress=False)
-    on_disk = json.loads((tmp_path / sim / "summary.json").read_text())
-    assert on_disk == s
+def _check_summary(s, sim, n_seeds):
     for key in METRICS[sim]:
         entry = s[key]
-        assert len(entry["values"]) == 2
+        assert len(entry["values"]) == n_seeds
         finite = [v for v in entry["values"] if v is not None]
         if finite:
             assert entry["median"] == pytest.approx(float(np.median(finite)))
         assert entry["published"] == paper.PUBLISHED[sim][key]
-    assert s["meta"]["seeds"] == [0, 1] and s["meta"]["quick"] is True
+    assert s["meta"]["seeds"] == list(range(n_seeds)) and s["meta"]["quick"] is True
     assert s["meta"]["checks"]
+
+
+@pytest.mark.parametrize("sim", ["sim1", "sim3", "sim4"])
+def test_quick_reproduce_then_write_summary_and_figures(sim, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = reproduce(sim, seeds=1, quick=True, progress=False)
+    assert list(tmp_path.iterdir()) == []  # the computation writes nothing
+    assert result.simulation == sim and "files" not in result.summary["meta"]
+    assert json.loads(json.dumps(result.summary, allow_nan=False)) == result.summary  # plain JSON values
+    _check_summary(result.summary, sim, 1)
+    out = Artifacts(tmp_path / "out")
+    s = write_reproduction(result, out)
+    on_disk = json.loads((tmp_path / "out" / sim / "summary.json").read_text())
+    assert on_disk == s
+    assert {k: v for k, v in s.items() if k != "meta"} == {k: v for k, v in result.summary.items() if k != "meta"}
+    assert s["meta"] == dict(result.summary["meta"], files=s["meta"]["files"])
+    assert s["meta"]["files"][0] == "summary.json" and len(s["meta"]["files"]) > 1
+    assert sorted(out.files) == sorted(str(tmp_path / "out" / sim / name) for name in s["meta"]["files"])
     for name in s["meta"]["files"]:
-        path = tmp_path / sim / name
+        path = tmp_path / "out" / sim / name
         assert path.stat().st_size > 0
         if name.endswith(".png"):
             image = mpimg.imread(path)
             assert image[..., :3].std() > 0.02  # not blank
+    assert format_summary(s).startswith(TITLES[sim])
 
 
-def test_seeds_are_independent_and_reproducible(tmp_path):
-    a = reproduce("sim3", seeds=2, out=str(tmp_path / "a"), quick=True, progress=False)
-    b = reproduce("sim3", seeds=2, out=str(tmp_path / "b"), quick=True, progress=False)
+def test_seeds_are_independent_and_reproducible():
+    a = reproduce("sim4", seeds=2, quick=True, progress=False).summary
+    b = reproduce("sim4", seeds=2, quick=True, progress=False).summary
+    _check_summary(a, "sim4", 2)
+    assert a["coupling_corr"]["values"] == b["coupling_corr"]["values"]
+    assert a["retrieval_before"]["values"] == b["retrieval_before"]["values"]
+    assert a["coupling_corr"]["values"][0] != a["coupling_corr"]["values"][1]
+
+
+@pytest.mark.slow
+def test_seeds_are_independent_and_reproducible_sim3():
+    a = reproduce("sim3", seeds=2, quick=True, progress=False).summary
+    b = reproduce("sim3", seeds=2, quick=True, progress=False).summary
     assert a["asymmetry"]["values"] == b["asymmetry"]["values"]
     assert a["asymmetry"]["values"][0] != a["asymmetry"]["values"][1]
 
@@ -83,6 +111,19 @@ def test_cli_reproduce_sim2_quick(tmp_path, capsys):
         assert set(s[name]) == {"retrieval", "generalization", "n_attractors", "orthogonality"}
     assert "orthogonality_data" in s and "balanced.retrieval" in printed
     assert (tmp_path / "sim2" / "balanced_angles.png").exists()
+    assert f"wrote:       {tmp_path / 'sim2'}/ ({', '.join(s['meta']['files'])})" in printed
+    for name in s["meta"]["files"]:
+        assert (tmp_path / "sim2" / name).stat().st_size > 0
+
+
+def test_cli_reproduce_checks_the_output_directory_before_the_work(tmp_path, monkeypatch):
+    import fepnet.paper.reproduce as rp
+
+    monkeypatch.setattr(rp, "reproduce", lambda *a, **k: pytest.fail("ran before checking --out"))
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ValueError, match="not a directory"):
+        main(["reproduce", "sim1", "--quick", "--out", str(blocker), "--no-progress"])
 
 
 @pytest.mark.parametrize("argv", [["reproduce"], ["reproduce", "sim5"], ["reproduce", "sim1", "--seeds", "0"]])
@@ -92,8 +133,8 @@ def test_reproduce_bad_arguments(argv):
     assert exc.value.code == 2
 
 
-def test_reproduce_rejects_bad_values(tmp_path):
+def test_reproduce_rejects_bad_values():
     with pytest.raises(ValueError, match="simulation"):
-        reproduce("sim9", out=str(tmp_path))
+        reproduce("sim9")
     with pytest.raises(ValueError, match="seeds"):
-        reproduce("sim1", seeds=0, out=str(tmp_path))
+        reproduce("sim1", seeds=0)

@@ -1,0 +1,93 @@
+"""Heatmaps of square matrices (couplings J and their parts), diverging colours centred on 0."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..infra.plotting import pyplot, symmetric_limit
+
+__all__ = ["heatmap", "plot_couplings", "plot_matrices"]
+
+
+def heatmap(ax, matrix: np.ndarray, lim: float, title: str):
+    """Draw ``matrix`` (N, N) on ``ax`` with colours on [-lim, lim] (rows: to node i, columns: from node j).
+
+    Returns the image (for a colour bar).
+    """
+    im = ax.imshow(matrix, cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
+    ax.set_title(title)
+    ax.set_xlabel("from node j")
+    ax.set_ylabel("to node i")
+    return im
+
+
+def plot_couplings(couplings, title: str = "Couplings J", ax=None):
+    """Heatmap of J (diverging colour map centred on 0), with its symmetric range.
+
+    Parameters
+    ----------
+    couplings : array_like, shape (N, N)
+    title : str
+    ax : matplotlib Axes, optional
+        Draw into this Axes (its figure is returned) instead of a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    plt = pyplot()
+    J = np.asarray(couplings)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.2, 4.4), layout="constrained")
+    else:
+        fig = ax.figure
+    im = heatmap(ax, J, symmetric_limit(J), title)
+    fig.colorbar(im, ax=ax, shrink=0.85, label="J[i, j]")
+    return fig
+
+
+def plot_matrices(matrices, titles, suptitle: str | None = None, *, shared_scale: bool = True, label: str = "J[i, j]"):
+    """Side-by-side heatmaps of square matrices (each (N, N)), diverging colours centred on 0.
+
+    Parameters
+    ----------
+    matrices : sequence of array_like, each shape (N, N)
+    titles : sequence of str
+        One per matrix.
+    suptitle : str, optional
+    shared_scale : bool
+        One colour bar for the max |value| over all matrices; else one per panel.
+    label : str
+        The colour bar's label.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        For no matrices, a non-square matrix, or a wrong number of titles.
+    """
+    plt = pyplot()
+    mats = [np.asarray(m, dtype=float) for m in matrices]
+    titles = list(titles)
+    if not mats:
+        raise ValueError("matrices must not be empty")
+    for k, m in enumerate(mats):
+        if m.ndim != 2 or m.shape[0] != m.shape[1]:
+            raise ValueError(f"matrices[{k}] must be square (N, N); got shape {m.shape}")
+    if len(titles) != len(mats):
+        raise ValueError(f"titles must have {len(mats)} entries; got {len(titles)}")
+    n = len(mats)
+    fig, axes = plt.subplots(1, n, figsize=(4.4 * n + 0.8, 4.2), squeeze=False, layout="constrained")
+    shared = symmetric_limit(*mats)
+    for ax, m, t in zip(axes.flat, mats, titles):
+        im = heatmap(ax, m, shared if shared_scale else symmetric_limit(m), t)
+        if not shared_scale:
+            fig.colorbar(im, ax=ax, shrink=0.85, label=label)
+    if shared_scale:
+        fig.colorbar(im, ax=axes, shrink=0.85, label=label)
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig
