@@ -4,7 +4,7 @@ What is measured (all in one process, float in the JAX default dtype, float32
 unless x64 is enabled):
 
 1. Single network, N = 64, 1024, 4096: learning steps per second of the fused
-   synchronous stochastic step with learning (SPEC §4), driven as ``fepnet.train``
+   synchronous stochastic step with learning (ΔJ_ij = α(σ_i σ_j − L(h_i) σ_j)), driven as ``fepnet.train``
    drives it: the jitted, pure ``fepnet.training.run_epochs`` over random-order epochs of
    10 steps. N = 64 uses the digits training set (evidence 11, iT 0.1668, the
    paper's "balanced" network); N = 1024 / 4096 use 20 random +-1 patterns

@@ -1,6 +1,6 @@
 """Effective samples per second: fepnet's exact sequential Gibbs sampler against NUTS (NumPyro).
 
-The posterior: the 64-node balanced digits network of SPEC §5 (seed 0, the
+The posterior: the 64-node balanced digits network of the paper's Simulation 2 (seed 0, the
 paper's training protocol), symmetrised (its Boltzmann density is that of Js
 anyway, and the sequential Gibbs sampler is exact for symmetric couplings),
 given a noisy digit as evidence (the paper's retrieval cue: 0.1 x 11 x the
