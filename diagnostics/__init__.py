@@ -4,9 +4,11 @@
   and per-draw statistics (network energy; NUTS tree statistics; SVI free energy).
 - :func:`compare`: an emergent sampler against a reference: mean z-scores, second moments, correlation
   structure, network energy, an energy-distance two-sample test, R-hat, ESS, ESS per second, a verdict.
-- :func:`simulation_based_calibration`: SBC (Talts et al. 2018) of fepnet's exact Gibbs sampler.
-- :mod:`diagnostics.plots`, :mod:`diagnostics.network_plots`: the figures; :class:`Report`: Markdown + HTML.
-- :func:`validate`: the whole check, as run by ``fepnet validate``.
+- :func:`simulation_based_calibration`: SBC (Talts et al. 2018) of fepnet's exact Gibbs sampler;
+  :func:`rank_uniformity`: the chi-square test of its ranks.
+- :mod:`diagnostics.plots`, :mod:`diagnostics.network_plots`, :mod:`diagnostics.rank_plots`: the figures;
+  :class:`Report`: Markdown + HTML.
+- :mod:`diagnostics.validation`: the whole check, as run by ``fepnet validate`` (:func:`validate`).
 - :func:`recover_couplings`: emergent learning against the coupling posterior (``inference.coupling``) and a
   known ground truth; :mod:`diagnostics.model_selection`: PSIS-LOO of coupling models, held-out transition
   and AIS marginal likelihoods of fixed networks; :func:`compare_orders`: ``fepnet compare``.
@@ -27,7 +29,9 @@ from .model_selection import (
     rank_networks,
 )
 from fepnet.infra.report import Report
-from .sbc import SBCResult, plot_rank_histograms, rank_uniformity, simulation_based_calibration
+from .rank_plots import plot_rank_histograms
+from .rank_uniformity import rank_uniformity
+from .sbc import SBCResult, simulation_based_calibration
 from .two_sample import EnergyDistanceTest, energy_distance, energy_distance_test, thin_to_independent
 from .sequence_comparison import compare_orders, write_comparison
 from .validation import validate

@@ -8,8 +8,8 @@ wiring, a schedule that is not exact, too little burn-in or thinning) shows up
 as a non-uniform rank histogram.
 
 The model. Evidence s enters fepnet as a bias shift, so the sampler under test
-targets p(sigma | s) ∝ exp(iT ((b + s)·sigma + 1/2 sigma^T Js sigma)) (SPEC §2,
-Js = (J + J^T)/2). No proper likelihood p(s | sigma) makes both the prior the
+targets p(sigma | s) ∝ exp(iT ((b + s)·sigma + 1/2 sigma^T Js sigma)) (the
+network's Boltzmann density, Js = (J + J^T)/2). No proper likelihood p(s | sigma) makes both the prior the
 plain Boltzmann density of b *and* the posterior exactly Boltzmann(b + s): its
 normaliser would have to be constant in sigma. SBC therefore uses the joint
 
@@ -70,26 +70,21 @@ the synchronous schedule.
 from __future__ import annotations
 
 import math
-import warnings
 from functools import partial
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from scipy import stats
 
 from fepnet.infra import checks as v
-from fepnet.infra.progress import progress_bar
+from fepnet.infra.progress import chunk_bounds, run_in_chunks
 from fepnet.kernels import SCHEDULES, ChainState, KernelParams, build_kernel
 from fepnet.network import Network
 
-__all__ = [
-    "SBCResult",
-    "plot_rank_histograms",
-    "rank_uniformity",
-    "simulation_based_calibration",
-]
+from .rank_uniformity import check_bins, rank_uniformity
+
+__all__ = ["SBCResult", "simulation_based_calibration"]
 
 # Float elements of posterior draws (chunk x L x N) held at once; bounds memory for large N.
 _CHUNK_ELEMENTS = 1 << 22
@@ -135,88 +130,6 @@ class SBCResult(NamedTuple):
     def statistic_names(self) -> list[str]:
         """Names of the N + 1 statistics: ``node 0`` .. ``node N-1``, ``energy``."""
         return [f"node {i}" for i in range(self.ranks.shape[1])] + ["energy"]
-
-
-# ----------------------------------------------------------------------------- rank uniformity
-
-
-def _bin_widths(n_draws: int, n_bins: int) -> np.ndarray:
-    """Number of rank values 0..L in each bin; rank r goes to bin floor(r n_bins / (L + 1))."""
-    return np.bincount(_bin_of(np.arange(n_draws + 1), n_draws, n_bins), minlength=n_bins)
-
-
-def _bin_of(ranks: np.ndarray, n_draws: int, n_bins: int) -> np.ndarray:
-    return (np.asarray(ranks, dtype=np.int64) * n_bins) // (n_draws + 1)
-
-
-def _default_bins(n_draws: int, n_replications: int) -> int:
-    """At most 20 bins and at least ~10 expected counts each; a divisor of L + 1 when one is close."""
-    values = n_draws + 1
-    target = max(2, min(20, values, n_replications // 10))
-    for d in range(target, (target + 1) // 2 - 1, -1):
-        if values % d == 0 and d >= 2:
-            return d
-    return target
-
-
-def _check_ranks(ranks, n_draws: int) -> np.ndarray:
-    try:
-        arr = np.asarray(ranks)
-    except Exception as exc:  # ragged lists and the like
-        raise TypeError(f"ranks must be an array of integers: {exc}") from None
-    if arr.dtype == np.bool_ or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
-        raise TypeError(f"ranks must hold integers, got dtype {arr.dtype}")
-    if np.issubdtype(arr.dtype, np.floating):
-        if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
-            raise ValueError("ranks must hold whole numbers")
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"ranks must have shape (replications,) or (replications, K), got {np.shape(ranks)}")
-    arr = arr.astype(np.int64)
-    if np.any(arr < 0) or np.any(arr > n_draws):
-        raise ValueError(f"ranks must lie in 0..n_draws = 0..{n_draws}, got range {arr.min()}..{arr.max()}")
-    return arr
-
-
-def _check_bins(n_bins, n_draws: int, n_replications: int) -> int:
-    if n_bins is None:
-        return _default_bins(n_draws, n_replications)
-    n_bins = v.count(n_bins, "n_bins", minimum=2)
-    if n_bins > n_draws + 1:
-        raise ValueError(f"n_bins must be <= n_draws + 1 = {n_draws + 1} (one rank value per bin), got {n_bins}")
-    return n_bins
-
-
-def rank_uniformity(ranks, n_draws: int, n_bins: int | None = None):
-    """Chi-square test that SBC ranks are uniform on 0..``n_draws``: ``(p_values (K,), combined_p)``.
-
-    ``ranks`` (R, K) integer ranks of K statistics over R replications (a 1-D
-    (R,) array is one statistic). The L + 1 rank values go into ``n_bins`` bins
-    (default: at most 20, about 10 or more expected counts per bin, a divisor of
-    L + 1 when there is one nearby; with unequal widths the expected counts
-    follow the widths). Per column: Pearson chi-square with n_bins - 1 degrees
-    of freedom. ``combined_p = min(1, K * min(p_values))`` (Bonferroni, valid
-    when the K statistics are dependent, as the nodes of one replication are).
-    """
-    n_draws = v.count(n_draws, "n_draws", minimum=1)
-    arr = _check_ranks(ranks, n_draws)
-    reps, k = arr.shape
-    n_bins = _check_bins(n_bins, n_draws, reps)
-    expected = reps * _bin_widths(n_draws, n_bins) / (n_draws + 1)
-    if expected.min() < 5:
-        warnings.warn(
-            f"rank_uniformity: only {expected.min():.2g} expected counts in the smallest of {n_bins} bins "
-            f"({reps} replications); the chi-square approximation is poor below ~5, use fewer bins",
-            UserWarning,
-            stacklevel=2,
-        )
-    bins = _bin_of(arr, n_draws, n_bins)
-    observed = np.stack([np.bincount(bins[:, j], minlength=n_bins) for j in range(k)], axis=1)
-    statistic = (((observed - expected[:, None]) ** 2) / expected[:, None]).sum(axis=0)
-    p_values = stats.chi2.sf(statistic, n_bins - 1)
-    combined = float(min(1.0, k * float(p_values.min())))
-    return p_values, combined
 
 
 # ----------------------------------------------------------------------------- the SBC run
@@ -318,8 +231,40 @@ def simulation_based_calibration(
 
     ``schedule`` is any of ``fepnet.SCHEDULES``: the sequential, random-scan
     and chromatic Gibbs samplers are exact for symmetric J; ``synchronous`` is
-    not (it samples pi_sync, SPEC §3) and SBC flags it given enough
-    replications (about 1000 on the N = 8 test network).
+    not (it samples its own stationary density pi_sync) and SBC flags it given
+    enough replications (about 1000 on the N = 8 test network).
+
+    Parameters
+    ----------
+    key : jax.Array
+        One PRNG key.
+    network : fepnet.Network
+        A single network (N nodes); the sampler runs on J as given, the prior uses Js.
+    inverse_temperature, evidence_scale : float
+        iT and tau of the generative model (> 0).
+    n_replications : int
+        R >= 2.
+    n_posterior_draws, thin, burn_in : int
+        L draws, ``thin`` steps apart, after ``burn_in`` steps.
+    prior_sweeps : int
+        Sweeps of the two-block Gibbs run that draws sigma*.
+    sampler_inverse_temperature : float, optional
+        The sampler's iT (default: ``inverse_temperature``; another value makes a wrong sampler).
+    schedule : str
+        One of ``fepnet.SCHEDULES``.
+    n_bins : int, optional
+        Rank-histogram bins (default: see :func:`diagnostics.rank_uniformity.check_bins`).
+    progress : bool
+        Show a progress bar over the replications.
+
+    Returns
+    -------
+    SBCResult
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a bad key, network or setting.
     """
     key = _single_key(key)
     if not isinstance(network, Network):
@@ -338,7 +283,7 @@ def simulation_based_calibration(
     prior_sweeps = v.count(prior_sweeps, "prior_sweeps", minimum=1)
     if not isinstance(schedule, str) or schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
-    n_bins = _check_bins(n_bins, n_draws, reps)
+    n_bins = check_bins(n_bins, n_draws, reps)
     if not isinstance(progress, (bool, np.bool_)):
         raise TypeError(f"progress must be a bool, got {type(progress).__name__}")
 
@@ -352,16 +297,17 @@ def simulation_based_calibration(
         chunk = min(chunk, math.ceil(reps / 10))
     n_chunks = math.ceil(reps / chunk)
     keys = jax.random.split(key, reps)
+    # every chunk runs ``chunk`` keys (the last padded with copies of the first), so one compilation serves all
     padded = jnp.concatenate([keys, jnp.repeat(keys[:1], n_chunks * chunk - reps, axis=0)])
     run = partial(_replications, network=network, prior_network=prior_network, it=it, sampler_it=sampler_it,
                   tau=tau, kernel=kernel, prior_kernel=prior_kernel, n_draws=n_draws, thin=thin,
                   burn_in=burn_in, prior_sweeps=prior_sweeps)
-    parts = []
-    with progress_bar(reps, "SBC", unit="rep", enable=bool(progress)) as bar:
-        for c in range(n_chunks):
-            out = jax.device_get(run(padded[c * chunk:(c + 1) * chunk]))
-            parts.append(out)
-            bar.update(min(chunk, reps - c * chunk))
+
+    def advance(carry, start, stop):
+        return carry, jax.device_get(run(padded[start:start + chunk]))
+
+    _, parts = run_in_chunks(advance, None, chunk_bounds(reps, chunk), desc="SBC", unit="rep",
+                             progress=bool(progress))
     ranks, energy_ranks, sigma_star, evidence = (np.concatenate(a)[:reps] for a in zip(*parts))
     ranks, energy_ranks = ranks.astype(np.int64), energy_ranks.astype(np.int64)
 
@@ -380,67 +326,3 @@ def simulation_based_calibration(
         "dtype": str(np.dtype(dtype)),
     }
     return SBCResult(ranks, energy_ranks, n_draws, sigma_star, evidence, p_values, p_value, n_bins, settings)
-
-
-# ----------------------------------------------------------------------------- figure
-
-
-def plot_rank_histograms(result: SBCResult, *, max_panels: int = 25, ncols: int | None = None):
-    """Rank histograms of an :class:`SBCResult`, one small panel per statistic; returns the Figure.
-
-    Panels: the energy first, then the nodes (all of them when N + 1 <=
-    ``max_panels``, otherwise the ``max_panels - 1`` nodes with the lowest
-    p-values, in node order). Each shows the bin counts, the expected count
-    (line) and the central 99% binomial band of each bin's count under
-    uniformity (shaded), with the statistic's chi-square p-value in the title;
-    the suptitle holds the Bonferroni-combined p-value.
-    """
-    from fepnet.infra.plotting import pyplot as _pyplot
-
-    if not isinstance(result, SBCResult):
-        raise TypeError(f"result must be an SBCResult, got {type(result).__name__}")
-    max_panels = v.count(max_panels, "max_panels", minimum=2)
-    n = result.ranks.shape[1]
-    if n + 1 <= max_panels:
-        nodes = list(range(n))
-    else:
-        nodes = sorted(np.argsort(result.p_values[:n], kind="stable")[: max_panels - 1].tolist())
-    panels = [(n, "energy")] + [(i, f"node {i}") for i in nodes]
-    cols = v.count(ncols, "ncols", minimum=1) if ncols is not None else min(len(panels), 5)
-    rows = math.ceil(len(panels) / cols)
-
-    plt = _pyplot()
-    fig, axes = plt.subplots(rows, cols, figsize=(2.6 * cols, 2.1 * rows + 0.6), squeeze=False,
-                             sharex=True, sharey=True)
-    L, n_bins, all_ranks = result.n_draws, result.n_bins, result.all_ranks
-    reps = all_ranks.shape[0]
-    widths = _bin_widths(L, n_bins)
-    edges = np.concatenate([[0], np.cumsum(widths)]) - 0.5  # bin edges in rank units
-    prob = widths / (L + 1)
-    expected = reps * prob
-    lo, hi = stats.binom.ppf(0.005, reps, prob), stats.binom.ppf(0.995, reps, prob)
-    for ax, (col, label) in zip(axes.flat, panels):
-        counts = np.bincount(_bin_of(all_ranks[:, col], L, n_bins), minlength=n_bins)
-        ax.fill_between(edges, np.append(lo, lo[-1]), np.append(hi, hi[-1]), step="post",
-                        color="0.85", linewidth=0, label="99% band")
-        ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color="C0", alpha=0.8,
-               edgecolor="white", linewidth=0.3, label="ranks")
-        ax.step(edges, np.append(expected, expected[-1]), where="post", color="k", linewidth=1,
-                label="expected")
-        ax.set_title(f"{label}: p={result.p_values[col]:.2g}", fontsize=9)
-        ax.set_xlim(edges[0], edges[-1])
-        ax.tick_params(labelsize=7)
-    for k, ax in enumerate(axes.flat):
-        if k >= len(panels):
-            fig.delaxes(ax)
-        elif k + cols >= len(panels):  # nothing drawn below: label the rank axis here
-            ax.tick_params(labelbottom=True)
-            ax.set_xlabel("rank", fontsize=8)
-    shown = "" if len(nodes) == n else f", {len(nodes)} of {n} nodes shown (lowest p)"
-    fig.suptitle(
-        f"SBC ranks: {reps} replications, L={L}, {n_bins} bins{shown}\n"
-        f"combined p = {result.p_value:.3g} (Bonferroni over {n + 1} statistics)",
-        fontsize=10,
-    )
-    fig.tight_layout()
-    return fig

@@ -8,13 +8,13 @@ import os
 from ..kernels import SCHEDULES
 from .common import positive_int
 
+
 def _validation_network(text: str) -> str:
-    from diagnostics.validation import NETWORK_NAMES
+    from ..paper.networks import NETWORK_NAMES
 
     if text in NETWORK_NAMES or os.path.isfile(text):
         return text
     raise argparse.ArgumentTypeError(f"must be one of {', '.join(NETWORK_NAMES)} or a saved network file, got {text!r}")
-
 
 
 def add_parser(sub) -> None:
@@ -46,14 +46,25 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     """Run the command for parsed ``args``; returns the exit status."""
-    from diagnostics.validation import format_validation, validate
+    from diagnostics.validation import (
+        format_validation,
+        run_validation,
+        validation_keys,
+        validation_summary,
+        write_validation,
+    )
+
+    from ..infra.artifacts import Artifacts
+    from ..paper.networks import resolve_network
 
     if args.burn_in < 0 or args.sbc_replications < 0:
         raise SystemExit("fepnet validate: --burn-in and --sbc-replications must be >= 0")
+    artifacts = Artifacts(args.out)
     schedules = SCHEDULES if "all" in args.schedule else args.schedule
-    result = validate(args.network, schedules, args.out, seed=args.seed, symmetrize=args.symmetrize,
-                      chains=args.chains, draws=args.draws, burn_in=args.burn_in, nuts_warmup=args.nuts_warmup,
-                      sbc_replications=args.sbc_replications, figures=not args.no_figures,
-                      progress=not args.no_progress)
-    print(format_validation(result, args.out))
+    network = resolve_network(args.network, validation_keys(args.seed)[0], symmetrize=args.symmetrize)
+    result = run_validation(network, schedules, seed=args.seed, n_chains=args.chains, n_draws=args.draws,
+                            burn_in=args.burn_in, n_nuts_warmup=args.nuts_warmup,
+                            n_sbc_replications=args.sbc_replications, progress=not args.no_progress)
+    write_validation(artifacts, result, figures=not args.no_figures)
+    print(format_validation(validation_summary(result), args.out))
     return 0

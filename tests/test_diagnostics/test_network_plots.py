@@ -8,8 +8,9 @@ import pytest
 import fepnet
 from diagnostics import network_plots as npl
 from fepnet import figures
+from fepnet.infra.plotting import pyplot
 
-plt = figures._pyplot()
+plt = pyplot()
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,7 @@
 """Simulation-based calibration of fepnet's Gibbs samplers (diagnostics.sbc).
 
+The uniformity test of the ranks: test_rank_uniformity.py; the rank histograms: test_rank_plots.py.
+
 The acceptance pair runs on one fixed N = 8 network with non-trivial couplings
 (``Network.random(key(0), 8, coupling_scale=0.5, bias_scale=0.3)``; |J| up to
 1.26, eigenvalues of Js in -2.0..3.0) at 200 replications: the exact
@@ -15,20 +17,12 @@ import numpy as np
 import pytest
 
 import fepnet
-from diagnostics.sbc import SBCResult, plot_rank_histograms, rank_uniformity, simulation_based_calibration
-from fepnet.figures import _pyplot
-
-plt = _pyplot()
+from diagnostics.rank_uniformity import rank_uniformity
+from diagnostics.sbc import SBCResult, simulation_based_calibration
 
 N = 8
 REPS = 200
 L = 99
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _network():
@@ -148,46 +142,6 @@ def test_float64(x64):
     assert wrong.p_value < 1e-3
 
 
-# ----------------------------------------------------------------------------- rank uniformity
-
-
-def test_rank_uniformity_on_uniform_ranks():
-    rng = np.random.default_rng(0)
-    ranks = rng.integers(0, L + 1, size=(2000, 5))
-    p_values, combined = rank_uniformity(ranks, L, 20)
-    assert p_values.shape == (5,)
-    assert p_values.min() > 1e-3 and combined > 0.01
-    assert combined == pytest.approx(min(1.0, 5 * p_values.min()))
-
-
-def test_rank_uniformity_on_nonuniform_ranks():
-    rng = np.random.default_rng(1)
-    u_shaped = rng.binomial(L, rng.beta(0.5, 0.5, size=500))  # an over-dispersed (too narrow) posterior
-    p_values, combined = rank_uniformity(u_shaped, L)
-    assert p_values.shape == (1,) and combined < 1e-6
-    shifted = np.minimum(rng.integers(0, L + 1, size=(500, 3)) + 20, L)  # a biased posterior
-    uniform = rng.integers(0, L + 1, size=(500, 1))
-    p_values, combined = rank_uniformity(np.hstack([uniform, shifted]), L, 10)
-    assert p_values[0] > 1e-3 and np.all(p_values[1:] < 1e-6) and combined < 1e-6
-
-
-def test_rank_uniformity_unequal_bins():
-    """L + 1 = 101 values in 20 bins: one bin holds 6 values, the others 5; expected counts follow."""
-    rng = np.random.default_rng(2)
-    ranks = rng.integers(0, 101, size=(4000, 4))
-    p_values, _ = rank_uniformity(ranks, 100, 20)
-    assert p_values.min() > 1e-3
-    # a default bin count exists for a prime number of rank values
-    p_values, _ = rank_uniformity(ranks, 100)
-    assert p_values.min() > 1e-3
-
-
-def test_rank_uniformity_warns_on_sparse_bins():
-    ranks = np.arange(20) % 10
-    with pytest.warns(UserWarning, match="expected counts"):
-        rank_uniformity(ranks, 9, 10)
-
-
 # ----------------------------------------------------------------------------- validation
 
 
@@ -229,67 +183,9 @@ def test_sbc_rejects_a_batch_of_networks(net):
         simulation_based_calibration(jax.random.key(0), batch)
 
 
-@pytest.mark.parametrize(
-    "ranks, n_draws, n_bins, exc, match",
-    [
-        (np.array([0, 5, 10]), 9, 2, ValueError, "ranks"),
-        (np.array([-1, 5]), 9, 2, ValueError, "ranks"),
-        (np.array([0.5, 1.0]), 9, 2, ValueError, "ranks"),
-        (np.array([True, False]), 9, 2, TypeError, "ranks"),
-        (np.array(["a", "b"]), 9, 2, TypeError, "ranks"),
-        (np.zeros((2, 2, 2), int), 9, 2, ValueError, "ranks"),
-        (np.array([0, 1]), 0, 2, ValueError, "n_draws"),
-        (np.array([0, 1]), 9, 11, ValueError, "n_bins"),
-        (np.array([0, 1]), 9, 2.0, TypeError, "n_bins"),
-    ],
-)
-def test_rank_uniformity_validation(ranks, n_draws, n_bins, exc, match):
-    with pytest.raises(exc, match=match):
-        rank_uniformity(ranks, n_draws, n_bins)
-
-
 def test_passed_validates_alpha(exact):
     with pytest.raises(ValueError, match="alpha"):
         exact.passed(1.5)
-
-
-# ----------------------------------------------------------------------------- figure
-
-
-def _titles(fig):
-    return [ax.get_title() for ax in fig.axes]
-
-
-def test_plot_rank_histograms(exact):
-    fig = plot_rank_histograms(exact)
-    assert isinstance(fig, plt.Figure)
-    titles = _titles(fig)
-    assert len(fig.axes) == N + 1
-    assert titles[0].startswith("energy: p=") and all(t.startswith(f"node {i}: p=") for i, t in
-                                                      enumerate(titles[1:]))
-    assert "combined p" in fig._suptitle.get_text()
-    ax = fig.axes[0]
-    assert len(ax.patches) == exact.n_bins  # one bar per bin
-    assert sum(p.get_height() for p in ax.patches) == REPS
-    assert len(ax.collections) == 1  # the shaded 99% band
-    band = ax.collections[0].get_paths()[0].vertices[:, 1]
-    assert band.min() < REPS / exact.n_bins < band.max()
-
-
-def test_plot_rank_histograms_caps_panels(exact):
-    fig = plot_rank_histograms(exact, max_panels=4)
-    titles = _titles(fig)
-    assert len(fig.axes) == 4 and titles[0].startswith("energy")
-    worst = sorted(np.argsort(exact.p_values[:N], kind="stable")[:3].tolist())
-    assert [int(t.split(":")[0].split()[1]) for t in titles[1:]] == worst
-    assert "3 of 8 nodes" in fig._suptitle.get_text()
-
-
-def test_plot_validation(exact):
-    with pytest.raises(TypeError, match="result"):
-        plot_rank_histograms(exact._asdict())
-    with pytest.raises(ValueError, match="max_panels"):
-        plot_rank_histograms(exact, max_panels=1)
 
 
 # ----------------------------------------------------------------------------- slow: calibration of the test
@@ -314,6 +210,6 @@ def test_false_alarm_rate_across_seeds(net):
 
 @pytest.mark.slow
 def test_synchronous_schedule_is_flagged(net):
-    """The synchronous schedule samples pi_sync, not the Boltzmann posterior (SPEC §3): SBC sees it."""
+    """The synchronous schedule samples pi_sync, not the Boltzmann posterior (its own stationary density): SBC sees it."""
     r = simulation_based_calibration(jax.random.key(0), net, n_replications=2000, schedule="synchronous")
     assert r.p_value < 1e-3, r.p_values
