@@ -32,7 +32,9 @@ def validate_network(network, out: str, seed: int, progress: bool) -> dict:
     """
     import jax
 
-    from diagnostics.validation import validate, validation_network
+    from diagnostics.validation import validate
+
+    from ..paper.networks import validation_network
 
     t0 = time.perf_counter()
     vn = validation_network("digits-balanced", jax.random.key(seed), network=network)
