@@ -5,7 +5,7 @@ unless x64 is enabled):
 
 1. The batched sweep, ``fepnet.sweep.run_sweep``: every network of a grid trained
    with the paper's protocol (random-order epochs of 10 fused stochastic steps
-   with learning, alpha = 0.001; SPEC §5) and evaluated (retrieval and one-shot
+   with learning, alpha = 0.001: the paper's Simulation 2 protocol) and evaluated (retrieval and one-shot
    generalisation scores, deterministic attractors), chunks of networks as one
    jitted ``jax.vmap`` whose batch axis is sharded over the host CPU devices
    (``fepnet.infra.resources.configure_cpu_devices``, called before JAX starts; default:

@@ -3,7 +3,7 @@
 Every network (20 evidence levels x 19 inverse temperatures, 5000 random
 epochs of 10 steps, alpha 0.001) is trained and scored in jitted, vmapped
 chunks sharded over the host's CPU cores; the script writes the Dataset, the
-summary and the landscapes of the paper's Figure 3A (SPEC §5, Simulation 2),
+summary and the landscapes of the paper's Figure 3A (its Simulation 2 protocol),
 then prints where retrieval and generalisation peak.
 Run:  python examples/sim2_landscapes.py [--seeds K] [--out DIR]
 """
@@ -24,8 +24,9 @@ print(configure_cpu_devices())  # before JAX starts: one host device per core
 import jax  # noqa: E402
 
 import fepnet  # noqa: E402
-from fepnet.paper.landscapes import format_sweep, landscape, write_sweep  # noqa: E402
-from fepnet.sweep import GRIDS  # noqa: E402
+from fepnet.paper.grids import GRIDS  # noqa: E402
+from fepnet.paper.landscapes import landscape  # noqa: E402
+from fepnet.paper.landscapes_render import format_sweep, write_sweep  # noqa: E402
 
 grid = GRIDS["paper-sim2"].replace(seeds=args.seeds)
 ds = fepnet.run_sweep(jax.random.key(args.seed), grid)

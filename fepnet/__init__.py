@@ -69,8 +69,7 @@ from .scores import (
 )
 from .sweep import Evaluation, SweepGrid, load_sweep, network_key, run_sweep, save_sweep
 from .training import EpochRecord, TrainResult, free_run, pattern_order, train
-
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     # modules

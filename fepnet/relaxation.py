@@ -12,7 +12,7 @@ from .infra import checks as v
 from .kernels import ChainState, build_kernel, kernel_params
 from .network import Network
 
-__all__ = ["RelaxResult", "relax"]
+__all__ = ["RelaxResult", "relax", "relax_state"]
 
 
 class RelaxResult(NamedTuple):
@@ -32,7 +32,33 @@ class RelaxResult(NamedTuple):
 
 
 @partial(jax.jit, static_argnames=("kernel", "max_steps"))
-def _relax_one(kernel, key, sigma, kparams, tol, max_steps):
+def relax_state(kernel, key, sigma, kparams, tol, max_steps) -> RelaxResult:
+    """Relax one state with a built deterministic kernel until it stops changing (jitted, no argument checks).
+
+    Iterates sigma_t = kernel(sigma_{t-1}) while max |sigma_t - sigma_{t-1}| >= ``tol``,
+    the state is not back at the one two steps before, and t < ``max_steps``: the
+    loop of :func:`relax`, for callers that batch it themselves (``jax.vmap``).
+
+    Parameters
+    ----------
+    kernel : fepnet.Kernel
+        A deterministic step kernel (``build_kernel(schedule, stochastic=False)``); static.
+    key : jax.Array or None
+        Folded with the step index for kernels that need one (random scan); else ``None``.
+    sigma : jax.Array, shape (N,)
+        The starting state.
+    kparams : fepnet.KernelParams
+        The network and inverse temperature.
+    tol : jax.Array, shape ()
+        Tolerance on max |change|, in sigma's dtype.
+    max_steps : int
+        Step cap; static.
+
+    Returns
+    -------
+    RelaxResult
+        Unbatched fields (sigma (N,), scalars).
+    """
     inf = jnp.asarray(jnp.inf, sigma.dtype)
 
     def cond(c):
@@ -49,6 +75,9 @@ def _relax_one(kernel, key, sigma, kparams, tol, max_steps):
     _, s, t, change, back2 = jax.lax.while_loop(cond, body, init)
     converged = change < tol
     return RelaxResult(s, converged, (back2 < tol) & ~converged & (t >= 2), t, change)
+
+
+_relax_one = relax_state  # the name relax() below uses
 
 
 def relax(

@@ -37,6 +37,7 @@ __all__ = [
     "evoke",
     "score_gains",
     "recall_score",
+    "score_couplings",
     "retrieval_score",
     "generalization_score",
 ]
@@ -150,12 +151,46 @@ def evoke(key, network: Network, inputs, *, n_steps: int = 100, inverse_temperat
 
 
 @partial(jax.jit, static_argnames=("n_trials", "order", "n_steps"))
-def _recall(key, couplings, patterns, level, sigma, inverse_temperature, scale, noise, n_trials, order, n_steps):
+def score_couplings(key, couplings, patterns, level, sigma, inverse_temperature, scale, noise, n_trials, order,
+                    n_steps) -> ScoreResult:
+    """The recall score of couplings J on ``level * patterns`` (jitted, no argument checks; module docstring).
+
+    median over trials of corr(response, original)^2 - corr(noisy, original)^2:
+    what :func:`recall_score` computes after its checks, for callers that batch
+    it themselves (``jax.vmap`` over networks).
+
+    Parameters
+    ----------
+    key : jax.Array
+        A typed PRNG key.
+    couplings : jax.Array, shape (N, N)
+        J (the biases are the cues).
+    patterns : jax.Array, shape (K, N)
+        The patterns, before the evidence level.
+    level, inverse_temperature, scale, noise : jax.Array, shape ()
+        In J's dtype.
+    sigma : jax.Array, shape (N,)
+        The starting state.
+    n_trials : int
+        T; static.
+    order : {"cycle", "random"}
+        How cues pick patterns; static.
+    n_steps : int
+        Steps per trial; static.
+
+    Returns
+    -------
+    ScoreResult
+        score (), gains (T,), cues, response (T, N), final sigma (N,).
+    """
     k_cues, k_run = jax.random.split(key)
     cues = _cues(k_cues, patterns, level, n_trials, order, scale, noise)
     final, response = _evoke(k_run, couplings, cues.noisy, sigma, inverse_temperature, n_steps)
     gains = score_gains(response, cues.original, cues.noisy)
     return ScoreResult(jnp.median(gains), gains, cues, response, final)
+
+
+_recall = score_couplings  # the name recall_score() below uses
 
 
 def recall_score(

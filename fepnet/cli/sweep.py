@@ -7,9 +7,10 @@ import time
 from ..infra.resources import configure_cpu_devices
 from .common import positive_int
 
+
 def add_parser(sub) -> None:
     """Register the command on the ``fepnet`` sub-command parser ``sub``."""
-    from ..sweep import GRIDS
+    from ..paper.grids import GRIDS
     from ..training import ORDERS
 
     sw = sub.add_parser(
@@ -46,16 +47,16 @@ def add_parser(sub) -> None:
     sw.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
-
-
 def run(args) -> int:
     """Run the command for parsed ``args``; returns the exit status."""
     t0 = time.perf_counter()
     note = configure_cpu_devices(args.cpu_devices)
     import jax
 
-    from ..paper.landscapes import format_sweep, write_sweep
-    from ..sweep import GRIDS, Evaluation, SweepGrid, run_sweep
+    from ..infra.artifacts import Artifacts
+    from ..paper.grids import GRIDS
+    from ..paper.landscapes_render import format_sweep, write_sweep
+    from ..sweep import Evaluation, SweepGrid, run_sweep
 
     try:
         grid = SweepGrid.from_specs(GRIDS[args.grid], evidence_level=args.evidence,
@@ -67,14 +68,16 @@ def run(args) -> int:
         raise SystemExit("fepnet sweep: --memory-limit-mb must be positive")
     if args.seed < 0:
         raise SystemExit("fepnet sweep: --seed must be >= 0")
+    try:
+        out = Artifacts(args.out, "--out")
+    except (TypeError, ValueError) as exc:
+        raise SystemExit(f"fepnet sweep: {exc}") from None
     dims = " x ".join([f"{len(vals)} {name}" for name, vals in grid.swept.items()] + [f"{len(grid.seeds)} seed(s)"])
     print(f"fepnet sweep: {grid.n_networks} networks ({dims}) on {jax.device_count()} "
           f"{jax.devices()[0].platform} device(s) ({note})", flush=True)
     ds = run_sweep(jax.random.key(args.seed), grid, evaluation=Evaluation(n_trials=args.trials), order=args.order,
-               couplings=args.couplings, common_random_numbers=not args.independent_keys,
-               memory_limit_mb=args.memory_limit_mb, chunk_size=args.chunk_size, progress=not args.no_progress)
-    summary = write_sweep(ds, args.out, started=t0, make_figures=not args.no_figures)
+                   couplings=args.couplings, common_random_numbers=not args.independent_keys,
+                   memory_limit_mb=args.memory_limit_mb, chunk_size=args.chunk_size, progress=not args.no_progress)
+    summary = write_sweep(ds, out, started=t0, make_figures=not args.no_figures)
     print(format_sweep(summary, args.out))
-
-
     return 0

@@ -1,48 +1,40 @@
-"""Learning-regime landscapes of a sweep (the paper's Figure 3A) and the files ``fepnet sweep`` writes.
+"""Learning-regime landscapes of a sweep (the paper's Figure 3A) and the summary of ``fepnet sweep``: pure.
 
-A landscape is one metric of a :func:`fepnet.run_sweep` result over evidence
-level x inverse temperature, averaged over seeds (and over any other swept
-setting). The summary records the best grid points, the paper's three named
-networks at their nearest grid points next to the published numbers, and the
-qualitative checks of SPEC §5: retrieval best at iT between 0.1 and 0.5,
-generalisation preferring iT < 0.1.
+A landscape is one metric of a :func:`fepnet.sweep.run_sweep` result over
+evidence level x inverse temperature, averaged over seeds (and over any other
+swept setting). The summary records the best grid points, the paper's three
+named networks at their nearest grid points next to the published numbers, and
+the paper's qualitative claims about Simulation 2, measured: retrieval best at
+iT between 0.1 and 0.5, generalisation preferring iT < 0.1. Figures, files and
+text are :mod:`fepnet.paper.landscapes_render`.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-import time
+import warnings
 
 import numpy as np
 
-from .. import figures
-from ..infra.files import write_json
-from ..infra.resources import peak_rss_mb
 from .protocols import NETWORKS, PUBLISHED
 
 __all__ = [
     "LANDSCAPES",
+    "AXES",
+    "RETRIEVAL_RANGE",
+    "GENERALIZATION_BELOW",
+    "swept_settings",
     "landscape",
-    "plot_profiles",
+    "profile",
     "best_point",
     "named_networks",
     "qualitative_checks",
     "summarize_sweep",
-    "write_sweep",
-    "format_sweep",
 ]
 
 LANDSCAPES = ("retrieval", "generalization", "orthogonality", "n_attractors")
-TITLES = {
-    "retrieval": "retrieval",
-    "generalization": "generalization",
-    "orthogonality": "orthogonality (|90 - angle|, degrees)",
-    "n_attractors": "n_attractors",
-}
 AXES = ("evidence_level", "inverse_temperature")
-RETRIEVAL_RANGE = (0.1, 0.5)  # SPEC §5: retrieval best at iT between 0.1 and 0.5
-GENERALIZATION_BELOW = 0.1  # SPEC §5: generalisation prefers iT < 0.1
+RETRIEVAL_RANGE = (0.1, 0.5)  # the paper: retrieval is best at iT between 0.1 and 0.5
+GENERALIZATION_BELOW = 0.1  # the paper: generalisation prefers iT < 0.1
 
 
 def _check(ds, metric):
@@ -58,16 +50,37 @@ def _values(ds, metric):
 
 def _mean_over(x, keep):
     """Mean over seeds and over every dimension not in ``keep`` (NaN-aware: cells with no value stay NaN)."""
-    import warnings
-
     other = [d for d in x.dims if d not in keep]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN cells (orthogonality with one attractor)
         return x.mean(other, skipna=True) if other else x
 
 
+def swept_settings(ds) -> list:
+    """The swept settings of a sweep result: its dimensions with coordinates, except seed, target and source."""
+    return [d for d in ds.dims if d in ds.coords and d not in ("seed", "target", "source")]
+
+
 def landscape(ds, metric: str):
-    """The metric over (inverse_temperature, evidence_level): a DataArray averaged over the other dimensions."""
+    """The metric over (inverse_temperature, evidence_level), averaged over the other dimensions.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A sweep result with both evidence_level and inverse_temperature swept.
+    metric : str
+        One of its variables; an ``n_attractors`` of -1 (couplings not finite) counts as missing.
+
+    Returns
+    -------
+    xarray.DataArray, dims (inverse_temperature, evidence_level)
+        NaN-aware mean over seeds and any other swept setting.
+
+    Raises
+    ------
+    ValueError
+        An unknown metric, or an axis not swept.
+    """
     _check(ds, metric)
     missing = [d for d in AXES if d not in ds.dims]
     if missing:
@@ -75,13 +88,43 @@ def landscape(ds, metric: str):
     return _mean_over(_values(ds, metric), AXES).transpose("inverse_temperature", "evidence_level")
 
 
+def profile(ds, metric: str, dim: str):
+    """The metric against one setting ``dim``, averaged (NaN-aware) over seeds and every other dimension.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+    metric : str
+    dim : str
+        A swept setting of ``ds``.
+
+    Returns
+    -------
+    xarray.DataArray, dims (dim,)
+    """
+    _check(ds, metric)
+    return _mean_over(_values(ds, metric), [dim])
+
+
 def _setting(ds, name, index):
     return float(ds[name].values[index[name]]) if name in ds.dims else float(ds.attrs[f"fixed_{name}"])
 
 
 def best_point(ds, metric: str) -> dict:
-    """The grid point with the highest seed-mean value: {"evidence_level", "inverse_temperature", "value"},
-    plus any other swept setting; None if the metric has no finite value."""
+    """The grid point with the highest seed-mean value of ``metric``.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A sweep result (a fixed evidence level or inverse temperature is read from ``fixed_<name>``).
+    metric : str
+
+    Returns
+    -------
+    dict or None
+        {"evidence_level", "inverse_temperature", "value"} plus any other swept setting;
+        None if the metric has no finite value.
+    """
     _check(ds, metric)
     mean = _mean_over(_values(ds, metric), [d for d in ds[metric].dims if d != "seed"])
     values = np.asarray(mean.values, dtype=float)
@@ -98,8 +141,20 @@ def best_point(ds, metric: str) -> dict:
 
 
 def named_networks(ds) -> dict:
-    """The paper's balanced / high / low networks at their nearest grid points (when inside the grid's
-    range): seed-mean metrics, the grid point, and the published numbers."""
+    """The paper's balanced / high / low networks at their nearest grid points (when inside the grid's range).
+
+    Nearest: |evidence - e| and |log iT - log t| smallest.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+
+    Returns
+    -------
+    dict
+        name -> {"grid_point", each of :data:`LANDSCAPES` (seed mean, None if not finite), "published"};
+        empty unless both axes are swept.
+    """
     if any(d not in ds.dims for d in AXES):
         return {}
     level, it = ds["evidence_level"].values, ds["inverse_temperature"].values
@@ -111,7 +166,8 @@ def named_networks(ds) -> dict:
         cell = ds.isel(evidence_level=i, inverse_temperature=j)
         entry = {"grid_point": {"evidence_level": float(level[i]), "inverse_temperature": float(it[j])}}
         for metric in LANDSCAPES:
-            value = float(np.nanmean(_values(cell, metric).values)) if np.any(np.isfinite(_values(cell, metric))) else None
+            x = _values(cell, metric)
+            value = float(np.nanmean(x.values)) if np.any(np.isfinite(x)) else None
             entry[metric] = value if value is not None and np.isfinite(value) else None
         entry["published"] = PUBLISHED["sim2"][name]
         result[name] = entry
@@ -119,8 +175,21 @@ def named_networks(ds) -> dict:
 
 
 def qualitative_checks(ds) -> dict:
-    """SPEC §5's landscape claims, measured: the iT of the best retrieval (in [0.1, 0.5]?) and of the best
-    generalisation (below 0.1, and below retrieval's?). Empty unless both axes are swept."""
+    """The paper's landscape claims, measured on a sweep.
+
+    The iT of the best retrieval (in [0.1, 0.5]?) and of the best generalisation
+    (below 0.1, and below retrieval's?).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+
+    Returns
+    -------
+    dict
+        check name -> {"value", "pass"} (and "retrieval" for the comparison); empty unless both
+        axes are swept with at least two values and both scores have a finite value.
+    """
     if any(d not in ds.dims or ds.sizes[d] < 2 for d in AXES):
         return {}
     ret, gen = best_point(ds, "retrieval"), best_point(ds, "generalization")
@@ -139,8 +208,23 @@ def qualitative_checks(ds) -> dict:
 
 
 def summarize_sweep(ds, *, wall_s: float, peak_rss_mb: float) -> dict:
-    """The ``summary.json`` of ``fepnet sweep``."""
-    swept = [d for d in ds.dims if d in ds.coords and d not in ("seed", "target", "source")]
+    """The ``summary.json`` of ``fepnet sweep`` (without its ``files`` entry).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A sweep result.
+    wall_s : float
+        The command's wall time.
+    peak_rss_mb : float
+        The process's peak memory.
+
+    Returns
+    -------
+    dict
+        Plain JSON values: timings, sizes, best points, named networks, checks, the grid.
+    """
+    swept = swept_settings(ds)
     def largest(name):
         return int(ds[name].values.max()) if name in ds.dims else int(ds.attrs[f"fixed_{name}"])
 
@@ -163,123 +247,3 @@ def summarize_sweep(ds, *, wall_s: float, peak_rss_mb: float) -> dict:
         "chunk_size": int(ds.attrs["chunk_size"]),
         "n_chunks": int(ds.attrs["n_chunks"]),
     }
-
-
-def plot_profiles(ds):
-    """Retrieval and generalisation against inverse temperature: for each iT the best evidence level
-    (seed mean), with SPEC §5's retrieval band (0.1-0.5) shaded and the iT < 0.1 region marked."""
-    plt = figures._pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
-    it = ds["inverse_temperature"].values
-    for metric, colour in (("retrieval", "C0"), ("generalization", "C3")):
-        best = landscape(ds, metric).max("evidence_level")
-        ax.plot(it, best.values, "o-", color=colour, ms=4, label=f"{metric} (best evidence level)")
-        i = int(np.nanargmax(best.values))
-        ax.plot(it[i], best.values[i], "*", color=colour, ms=13, mec="white")
-    ax.axvspan(*RETRIEVAL_RANGE, color="C0", alpha=0.1, label="paper: retrieval best here")
-    ax.axvline(GENERALIZATION_BELOW, color="C3", ls=":", lw=1, label="paper: generalisation prefers iT < 0.1")
-    ax.axhline(0.0, color="0.5", lw=0.8)
-    ax.set_xscale("log")
-    ax.set_xlabel("inverse temperature")
-    ax.set_ylabel("score")
-    ax.set_title("Scores against temperature")
-    ax.legend(fontsize=7, loc="lower left")
-    return fig
-
-
-def _figures(ds, out) -> list:
-    """The four landscapes (one figure each and a 2 x 2 panel), or line plots when only one setting is swept."""
-    if all(d in ds.dims and ds.sizes[d] >= 2 for d in AXES):
-        panels = {TITLES[m]: landscape(ds, m).values for m in LANDSCAPES}
-        x, y = ds["evidence_level"].values, ds["inverse_temperature"].values
-        markers = {name: (e, t) for name, (e, t) in NETWORKS.items()
-                   if x.min() <= e <= x.max() and y.min() <= t <= y.max()}
-        best = {}
-        for m in LANDSCAPES:
-            p = best_point(ds, m) if m in ("retrieval", "generalization") else None
-            if p is not None:
-                best[TITLES[m]] = (p["evidence_level"], p["inverse_temperature"])
-        n_seeds = ds.sizes["seed"]
-        note = f"mean over {n_seeds} seeds" if n_seeds > 1 else "one seed"
-        files = []
-        fig = figures.plot_landscapes(panels, x, y, markers=markers, best=best,
-                                      suptitle=f"Learning-regime landscapes ({ds.sizes['evidence_level'] * ds.sizes['inverse_temperature']} networks, {note})")
-        figures.save_figure(fig, os.path.join(out, "landscapes.png"))
-        files.append("landscapes.png")
-        for m in LANDSCAPES:
-            t = TITLES[m]
-            fig = figures.plot_landscapes({t: panels[t]}, x, y, markers=markers,
-                                          best={t: best[t]} if t in best else None, ncols=1)
-            figures.save_figure(fig, os.path.join(out, f"landscape_{m}.png"))
-            files.append(f"landscape_{m}.png")
-        figures.save_figure(plot_profiles(ds), os.path.join(out, "profiles.png"))
-        return files + ["profiles.png"]
-    swept = [d for d in ds.dims if d in ds.coords and d not in ("seed", "target", "source")]
-    if not swept:
-        return []
-    dim = swept[0]
-    plt = figures._pyplot()
-    fig, axes = plt.subplots(1, len(LANDSCAPES), figsize=(4.2 * len(LANDSCAPES), 3.6), layout="constrained")
-    for ax, m in zip(axes, LANDSCAPES):
-        mean = _mean_over(_values(ds, m), [dim])
-        ax.plot(ds[dim].values, mean.values, "o-")
-        ax.set_xlabel(dim.replace("_", " "))
-        ax.set_title(TITLES[m])
-        if dim in ("inverse_temperature", "learning_rate"):
-            ax.set_xscale("log")
-    figures.save_figure(fig, os.path.join(out, "profiles.png"))
-    return ["profiles.png"]
-
-
-def write_sweep(ds, out, *, started: float | None = None, make_figures: bool = True) -> dict:
-    """Write ``out/sweep.nc``, the figures and ``out/summary.json`` (last); return the summary.
-
-    ``wall_s`` runs from ``started`` (a ``time.perf_counter()`` value; default: the sweep's own
-    wall time) to just before the summary is written; ``peak_rss_mb`` is this process's peak so far.
-    """
-    from ..sweep import save_sweep
-
-    os.makedirs(out, exist_ok=True)
-    save_sweep(ds, os.path.join(out, "sweep.nc"))
-    files = ["sweep.nc"] + (_figures(ds, out) if make_figures else [])
-    wall_s = time.perf_counter() - started if started is not None else float(ds.attrs["wall_s"])
-    summary = summarize_sweep(ds, wall_s=wall_s, peak_rss_mb=peak_rss_mb())
-    summary["files"] = files + ["summary.json"]
-    return write_json(os.path.join(out, "summary.json"), summary)
-
-
-def _fmt_point(p) -> str:
-    if p is None:
-        return "none (no finite value)"
-    extra = ", ".join(f"{k} {v:g}" for k, v in p.items() if k not in ("evidence_level", "inverse_temperature", "value"))
-    return (f"{p['value']:.3f} at evidence {p['evidence_level']:g}, iT {p['inverse_temperature']:.4g}"
-            + (f" ({extra})" if extra else ""))
-
-
-def format_sweep(summary: dict, out: str | None = None) -> str:
-    """A short text report of a sweep summary."""
-    lines = [
-        f"fepnet sweep: {summary['n_networks']} networks x {summary['steps_per_network']:,} training steps "
-        f"in {summary['wall_s']:.1f} s ({summary['network_steps_per_s']:,.0f} network-steps/s on "
-        f"{summary['n_devices']} device(s), {summary['n_chunks']} chunk{'s' * (summary['n_chunks'] != 1)} of "
-        f"{summary['chunk_size']}); "
-        f"peak memory {summary['peak_rss_mb']:,.0f} MiB",
-        f"  best retrieval:       {_fmt_point(summary['best_retrieval'])}",
-        f"  best generalization:  {_fmt_point(summary['best_generalization'])}",
-    ]
-    if summary["named_networks"]:
-        lines.append("  named networks (nearest grid point; published in brackets):")
-        for name, e in summary["named_networks"].items():
-            cells = []
-            for m in LANDSCAPES:
-                value, pub = e[m], e["published"].get(m)
-                text = "n/a" if value is None else (f"{value:.3g}" if m != "n_attractors" else f"{value:.1f}")
-                cells.append(f"{m} {text}" + (f" [{pub}]" if pub is not None else ""))
-            gp = e["grid_point"]
-            lines.append(f"    {name:<9} (evidence {gp['evidence_level']:g}, iT {gp['inverse_temperature']:.4g}): "
-                         + ", ".join(cells))
-    for name, c in summary["checks"].items():
-        lines.append(f"  check {name}: {'pass' if c['pass'] else 'FAIL'} (iT {c['value']:.4g})")
-    if out is not None:
-        lines.append(f"  wrote:                {', '.join(os.path.join(out, f) for f in summary.get('files', []))}")
-    return "\n".join(lines)

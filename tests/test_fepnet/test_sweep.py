@@ -1,26 +1,21 @@
-"""fepnet.sweep: grids, the batched pipeline against the single-network one, chunking, devices, netCDF."""
+"""fepnet.sweep: grids, the batched pipeline against the single-network one, chunking, devices, netCDF
+(the command: tests/test_cli/test_sweep_command.py; the paper's grid: tests/test_paper/test_grids.py)."""
 
-import json
 import os
-import pathlib
 import subprocess
 import sys
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 import xarray as xr
 
 import fepnet
-from fepnet import paper
 from fepnet.data import load_digits
 from fepnet.sweep import (
-    GRIDS,
     Evaluation,
     SweepGrid,
-    _Static,
-    _chunk,
-    _chunk_size,
     load_sweep,
     network_bytes,
     network_key,
@@ -28,8 +23,9 @@ from fepnet.sweep import (
     run_sweep,
     save_sweep,
 )
+from fepnet.sweep.memory import plan_chunk_size
+from fepnet.sweep.pipeline import ChunkSettings, run_chunk
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 KEY = jax.random.key(7)
 QUICK = Evaluation(n_trials=6, n_steps=12)
 # Two evidence levels x two temperatures x two epoch counts (checkpoints of one run) x two seeds.
@@ -47,18 +43,6 @@ def result():
 
 
 # --- grids ---------------------------------------------------------------------------------------------------------
-def test_paper_grid_is_the_published_one():
-    g = GRIDS["paper-sim2"]
-    assert g.dims == ("evidence_level", "inverse_temperature", "seed")
-    assert g.shape == (20, 19, 1) and g.n_networks == 380
-    assert g.evidence_level == tuple(float(x) for x in range(1, 21))
-    # The paper's named networks sit on the grid (their iT values are rounded to 4 digits in the paper).
-    for level, it in paper.NETWORKS.values():
-        assert level in g.evidence_level
-        assert min(abs(t - it) for t in g.inverse_temperature) < 5e-4
-    assert g.fixed == {"learning_rate": 0.001, "n_epochs": 5000, "steps_per_epoch": 10}
-
-
 def test_grid_normalises_and_reports_swept_and_fixed():
     g = SweepGrid(evidence_level=np.array([1, 2]), inverse_temperature=0.5, n_epochs=[10, 20], seeds=[3, 5])
     assert g.evidence_level == (1.0, 2.0) and g.inverse_temperature == 0.5
@@ -109,7 +93,10 @@ def test_parse_values():
 def test_from_specs_replaces_only_what_is_given():
     g = SweepGrid.from_specs(evidence_level="2,4", n_epochs="100")
     assert g.evidence_level == (2.0, 4.0) and g.n_epochs == 100
-    assert g.inverse_temperature == GRIDS["paper-sim2"].inverse_temperature
+    assert g.inverse_temperature == tuple(np.geomspace(0.01, 1.0, 19).tolist())  # the default base's
+    assert g.learning_rate == 0.001 and g.steps_per_epoch == 10 and g.seeds == (0,)
+    base = SweepGrid(evidence_level=1.0, inverse_temperature=[0.2, 0.3], learning_rate=0.01)
+    assert SweepGrid.from_specs(base, evidence_level="5").replace(evidence_level=1.0) == base
     with pytest.raises(ValueError, match="unknown setting"):
         SweepGrid.from_specs(temperature="1")
 
@@ -138,7 +125,12 @@ def test_every_network_equals_the_single_network_pipeline(result, digits, level,
     kw = dict(evidence_level=level, n_trials=QUICK.n_trials, n_steps=QUICK.n_steps)
     ret = fepnet.retrieval_score(k_ret, trained.network, digits.train, **kw)
     gen = fepnet.generalization_score(k_gen, trained.network, digits.test, **kw)
-    att = paper.paper_attractors(trained.network, digits.train, level)
+    # The paper's attractor search: zero biases, deterministic synchronous relaxation at iT = 1 from
+    # L(0.1 * level * pattern), at most 1000 steps, end states rounded to 2 decimals.
+    net = trained.network
+    starts = fepnet.cb.langevin(0.1 * level * jnp.asarray(digits.train))
+    att = fepnet.find_attractors(net.replace(biases=jnp.zeros(net.size, net.dtype)), starts, 1.0, max_steps=1000,
+                                 decimals=2)
     cell = result.sel(evidence_level=level, inverse_temperature=it, n_epochs=n_epochs, seed=seed)
     # Training: the same bits. Scores and metrics: the same numbers up to float32 rounding (the compiler may
     # contract a multiply-add differently inside the bigger program).
@@ -249,23 +241,29 @@ def test_bad_arguments_raise_clear_errors():
 
 # --- chunks and memory -----------------------------------------------------------------------------------------------
 def test_chunk_plan():
-    assert _chunk_size(380, 2, 10_000, None) == 38  # 10 chunks, no padding
-    assert _chunk_size(380, 4, 10_000, None) % 4 == 0
-    assert _chunk_size(6, 1, 10_000, None) == 6  # few networks: one chunk
-    assert _chunk_size(380, 2, 20, None) <= 20
-    assert _chunk_size(100, 4, 10_000, 5) == 8  # requested sizes round up to the device count
-    assert _chunk_size(3, 4, 10_000, 64) == 4  # ... and never beyond the (rounded) number of networks
+    assert plan_chunk_size(380, 2, 10_000, None) == 38  # 10 chunks, no padding
+    assert plan_chunk_size(380, 4, 10_000, None) % 4 == 0
+    assert plan_chunk_size(6, 1, 10_000, None) == 6  # few networks: one chunk
+    assert plan_chunk_size(380, 2, 20, None) <= 20
+    assert plan_chunk_size(100, 4, 10_000, 5) == 8  # requested sizes round up to the device count
+    assert plan_chunk_size(3, 4, 10_000, 64) == 4  # ... and never beyond the (rounded) number of networks
+
+
+def test_old_private_names_still_import():
+    from fepnet.sweep import _Static, _chunk, _chunk_size
+
+    assert (_Static, _chunk, _chunk_size) == (ChunkSettings, run_chunk, plan_chunk_size)
 
 
 def test_network_bytes_bounds_the_compiled_chunk():
     # XLA's own accounting of the compiled chunk program, per network, stays under the estimate.
     digits = load_digits()
     for n_epochs, couplings, checkpoints, trials in ((50, False, (50,), 20), (300, True, (100, 200, 300), 60)):
-        static = _Static(checkpoints, 10, "random", trials, 10, 1000, couplings, "threefry2x32")
+        static = ChunkSettings(checkpoints, 10, "random", trials, 10, 1000, couplings, "threefry2x32")
         b = 8
         args = (np.zeros((b, 2), np.uint32), np.ones(b, np.float32), np.ones(b, np.float32),
                 np.ones(b, np.float32), np.ones(b, np.float32))
-        compiled = _chunk.lower(*args, np.asarray(digits.train), np.asarray(digits.test),
+        compiled = run_chunk.lower(*args, np.asarray(digits.train), np.asarray(digits.test),
                                 np.ones(4, np.float32), static=static).compile()
         mem = compiled.memory_analysis()
         shared = (digits.train.size + digits.test.size + 4) * 4
@@ -327,58 +325,3 @@ def test_sharded_over_four_devices_equals_single_device_bit_for_bit(tmp_path):
                      progress=False)
     part = sharded.sel(evidence_level=[3.0, 12.0], n_epochs=[40, 15])
     xr.testing.assert_identical(part.drop_attrs(), here.drop_attrs())
-
-
-# --- the command -----------------------------------------------------------------------------------------------------
-def test_cli_sweep_writes_results_summary_and_landscapes(tmp_path, capsys):
-    from fepnet.cli import main
-
-    out = tmp_path / "sw"
-    assert main(["sweep", "--evidence", "4,12", "--inverse-temperature", "log:0.03:0.3:3", "--epochs", "20",
-                 "--trials", "6", "--seeds", "2", "--out", str(out), "--no-progress"]) == 0
-    text = capsys.readouterr().out
-    assert "best retrieval" in text and "12 networks" in text
-    summary = json.loads((out / "summary.json").read_text())
-    for k in ("wall_s", "peak_rss_mb", "n_networks", "steps_per_network", "best_retrieval", "best_generalization"):
-        assert k in summary, k
-    assert summary["n_networks"] == 12 and summary["steps_per_network"] == 200
-    assert summary["peak_rss_mb"] > 50 and summary["wall_s"] > 0
-    ds = load_sweep(out / "sweep.nc")
-    mean = ds.retrieval.mean("seed")
-    best = summary["best_retrieval"]
-    assert best["value"] == pytest.approx(float(mean.max()))
-    assert float(mean.sel(evidence_level=best["evidence_level"], inverse_temperature=best["inverse_temperature"])) \
-        == pytest.approx(best["value"])
-    assert set(summary["files"]) >= {"sweep.nc", "landscapes.png", "landscape_retrieval.png",
-                                     "landscape_generalization.png", "landscape_orthogonality.png",
-                                     "landscape_n_attractors.png", "summary.json"}
-    for f in summary["files"]:
-        assert (out / f).stat().st_size > 0, f
-
-
-@pytest.mark.parametrize("argv, match", [
-    (["--evidence", "1:2"], "evidence"),
-    (["--inverse-temperature", "log:-1:1:3"], "inverse_temperature"),
-    (["--steps", "0"], "steps_per_epoch"),
-    (["--memory-limit-mb", "0"], "memory-limit-mb"),
-])
-def test_cli_sweep_rejects_bad_specs(argv, match, tmp_path):
-    from fepnet.cli import main
-
-    with pytest.raises(SystemExit, match=match):
-        main(["sweep", "--out", str(tmp_path / "x"), "--no-progress", *argv])
-    assert not (tmp_path / "x").exists()
-
-
-@pytest.mark.slow
-def test_paper_sim2_sweep_acceptance(tmp_path):
-    """The issue's acceptance run: the full paper grid, one seed, < 3 minutes and < 4 GiB on 2 cores."""
-    out = tmp_path / "sim2"
-    subprocess.run([sys.executable, "-m", "fepnet.cli", "sweep", "--grid", "paper-sim2", "--out", str(out),
-                    "--no-progress"], check=True, timeout=900, capture_output=True, text=True)
-    summary = json.loads((out / "summary.json").read_text())
-    assert summary["n_networks"] == 380 and summary["steps_per_network"] == 50_000
-    assert summary["wall_s"] < 180 and summary["peak_rss_mb"] < 4096
-    assert 0.1 <= summary["best_retrieval"]["inverse_temperature"] <= 0.5
-    assert summary["best_generalization"]["inverse_temperature"] < 0.1
-    assert all(c["pass"] for c in summary["checks"].values())

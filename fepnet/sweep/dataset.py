@@ -1,0 +1,125 @@
+"""A sweep's result as an ``xarray.Dataset``, and its lossless netCDF-4 file.
+
+Variables: :data:`METRICS` over the grid's dimensions (its swept settings in
+``SETTINGS`` order, then ``seed``), plus ``couplings`` (..., target, source)
+when kept. Attributes: how the run went, the fixed settings (``fixed_<name>``),
+the swept names (``swept``) and the evaluation (``evaluation_<field>``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import numpy as np
+
+from ..infra.files import atomic_path
+from .evaluation import Evaluation
+from .grid import SweepGrid
+
+__all__ = ["METRICS", "sweep_dataset", "save_sweep", "load_sweep"]
+
+# Result variables: name -> (long name, units).
+METRICS = {
+    "retrieval": ("retrieval score: median corr(response, original)^2 - corr(noisy, original)^2", "1"),
+    "generalization": ("one-shot generalisation score on unseen test patterns", "1"),
+    "n_attractors": ("distinct deterministic attractors reached from the training patterns (-1: couplings not "
+                     "finite)", "1"),
+    "orthogonality": ("mean |90 - angle| between distinct attractors (NaN: fewer than two directions)", "degree"),
+    "converged_fraction": ("fraction of attractor relaxations that reached a fixed point", "1"),
+    "asymmetry": ("||J - J^T||_F / ||J||_F of the learned couplings", "1"),
+    "coupling_norm": ("||J||_F of the learned couplings", "1"),
+}
+_COUPLINGS = {"long_name": "learned couplings J[target, source] (weight from source to target)", "units": "1"}
+
+
+def sweep_dataset(values: dict, grid: SweepGrid, network_shape: tuple, checkpoints: tuple, attrs: dict,
+                  evaluation: Evaluation):
+    """Assemble a sweep's per-network results into its Dataset.
+
+    Parameters
+    ----------
+    values : dict of str to numpy.ndarray, shape (B, C, ...)
+        Every metric of :data:`METRICS` (and ``couplings``, (B, C, N, N), if kept), per trained
+        network (C order over ``network_shape``) and checkpoint (``checkpoints`` order).
+    grid : SweepGrid
+    network_shape : tuple of int
+        The trained networks' shape (:attr:`fepnet.sweep.grid.NetworkTable.shape`), B = prod.
+    checkpoints : tuple of int
+        The sorted epoch counts of axis 1.
+    attrs : dict
+        How the run went; the fixed settings, the swept names and the evaluation are added after them.
+    evaluation : Evaluation
+
+    Returns
+    -------
+    xarray.Dataset
+        Dimensions: the grid's swept settings (``n_epochs`` in the order given), then ``seed``.
+    """
+    import xarray as xr
+
+    swept = grid.swept
+    n_ckpt = len(checkpoints)
+
+    def to_grid(x):
+        """(n_net, C, ...) -> the result's dimension order (swept settings, seed, ...)."""
+        x = x.reshape(network_shape + (n_ckpt,) + x.shape[2:])
+        axis = len(network_shape)
+        if "n_epochs" not in swept:
+            return np.take(x, 0, axis=axis)
+        x = np.take(x, [checkpoints.index(e) for e in grid.values("n_epochs")], axis=axis)
+        return np.moveaxis(x, axis, list(swept).index("n_epochs"))
+
+    coords = {d: np.asarray(vals) for d, vals in swept.items()}
+    coords["seed"] = np.asarray(grid.seeds, np.int64)
+    dims = list(grid.dims)
+    data_vars = {}
+    for name, (long_name, units) in METRICS.items():
+        data_vars[name] = xr.Variable(dims, to_grid(values[name]), {"long_name": long_name, "units": units})
+    if "couplings" in values:
+        data_vars["couplings"] = xr.Variable(dims + ["target", "source"], to_grid(values["couplings"]),
+                                             dict(_COUPLINGS))
+    attrs = dict(attrs)
+    attrs.update({f"fixed_{name}": value for name, value in grid.fixed.items()})
+    attrs["swept"] = ",".join(swept) if swept else ""
+    attrs.update({f"evaluation_{f.name}": getattr(evaluation, f.name) for f in dataclasses.fields(evaluation)})
+    return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+
+
+def save_sweep(ds, path) -> None:
+    """Write a sweep result to netCDF-4 (h5netcdf) atomically; :func:`load_sweep` reads it back exactly.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A :func:`~fepnet.sweep.run_sweep` result.
+    path : str or os.PathLike
+        The file; its directory must exist. An interrupted write leaves no partial file.
+
+    Raises
+    ------
+    TypeError
+        ``ds`` is not a Dataset.
+    """
+    import xarray as xr
+
+    if not isinstance(ds, xr.Dataset):
+        raise TypeError(f"ds must be an xarray.Dataset, got {type(ds).__name__}")
+    with atomic_path(os.fspath(path)) as tmp:
+        ds.to_netcdf(tmp, engine="h5netcdf")
+
+
+def load_sweep(path):
+    """Read a sweep result written by :func:`save_sweep` (fully into memory, file closed).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    xarray.Dataset
+    """
+    import xarray as xr
+
+    return xr.load_dataset(path, engine="h5netcdf")

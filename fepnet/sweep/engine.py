@@ -1,0 +1,287 @@
+"""Running a sweep: networks in memory-capped chunks, each chunk's batch sharded over the devices.
+
+Networks run in chunks whose estimated device memory stays under
+``memory_limit_mb`` (:func:`fepnet.sweep.memory.network_bytes`); the last chunk
+is padded so that every chunk has the same shape (one compilation per
+``steps_per_epoch`` value). The chunk's batch axis is sharded over the devices
+with a ``NamedSharding`` on a 1-D mesh: on CPU,
+``jax.config.update("jax_num_cpu_devices", n)`` right after ``import jax``
+(``fepnet sweep`` does this for you) splits the batch over n host devices; on a
+GPU host the same code runs on ``jax.devices()`` as they are; across hosts,
+call ``jax.distributed.initialize()`` in every process first and the mesh spans
+the global devices. Per-network results do not depend on the chunking or on
+the number of devices (tests check both, bit for bit).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..attractors import orthogonality
+from ..infra import checks as v
+from ..infra.progress import chunk_bounds, progress_bar
+from ..training import ORDERS
+from ..version import __version__
+from .dataset import METRICS, sweep_dataset
+from .evaluation import Evaluation
+from .grid import SETTINGS, SweepGrid, network_table
+from .keys import network_key_data, root_key
+from .memory import max_chunk_size, network_bytes, plan_chunk_size
+from .pipeline import ChunkSettings, attractor_metrics, run_chunk
+
+__all__ = ["run_sweep", "resolve_devices"]
+
+
+def resolve_devices(devices) -> list:
+    """The devices a sweep shards over.
+
+    Parameters
+    ----------
+    devices : None, int or sequence of jax.Device
+        ``None``: every visible device; a count n: the first n; or the devices themselves.
+
+    Returns
+    -------
+    list of jax.Device
+
+    Raises
+    ------
+    TypeError
+        Anything else.
+    ValueError
+        A count above the visible devices.
+    """
+    if devices is None:
+        return list(jax.devices())
+    if isinstance(devices, (int, np.integer)) and not isinstance(devices, (bool, np.bool_)):
+        available = jax.devices()
+        count = v.count(int(devices), "devices", minimum=1)
+        if count > len(available):
+            raise ValueError(f"devices={count} but only {len(available)} devices are visible")
+        return list(available[:count])
+    devices = list(devices)
+    if not devices or not all(isinstance(d, jax.Device) for d in devices):
+        raise TypeError("devices must be None, a count, or a sequence of jax.Device")
+    return devices
+
+
+def _put(x, sharding):
+    """A global array from host data ``x`` (every process passes the same x), laid out by ``sharding``."""
+    x = np.asarray(x)
+    return jax.make_array_from_callback(x.shape, sharding, lambda index: x[index])
+
+
+def _fetch(tree):
+    """Host copies of (possibly multi-host) arrays."""
+    if jax.process_count() > 1:
+        from jax.experimental import multihost_utils
+
+        return multihost_utils.process_allgather(tree, tiled=True)
+    return jax.tree_util.tree_map(np.asarray, tree)
+
+
+def _patterns(train_patterns, test_patterns, dtype):
+    """(train (K, N), test (M, N), source name): the bundled digits, or the given patterns checked."""
+    if train_patterns is None and test_patterns is None:
+        from ..data import load_digits
+
+        digits = load_digits(dtype)
+        return np.asarray(digits.train), np.asarray(digits.test), "digits"
+    if train_patterns is None or test_patterns is None:
+        raise ValueError("give both train_patterns and test_patterns, or neither (the bundled digits)")
+    train = np.asarray(v.as_real_array(train_patterns, "train_patterns", ndim=2), dtype)
+    test = np.asarray(v.as_real_array(test_patterns, "test_patterns", ndim=2), dtype)
+    if train.shape[0] == 0 or train.shape[1] == 0:
+        raise ValueError(f"train_patterns must be a non-empty (K, N) array, got shape {train.shape}")
+    if test.shape[0] == 0 or test.shape[1] != train.shape[1]:
+        raise ValueError(f"test_patterns must be (M >= 1, {train.shape[1]}), got shape {test.shape}")
+    return train, test, "custom"
+
+
+def _flag_diverged(out, settings):
+    """Networks whose couplings overflowed during learning get NaN metrics (n_attractors -1) and a warning,
+    never numbers computed from infinite couplings."""
+    bad = ~np.isfinite(out["coupling_norm"])
+    if not bad.any():
+        return
+    for name, value in out.items():
+        if name != "coupling_norm":
+            value[bad] = -1 if name == "n_attractors" else np.nan
+    first = int(np.flatnonzero(bad.any(axis=1))[0])
+    described = ", ".join(f"{d}={settings[d][first]:g}" for d in SETTINGS)
+    warnings.warn(f"{int(bad.sum())} network(s) ended with non-finite couplings (e.g. {described}); their metrics "
+                  "are NaN and n_attractors -1: lower the learning rate", RuntimeWarning, stacklevel=3)
+
+
+def run_sweep(
+    key,
+    grid: SweepGrid,
+    *,
+    train_patterns=None,
+    test_patterns=None,
+    evaluation: Evaluation = Evaluation(),
+    order: str = "random",
+    couplings: bool = False,
+    common_random_numbers: bool = True,
+    memory_limit_mb: float = 1024.0,
+    chunk_size: int | None = None,
+    devices=None,
+    progress: bool = True,
+):
+    """Train and evaluate every network of ``grid`` (module docstrings of :mod:`fepnet.sweep`).
+
+    Each network trains once to its largest epoch count and is evaluated at
+    every requested one; its key is :func:`fepnet.sweep.network_key`.
+
+    Parameters
+    ----------
+    key : jax.Array
+        The root PRNG key (typed or raw), shape ().
+    grid : SweepGrid
+    train_patterns : array_like, shape (K, N), optional
+        Default: the bundled digits' 10 training images (give both or neither).
+    test_patterns : array_like, shape (M, N), optional
+        Default: the other 1787 digits.
+    evaluation : Evaluation
+        How each network is scored (default: the paper's scoring).
+    order : str
+        Pattern order during training, one of ``fepnet.training.ORDERS`` (default ``"random"``).
+    couplings : bool
+        Also return every network's learned couplings.
+    common_random_numbers : bool
+        Every network of a seed shares its key (default); else the key also folds in the grid point.
+    memory_limit_mb : float
+        Cap on a chunk's estimated device memory (default 1024).
+    chunk_size : int, optional
+        Networks per chunk instead (rounded up to a multiple of the device count).
+    devices : None, int or sequence of jax.Device
+        What to shard each chunk over (default: every visible device).
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    xarray.Dataset
+        :data:`fepnet.sweep.METRICS` over the grid's dimensions (swept settings, then ``seed``),
+        plus ``couplings`` (..., target, source) if asked. Attributes: the fixed settings, the
+        evaluation settings, the key, the data, ``orthogonality_data`` (of the training
+        patterns) and how the run went (devices, chunks, wall time).
+
+    Raises
+    ------
+    TypeError
+        A bad grid, evaluation, key or devices.
+    ValueError
+        A bad order, patterns, devices count, or a memory cap below one network per device
+        (or below the requested chunk size).
+    """
+    if not isinstance(grid, SweepGrid):
+        raise TypeError(f"grid must be a fepnet.SweepGrid, got {type(grid).__name__}")
+    if not isinstance(evaluation, Evaluation):
+        raise TypeError(f"evaluation must be a fepnet.sweep.Evaluation, got {type(evaluation).__name__}")
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
+    root = root_key(key)
+    limit_bytes = float(v.positive_scalar(memory_limit_mb, "memory_limit_mb")) * 2**20
+    if chunk_size is not None:
+        chunk_size = v.count(chunk_size, "chunk_size", minimum=1)
+    devices = resolve_devices(devices)
+    n_dev = len(devices)
+    dtype = np.dtype(jnp.result_type(float))
+    train_p, test_p, source = _patterns(train_patterns, test_patterns, dtype)
+    k_pat, n_nodes = train_p.shape
+
+    t0 = time.perf_counter()
+    table = network_table(grid)
+    flat = table.settings
+    n_net = table.seeds.size
+    key_data = network_key_data(root, table.seeds, None if common_random_numbers else table.points)
+    key_impl = str(jax.random.key_impl(root))
+
+    checkpoints = tuple(sorted(grid.values("n_epochs")))
+    n_ckpt = len(checkpoints)
+    ev = np.asarray([evaluation.inverse_temperature, evaluation.scale, evaluation.noise, evaluation.tol], dtype)
+    level = flat["evidence_level"].astype(dtype)
+    start_scale = (evaluation.scale * flat["evidence_level"]).astype(dtype)
+    it = flat["inverse_temperature"].astype(dtype)
+    lr = flat["learning_rate"].astype(dtype)
+
+    out = {m: np.zeros((n_net, n_ckpt), np.int32 if m == "n_attractors" else np.float64) for m in METRICS}
+    kept = np.zeros((n_net, n_ckpt, n_nodes, n_nodes), dtype) if couplings else None
+    mesh = jax.sharding.Mesh(np.asarray(devices), ("batch",))
+    batch = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("batch"))
+    replicated = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec())
+    shared = [_put(train_p, replicated), _put(test_p, replicated), _put(ev, replicated)]
+    steps_values = sorted(set(flat["steps_per_epoch"].tolist()))
+    sizes, n_chunks = [], 0
+    total_steps = 0
+    with progress_bar(total=n_net, desc="sweep", unit="network", enable=progress) as bar:
+        for steps in steps_values:
+            members = np.flatnonzero(flat["steps_per_epoch"] == steps)
+            per_net = network_bytes(n_nodes, k_pat, n_epochs=checkpoints[-1], steps_per_epoch=int(steps),
+                                    n_checkpoints=n_ckpt, n_trials=evaluation.n_trials, couplings=couplings,
+                                    itemsize=dtype.itemsize)
+            fixed_bytes = (train_p.size + test_p.size) * dtype.itemsize
+            max_chunk = max_chunk_size(limit_bytes, fixed_bytes, per_net, n_dev)
+            if max_chunk < n_dev:
+                need = (fixed_bytes + n_dev * per_net) / 2**20
+                raise ValueError(f"memory_limit_mb={memory_limit_mb} is below one network per device "
+                                 f"({need:.1f} MB for {n_dev} device(s))")
+            if chunk_size is not None and -(-chunk_size // n_dev) * n_dev > max_chunk:
+                raise ValueError(f"chunk_size={chunk_size} exceeds memory_limit_mb={memory_limit_mb} "
+                                 f"(at most {max_chunk} networks per chunk here)")
+            size = plan_chunk_size(members.size, n_dev, max_chunk, chunk_size)
+            sizes.append(size)
+            static = ChunkSettings(checkpoints, int(steps), order, evaluation.n_trials, evaluation.n_steps,
+                                   evaluation.max_steps, bool(couplings), key_impl)
+            for begin in chunk_bounds(members.size, size)[:-1]:
+                idx = members[begin:begin + size]
+                padded = np.concatenate([idx, np.full(size - idx.size, idx[-1])])
+                args = [_put(a[padded], batch) for a in (key_data, level, it, lr, start_scale)]
+                res = _fetch(run_chunk(*args, *shared, static=static))
+                m = idx.size
+                count, orth, conv = (x[:m] for x in attractor_metrics(res.end_states, res.converged,
+                                                                       evaluation.decimals, dtype))
+                for name, value in (("retrieval", res.retrieval), ("generalization", res.generalization),
+                                    ("asymmetry", res.asymmetry), ("coupling_norm", res.coupling_norm)):
+                    out[name][idx] = value[:m]
+                out["n_attractors"][idx], out["orthogonality"][idx], out["converged_fraction"][idx] = count, orth, conv
+                if couplings:
+                    kept[idx] = res.couplings[:m]
+                n_chunks += 1
+                total_steps += m * checkpoints[-1] * int(steps)
+                bar.update(m)
+                bar.set_postfix_str(f"{total_steps / (time.perf_counter() - t0):,.0f} network-steps/s")
+    wall = time.perf_counter() - t0
+    _flag_diverged(out, flat)
+
+    if couplings:
+        out["couplings"] = kept
+    attrs = {
+        "title": "fepnet parameter sweep",
+        "patterns": source,
+        "n_nodes": int(n_nodes),
+        "n_train_patterns": int(k_pat),
+        "n_test_patterns": int(test_p.shape[0]),
+        "order": order,
+        "orthogonality_data": float(orthogonality(train_p)),
+        "key_data": np.asarray(jax.random.key_data(root)).astype(np.int64),
+        "key_impl": key_impl,
+        "common_random_numbers": int(bool(common_random_numbers)),
+        "seeds": np.asarray(grid.seeds, np.int64),
+        "dtype": dtype.name,
+        "fepnet_version": __version__,
+        "jax_version": jax.__version__,
+        "n_devices": n_dev,
+        "device_kind": devices[0].platform,
+        "chunk_size": int(max(sizes)),
+        "n_chunks": int(n_chunks),
+        "training_steps": int(total_steps),
+        "wall_s": float(wall),
+    }
+    return sweep_dataset(out, grid, table.shape, checkpoints, attrs, evaluation)
