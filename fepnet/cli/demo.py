@@ -54,7 +54,7 @@ def run(args) -> int:
     progress = not args.no_progress
     result = train_balanced(args.seed, args.epochs, progress=progress)
     result.network.save(out.path("network.npz"))  # atomic
-    out.files.append(out.path("network.npz"))
+    out.record("network.npz")
     for name, fig in demo_figures(result):
         out.figure(name, fig)
     summary = demo_summary(result, FILES)

@@ -92,6 +92,14 @@ class Artifacts:
         """Save a matplotlib figure (and close it); returns its path."""
         return self._record(save_figure(fig, self.path(name), dpi=dpi))
 
+    def record(self, name: str) -> str:
+        """List a file that another atomic writer put at :meth:`path` ``(name)`` (``Network.save``,
+        ``save_sweep``); returns its path. Raises ``FileNotFoundError`` if it is not there."""
+        path = os.path.join(self.directory, name)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"{path} was not written")
+        return self._record(path)
+
     def report(self, report, subdir: str = "") -> list[str]:
         """Write a :class:`~fepnet.infra.report.Report` as report.md and report.html."""
         paths = report.write(os.path.join(self.directory, subdir) if subdir else self.directory)

@@ -161,9 +161,8 @@ def write_sweep(ds, out, *, started: float | None = None, make_figures: bool = T
         ``peak_rss_mb`` is this process's peak so far.
     """
     out = out if isinstance(out, Artifacts) else Artifacts(out)
-    path = out.path("sweep.nc")
-    save_sweep(ds, path)
-    out.files.append(path)
+    save_sweep(ds, out.path("sweep.nc"))  # atomic
+    out.record("sweep.nc")
     names = ["sweep.nc"]
     for name, fig in sweep_figures(ds) if make_figures else ():
         out.figure(name, fig)
