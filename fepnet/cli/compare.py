@@ -6,6 +6,7 @@ import os
 
 from .common import positive_int
 
+
 def add_parser(sub) -> None:
     """Register the command on the ``fepnet`` sub-command parser ``sub``."""
     cmp_ = sub.add_parser(
@@ -29,18 +30,45 @@ def add_parser(sub) -> None:
     cmp_.add_argument("--no-progress", action="store_true", help="hide the progress bars")
 
 
+def paper_settings() -> dict:
+    """The protocol arguments of ``compare_orders`` at the paper's values.
+
+    The data follow Simulation 3 (digits, evidence level, iT, learning rate,
+    epochs); the ranked networks are trained like Simulation 2's balanced
+    network (evidence level, iT, learning rate, steps per epoch).
+
+    Returns
+    -------
+    dict
+        Keyword arguments of :func:`diagnostics.sequence_comparison.compare_orders`.
+    """
+    from ..paper.protocols import NETWORKS, SIM2, SIM3
+
+    level, it = NETWORKS["balanced"]
+    return dict(digits=SIM3["digits"], evidence_level=SIM3["evidence_level"],
+                inverse_temperature=SIM3["inverse_temperature"], learning_rate=SIM3["learning_rate"],
+                n_epochs=SIM3["n_epochs"], heldout_evidence_level=level, heldout_inverse_temperature=it,
+                heldout_learning_rate=SIM2["learning_rate"], heldout_steps_per_epoch=SIM2["steps_per_epoch"])
+
+
 def run(args) -> int:
     """Run the command for parsed ``args``; returns the exit status."""
     from diagnostics.sequence_comparison import compare_orders, format_comparison, write_comparison
 
+    from ..infra.artifacts import Artifacts
+
     if args.draws < 2:
         raise SystemExit("fepnet compare: --draws must be >= 2")
+    try:
+        out = Artifacts(args.out)  # checked before the work
+    except (TypeError, ValueError) as exc:
+        raise SystemExit(f"fepnet compare: {exc}") from None
     import jax
 
     result = compare_orders(jax.random.key(args.seed), n_transitions=args.transitions, source=args.source,
                             svi_steps=args.svi_steps, n_draws=args.draws, heldout=not args.no_heldout,
-                            progress=not args.no_progress)
-    write_comparison(result, args.out, figures=not args.no_figures)
+                            progress=not args.no_progress, **paper_settings())
+    write_comparison(result, out, figures=not args.no_figures)
     print(format_comparison(result))
     print(f"  wrote:       {os.path.join(args.out, 'compare.json')}, {os.path.join(args.out, 'report.md')}")
     return 0

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import os
 
 import jax
 import numpy as np
@@ -17,20 +18,42 @@ from diagnostics.coupling_recovery import (
     plot_interval_coverage,
     plot_recovery,
     recover_couplings,
+    recovery_metrics,
     write_recovery,
 )
-from diagnostics.coupling_recovery import _recovery_metrics
+from diagnostics.coupling_recovery.metrics import sampler_diagnostics
+from fepnet.infra.artifacts import Artifacts
+from fepnet.infra.plotting import pyplot
 from inference.exact import boltzmann_quadrature, independent_moments, moment_z_scores, synchronous_quadrature
 
-# A small problem: NUTS compiles in a few seconds; the control's SVI fit is the other big compile.
+# A small problem. With NUTS and the control (two big compiles, about 45 s): the slow tests. The default tests
+# use one SVI fit without the control (one compile) and, for the report's NUTS and control parts, that result
+# with made-up NUTS diagnostics and control metrics.
 TRUTH = fepnet.Network.random(jax.random.key(0), 5, coupling_scale=0.5)  # measured: see test_recover_couplings_small_problem
 SMALL = dict(n_states=500, n_chains=2, n_warmup=150, n_samples=150,
              n_passes=40, control=True, control_samples=300, svi_steps=300)
+QUICK = dict(n_states=500, method="svi", svi_steps=300, n_passes=40, control=False)
+CONTROL = {"n_steps": 300, "asymmetry": 1.41, "r_posterior_truth": 0.93, "relative_error_posterior": 0.4,
+           "coverage_90": 0.85, "r_fep_posterior": 0.21, "r_fep_truth": 0.18, "relative_error_fep": 3.5,
+           "fep_slope_truth": float("nan")}
 
 
 @pytest.fixture(scope="module")
 def small():
     return recover_couplings(jax.random.key(0), TRUTH, **SMALL)
+
+
+@pytest.fixture(scope="module")
+def quick():
+    return recover_couplings(jax.random.key(0), TRUTH, **QUICK)
+
+
+@pytest.fixture(scope="module")
+def with_control(quick):
+    """The quick result, rendered as if it came from NUTS with the control (made-up diagnostics and control)."""
+    return dataclasses.replace(
+        quick, metrics=dict(quick.metrics, max_rhat=1.01, min_ess=420.0, divergences=0), control=CONTROL,
+        settings=dict(quick.settings, control=True, control_samples=300, control_coupling_scale=0.5))
 
 
 def _offdiag(m):
@@ -57,6 +80,22 @@ def test_gibbs_stream_updates_one_node_per_step_in_scan_order():
     # the same key gives the same stream; the burn-in only shifts it
     assert np.array_equal(xs, np.asarray(gibbs_stream(jax.random.key(0), net, 103)))
     assert not np.array_equal(xs, np.asarray(gibbs_stream(jax.random.key(1), net, 103)))
+
+
+def test_gibbs_stream_is_inverse_cdf_single_site_updates_with_one_uniform_per_step():
+    """Step t (burn-in included) updates node t mod N with u_t of uniform(key, (burn_in + n_steps,))."""
+    net = fepnet.Network.random(jax.random.key(4), 3, coupling_scale=0.6, bias_scale=0.4)
+    key, it, burn_in, n_steps = jax.random.key(9), 1.7, 4, 20
+    xs = np.asarray(gibbs_stream(key, net, n_steps, inverse_temperature=it, burn_in=burn_in, initial=[0.5, -0.2, 0.1]))
+    u = np.asarray(jax.random.uniform(key, (burn_in + n_steps,)), np.float64)
+    J, b = np.asarray(net.couplings, np.float64), np.asarray(net.biases, np.float64)
+    icdf = jax.jit(fepnet.cb.icdf)
+    x, expected = np.array([0.5, -0.2, 0.1]), []
+    for t in range(burn_in + n_steps):
+        i = t % 3
+        x[i] = float(icdf(np.float32(u[t]), np.float32(it * (b[i] + J[i] @ x))))
+        expected.append(x.copy())
+    np.testing.assert_allclose(xs, np.array(expected[burn_in:]), rtol=0, atol=1e-5)
 
 
 def test_gibbs_stream_samples_the_boltzmann_density_of_a_coupled_pair():
@@ -123,6 +162,7 @@ def test_fep_rule_on_a_single_site_stream_overshoots_by_about_n_over_n_minus_1()
 # ----------------------------------------------------------------------------- recover_couplings
 
 
+@pytest.mark.slow
 def test_recover_couplings_small_problem(small):
     assert isinstance(small, CouplingRecovery)
     m, n = small.metrics, 5
@@ -143,19 +183,56 @@ def test_recover_couplings_small_problem(small):
     assert c["r_posterior_truth"] > 0.8
     assert c["r_fep_truth"] < 0.6 and c["r_fep_posterior"] < 0.6
     assert set(small.acceptance()) == set(ACCEPTANCE)
+    d = small.to_dict()
+    json.dumps(d, allow_nan=False)
+    assert d["control"]["n_steps"] == 300 and d["metrics"]["divergences"] == m["divergences"]
 
 
-def test_svi_posterior_and_no_control_serialise_without_sampler_diagnostics(small):
+def test_recover_couplings_quick_svi_problem(quick):
+    """SVI, no control. Measured at this size over 4 seeds: r 0.96 - 1.00, coverage 0.70 - 1.00, FEP r 0.97 - 0.99,
+    FEP slope on the posterior mean 1.12 - 1.34."""
+    assert isinstance(quick, CouplingRecovery)
+    m, n = quick.metrics, 5
+    assert quick.samples.shape == (500, n) and quick.stream_length == 500 * n
+    assert np.array_equal(np.asarray(quick.samples), np.asarray(gibbs_stream(jax.random.fold_in(jax.random.key(0), 1),
+                                                                             TRUTH, 500 * n))[n - 1::n])
+    assert quick.truth is TRUTH and quick.settings["truth_given"] and quick.settings["method"] == "svi"
+    assert quick.settings["n_chains"] is None and quick.settings["svi_steps"] == 300
+    assert quick.settings["control_samples"] is None and quick.settings["burn_in"] == 50 * n
+    assert m["r_posterior_truth"] > 0.85
+    assert 0.5 <= m["coverage"] <= 1.0
+    assert m["r_fep_posterior"] > 0.9 and m["r_fep_truth"] > 0.9
+    assert 1.05 < m["fep_slope_posterior"] < 1.6
+    assert m["expected_fep_slope"] == pytest.approx(1.25)
+    assert m["max_rhat"] is None and m["min_ess"] is None and m["divergences"] is None
+    assert set(quick.wall_s) == {"stream", "svi", "fep", "total"} and quick.control is None
+    assert set(quick.acceptance()) == set(ACCEPTANCE)
+    # the FEP rule saw the whole stream, the posterior one state per sweep: the metrics are recomputable
+    again = recovery_metrics(np.asarray(TRUTH.couplings), quick.posterior, np.asarray(quick.fep.couplings), 0.9)
+    assert again == m
+
+
+def test_sampler_diagnostics_of_nuts_draws():
+    """R-hat, bulk ESS and divergences of the off-diagonal draws (i.i.d. draws: R-hat near 1, ESS near their count)."""
+    from inference.coupling import CouplingPosterior
+
+    draws = np.random.default_rng(0).normal(size=(2, 200, 3, 3)) * (1 - np.eye(3))
+    diverging = np.zeros((2, 200), bool)
+    diverging[1, :3] = True
+    post = CouplingPosterior(draws, np.zeros((2, 200, 3)), np.ones((2, 200)), np.zeros((2, 200, 10)), None, None,
+                             {"method": "nuts"}, 0.0, {"diverging": diverging})
+    d = sampler_diagnostics(post)
+    assert d["max_rhat"] < 1.03 and 250 < d["min_ess"] < 600 and d["divergences"] == 3
+    svi = post._replace(settings={"method": "svi"})
+    assert sampler_diagnostics(svi) == {"max_rhat": None, "min_ess": None, "divergences": None}
+
+
+def test_no_control_serialises_without_sampler_diagnostics(quick):
     """An SVI posterior has no R-hat / ESS / divergences; a result without control still writes strict JSON."""
-    svi_post = small.posterior._replace(settings=dict(small.posterior.settings, method="svi"))
-    metrics = _recovery_metrics(np.asarray(small.truth.couplings), svi_post, np.asarray(small.fep.couplings), 0.9)
-    assert metrics["max_rhat"] is None and metrics["min_ess"] is None and metrics["divergences"] is None
-    assert metrics["r_posterior_truth"] == pytest.approx(small.metrics["r_posterior_truth"])
-    res = dataclasses.replace(small, posterior=svi_post, metrics=metrics, control=None)
-    d = res.to_dict()
+    d = quick.to_dict()
     assert d["control"] is None and d["metrics"]["min_ess"] is None
     json.dumps(d, allow_nan=False)
-    text = format_recovery(res)
+    text = format_recovery(quick)
     assert "NUTS" not in text and "control (synchronous" not in text
 
 
@@ -192,8 +269,9 @@ def test_recover_couplings_rejects_bad_arguments():
 # ----------------------------------------------------------------------------- output
 
 
-def test_to_dict_is_strict_json(small):
-    d = small.to_dict()
+def test_to_dict_is_strict_json(with_control):
+    res = with_control
+    d = res.to_dict()
     text = json.dumps(d, allow_nan=False)
     back = json.loads(text)
     assert back == d
@@ -201,15 +279,17 @@ def test_to_dict_is_strict_json(small):
     assert isinstance(d["metrics"]["r_posterior_truth"], float) and isinstance(d["settings"]["n_nodes"], int)
     assert d["settings"]["prob"] == 0.9 and d["settings"]["learning_rate"] == 0.001
     truth = np.array(d["matrices"]["truth"])
-    assert np.allclose(truth, np.asarray(small.truth.couplings))
+    assert np.allclose(truth, np.asarray(res.truth.couplings))
     lo, hi = np.array(d["matrices"]["interval_lower"]), np.array(d["matrices"]["interval_upper"])
     covered = (_offdiag(lo) <= _offdiag(truth)) & (_offdiag(truth) <= _offdiag(hi))
     assert covered.mean() == pytest.approx(d["metrics"]["coverage"])
+    assert d["control"]["fep_slope_truth"] is None  # NaN -> null
 
 
-def test_write_recovery_round_trips(small, tmp_path):
+def test_write_recovery_round_trips(with_control, tmp_path):
+    res = with_control
     out = tmp_path / "rec"
-    d = write_recovery(small, out)
+    d = write_recovery(res, out)
     on_disk = json.loads((out / "recovery.json").read_text())
     assert on_disk == d
     for name in d["files"]:
@@ -221,26 +301,35 @@ def test_write_recovery_round_trips(small, tmp_path):
     report = (out / "report.md").read_text()
     assert "## Acceptance" in report and "| r_posterior_truth |" in report and "N / (N − 1)" in report
     assert "synchronous" in report and all(f"]({f})" in report for f in pngs)
+    assert "r with the truth 0.930" in report and "(slope –)" in report  # the control's numbers, NaN as a dash
     assert (out / "report.html").exists()
-    bare = write_recovery(small, tmp_path / "bare", figures=False)
+    bare = write_recovery(res, tmp_path / "bare", figures=False)
     assert not any(f.endswith(".png") for f in bare["files"])
     assert not list((tmp_path / "bare").glob("*.png"))
-    assert not list(out.glob("*.tmp"))
+    assert not list(out.glob("*.tmp")) and not list(out.glob(".*"))
+    # through a checked output directory (what a command passes): the same files, listed in write order
+    artifacts = Artifacts(tmp_path / "via")
+    assert write_recovery(res, artifacts, figures=False)["files"] == bare["files"]
+    assert [os.path.basename(f) for f in artifacts.files] == ["recovery.json", "report.md", "report.html"]
+    with pytest.raises(ValueError, match="not a directory"):
+        write_recovery(res, out / "recovery.json")
 
 
-def test_plots_and_format(small):
+def test_plots_and_format(with_control):
+    res = with_control
     from matplotlib.figure import Figure
 
     for plot in (plot_recovery, plot_coupling_matrices, plot_interval_coverage):
-        fig = plot(small)
+        fig = plot(res)
         assert isinstance(fig, Figure)
-        fepnet.figures._pyplot().close(fig)
+        pyplot().close(fig)
         with pytest.raises(TypeError, match="result"):
             plot({"metrics": {}})
-    text = format_recovery(small)
+    text = format_recovery(res)
     assert "coupling recovery: N = 5" in text and "control" in text and "acceptance" in text
+    assert "NUTS: max R-hat = 1.010, min ESS = 420, divergences = 0" in text and "posterior r = 0.930" in text
     with pytest.raises(TypeError, match="result"):
-        write_recovery(small.to_dict(), "unused")
+        write_recovery(res.to_dict(), "unused")
 
 
 # ----------------------------------------------------------------------------- full size

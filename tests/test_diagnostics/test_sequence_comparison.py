@@ -1,14 +1,30 @@
-"""`fepnet compare`: sequence against random-order data, symmetric against asymmetric couplings (reduced sizes)."""
+"""diagnostics.sequence_comparison: sequence against random-order data, symmetric against asymmetric couplings.
 
-import json
+The command `fepnet compare` and its files: tests/test_cli/test_compare.py.
+"""
+
+import ast
+import pathlib
 
 import jax
 import numpy as np
 import pytest
 
 from diagnostics.sequence_comparison import compare_orders, sequence_data, write_comparison
-from fepnet.cli import main
 from fepnet.data import load_digits
+
+
+def test_the_studies_do_not_import_the_paper():
+    """diagnostics lies below the applications: the paper's protocol values come in as arguments."""
+    import diagnostics
+
+    root = pathlib.Path(diagnostics.__file__).parent
+    for package in ("sequence_comparison", "coupling_recovery", "model_selection"):
+        for path in sorted((root / package).glob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                         [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                assert not any(n.startswith(("fepnet.paper", "fepnet.cli")) for n in names), (path, names)
 
 
 def test_sequence_data_follows_the_presentation_order():
@@ -23,6 +39,9 @@ def test_sequence_data_follows_the_presentation_order():
     best = np.argmax(np.corrcoef(r, np.asarray(patterns))[:301, 301:], axis=1)
     repeats = np.mean(best[1:] == best[:-1])
     assert 0.2 < repeats < 0.45  # uniform with replacement over 3 patterns: 1/3
+    other = sequence_data(jax.random.key(0), "fixed", n_transitions=5, digits=(4, 5, 6))
+    best = np.argmax(np.corrcoef(other, np.asarray(digits.train[np.array([4, 5, 6])]))[:6, 6:], axis=1)
+    np.testing.assert_array_equal(best, np.arange(6) % 3)
     t = sequence_data(jax.random.key(1), "fixed", n_transitions=20, source="training")
     assert t.shape == (21, 64) and np.all(np.abs(t) <= 1)
 
@@ -36,35 +55,6 @@ def test_sequence_data_errors(kwargs, match):
     order = kwargs.pop("order", "fixed")
     with pytest.raises(ValueError, match=match):
         sequence_data(jax.random.key(0), order, **kwargs)
-
-
-def test_compare_cli_prefers_asymmetric_only_on_sequence_data(tmp_path, capsys):
-    out = tmp_path / "cmp"
-    args = ["compare", "--out", str(out), "--transitions", "120", "--svi-steps", "400", "--draws", "40",
-            "--no-heldout", "--no-progress"]
-    assert main(args) == 0
-    printed = capsys.readouterr().out
-    assert "elpd_loo" in printed and "sequence data" in printed and "random data" in printed
-    result = json.loads((out / "compare.json").read_text())
-    for name in ("sequence", "random"):
-        s = result[name]
-        assert {"elpd_symmetric", "elpd_asymmetric", "se_diff", "preferred"} <= set(s)
-        assert np.isfinite(s["elpd_symmetric"]) and s["se_diff"] > 0
-    seq, rnd = result["sequence"], result["random"]
-    assert seq["preferred"] == "asymmetric"
-    assert seq["elpd_asymmetric"] - seq["elpd_symmetric"] > 2 * seq["se_diff"]
-    assert rnd["preferred"] == "symmetric"
-    assert not rnd["elpd_asymmetric"] - rnd["elpd_symmetric"] > 2 * rnd["se_diff"]
-    assert result["settings"]["n_transitions"] == 120 and "heldout" not in result
-    for name in ("elpd_sequence.png", "pointwise_random.png", "couplings_sequence.png", "report.md", "report.html"):
-        assert (out / name).stat().st_size > 1000
-
-
-def test_compare_cli_rejects_bad_arguments(capsys):
-    with pytest.raises(SystemExit):
-        main(["compare", "--transitions", "0"])
-    with pytest.raises(SystemExit, match="draws"):
-        main(["compare", "--draws", "1"])
 
 
 @pytest.mark.slow
