@@ -10,7 +10,7 @@ and :func:`diagnostics.compare` treat all samplers alike:
 
 NUTS adds ``potential_energy`` (NumPyro's, on the unconstrained space),
 ``diverging`` and ``tree_size``; SVI adds ``free_energy``, the per-draw
-log q(sigma) - log p(sigma) whose mean over q is the -ELBO (SPEC §3's F(lambda)
+log q(sigma) - log p(sigma) whose mean over q is the -ELBO (the mean-field free energy F(lambda)
 plus the constant sum_i A(iT (b_i + s_i)) of the model's CB factors). ``network_energy`` is not ArviZ's
 Hamiltonian ``energy`` (so ``az.bfmi`` does not misread it).
 """
@@ -21,6 +21,7 @@ import numpy as np
 
 import fepnet
 from fepnet.infra import checks as v
+from fepnet.network import boltzmann_energy
 from inference import NUTSResult, SVIResult
 from inference.models import boltzmann_model, synchronous_stationary_model
 
@@ -78,7 +79,7 @@ def network_energy(network: fepnet.Network, samples, evidence=None) -> np.ndarra
     b = np.asarray(network.biases, np.float64)
     if evidence is not None:
         b = b + np.asarray(v.as_real_array(evidence, "evidence", shape=(network.size,)), np.float64)
-    return -(x @ b + 0.5 * np.einsum("...i,ij,...j->...", x, Js, x))
+    return boltzmann_energy(Js, b, x)  # all NumPy float64: summed in NumPy
 
 
 def _coords(n: int, node_names):

@@ -1,4 +1,4 @@
-"""Deterministic attractors and their geometry (SPEC §5).
+"""Deterministic attractors and their geometry (as measured in the paper's simulations).
 
 Find: relax many starting points at once (``relax``), then de-duplicate the end
 states after rounding (the paper rounds to 2 decimals). Measure: pairwise

@@ -1,4 +1,4 @@
-"""Naive mean-field variational free energy with independent CB factors (SPEC §3).
+"""Naive mean-field variational free energy with independent CB factors.
 
 For q(sigma) = prod_i CB(lambda_i) with means m = L(lambda),
 

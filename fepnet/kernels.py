@@ -1,4 +1,4 @@
-"""Inference step kernels (SPEC §3): one pure ``step(key, state, params) -> state`` per schedule.
+"""Inference step kernels (the network's inference dynamics): one pure ``step(key, state, params) -> state`` per schedule.
 
 With the field h = J sigma (h_i = sum_j J[i, j] sigma_j) and c = iT (b + h), one
 update of node i is

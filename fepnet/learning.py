@@ -1,4 +1,4 @@
-"""The FEP learning rule fused with a synchronous stochastic step (SPEC §4).
+"""The FEP learning rule fused with a synchronous stochastic step.
 
 Within one step, with the field from the OLD state h = J sigma_old (no bias,
 no iT) and the NEW states sigma ~ CB(iT (b + h)):

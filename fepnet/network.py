@@ -8,6 +8,9 @@ symmetric); b holds the biases. At inverse temperature iT the stationary
 
 with Js = (J + J^T) / 2 (sigma^T J sigma = sigma^T Js sigma, so only the
 symmetric part enters). Evidence enters as a bias shift: ``with_evidence``.
+:func:`boltzmann_energy` is E on raw arrays (NumPy or JAX), the one
+implementation that :meth:`Network.energy`, ``inference.tempering`` and
+``diagnostics.convert`` share.
 """
 
 from __future__ import annotations
@@ -21,9 +24,36 @@ import numpy as np
 
 from .infra import checks as v
 
-__all__ = ["Network"]
+__all__ = ["Network", "boltzmann_energy"]
 
 _FILE_FORMAT = "fepnet.Network/1"
+
+
+def boltzmann_energy(couplings, biases, sigma):
+    """Boltzmann energy E(sigma) = -(b·sigma + 1/2 sigma^T J sigma) of states sigma, unchecked.
+
+    Only the symmetric part of J enters the quadratic form, so J or
+    Js = (J + J^T) / 2 give the same energy up to round-off.
+
+    Parameters
+    ----------
+    couplings : (N, N) array
+        J (or its symmetric part).
+    biases : (N,) array
+        b, including any evidence.
+    sigma : (..., N) array
+        Node states.
+
+    Returns
+    -------
+    (...) array
+        E(sigma). When all three inputs are NumPy arrays the sum runs in NumPy (float64 inputs
+        stay float64 whatever ``jax_enable_x64`` says); otherwise (JAX arrays, tracers) in
+        ``jax.numpy``, so it jits and vmaps.
+    """
+    xp = np if all(isinstance(a, np.ndarray) for a in (couplings, biases, sigma)) else jnp
+    quad = xp.einsum("...i,ij,...j->...", sigma, couplings, sigma)
+    return -(sigma @ biases + 0.5 * quad)
 
 
 @jax.tree_util.register_pytree_node_class
@@ -177,10 +207,25 @@ class Network:
 
     # --- densities ------------------------------------------------------------
     def energy(self, sigma):
-        """E(sigma) = -(b·sigma + 1/2 sigma^T J sigma) for sigma (..., N) -> (...)."""
-        sigma = v.states(sigma, "sigma", self.size)
-        quad = jnp.einsum("...i,ij,...j->...", sigma, self.couplings, sigma)
-        return -(sigma @ self.biases + 0.5 * quad)
+        """Boltzmann energy E(sigma) = -(b·sigma + 1/2 sigma^T J sigma) (see :func:`boltzmann_energy`).
+
+        Parameters
+        ----------
+        sigma : (..., N) array
+            Node states in [-1, 1].
+
+        Returns
+        -------
+        (...) array
+            E(sigma).
+
+        Raises
+        ------
+        ValueError
+            If sigma has the wrong last axis or leaves [-1, 1].
+        """
+        sigma = v.states(sigma, "sigma", self.size)  # a JAX array: the sum runs in jax.numpy
+        return boltzmann_energy(self.couplings, self.biases, sigma)
 
     def log_density(self, sigma, inverse_temperature):
         """Unnormalised log Boltzmann density -iT E(sigma), sigma (..., N) -> (...)."""

@@ -1,6 +1,6 @@
 """Training drivers: random-order epochs, fixed-order epochs, and free running with learning on.
 
-The paper's loop (SPEC §5): patterns times an evidence level; for each epoch
+The paper's training loop (its simulation protocols): patterns times an evidence level; for each epoch
 pick a pattern (uniformly at random, or cycling in order), clamp b to it, run
 ``steps_per_epoch`` fused synchronous steps with learning (learning.py), then
 set b back to 0. States carry over between epochs unless ``reset_state``.
@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .infra import checks as v
-from .infra.progress import progress_bar
+from .infra.progress import chunk_bounds, run_in_chunks
 from .free_energy import FreeEnergyTerms, free_energy_terms
 from .learning import LearningParams, LearningState, apply_update, init_learning_state, sample_with_error
 from .network import Network
@@ -138,23 +138,36 @@ def _concat(records, empty):
 
 
 def _drive(key, state, patterns, index, it, lr, steps, mask, options, progress, chunk_epochs, desc):
-    """Run ``index`` epochs in chunks under a progress bar; options = (reset_state, precision_weighted,
-    trace, free_energy). Returns (state, EpochRecord over all epochs)."""
+    """Run the epochs of ``index`` (E,) in chunks of ``chunk_epochs`` under a progress bar.
+
+    ``patterns`` (K, N) are already scaled by the evidence level; ``options`` is
+    (reset_state, precision_weighted, trace, free_energy). The chunking leaves the
+    result unchanged (epoch e draws from ``fold_in(key, e)``).
+
+    Returns
+    -------
+    state : LearningState
+        The final state.
+    record : EpochRecord
+        Over all epochs: states (E, steps, N) and free-energy terms (E, steps), each if requested.
+
+    Raises
+    ------
+    FloatingPointError
+        If the couplings became non-finite.
+    """
     reset_state, precision_weighted, trace, free_energy = options
     n_epochs = index.shape[0]
-    chunk = max(1, min(chunk_epochs, n_epochs)) if n_epochs else 1
-    records = []
-    with progress_bar(total=n_epochs * steps, desc=desc, unit="step", enable=progress) as bar:
-        for start in range(0, n_epochs, chunk):
-            stop = min(start + chunk, n_epochs)
-            state, record = run_epochs(
-                key, state, patterns, index[start:stop], it, lr,
-                steps_per_epoch=steps, first_epoch=start, mask=mask, reset_state=reset_state,
-                precision_weighted=precision_weighted, trace=trace, free_energy=free_energy,
-            )
-            jax.block_until_ready(state)
-            records.append(record)
-            bar.update((stop - start) * steps)
+
+    def advance(state, start, stop):
+        return run_epochs(
+            key, state, patterns, index[start:stop], it, lr,
+            steps_per_epoch=steps, first_epoch=start, mask=mask, reset_state=reset_state,
+            precision_weighted=precision_weighted, trace=trace, free_energy=free_energy,
+        )
+
+    state, records = run_in_chunks(advance, state, chunk_bounds(n_epochs, chunk_epochs), desc=desc, unit="step",
+                                   progress=progress, units_per_item=steps)
     dtype = patterns.dtype
     empty = EpochRecord(
         jnp.zeros((0, steps, patterns.shape[1]), dtype) if trace else None,
@@ -184,18 +197,58 @@ def train(
     progress: bool = True,
     chunk_epochs: int = 500,
 ) -> TrainResult:
-    """Train a network on ``patterns`` (K, N) with the FEP rule (SPEC §5 training loop).
+    """Train a network on ``patterns`` with the FEP rule (the paper's training loop).
 
     Each epoch clamps b = evidence_level * pattern and runs ``steps_per_epoch``
-    fused synchronous stochastic steps with learning. ``initial`` is a Network
-    or LearningState to continue from (default J = 0, sigma = 0). ``mask`` (N, N)
-    keeps non-edges at zero (see ``coupling_mask``). Options for the published
-    variants: ``reset_state`` sets sigma = 0 at the start of every epoch,
-    ``precision_weighted`` scales the prediction error by 1 / L'(iT h); both off
-    by default, as in the manuscript. ``trace`` keeps the state after every step;
-    ``free_energy`` records F, accuracy and complexity per step (see
-    :func:`fepnet.free_energy_terms`). A progress bar runs over chunks of
-    ``chunk_epochs`` epochs (``progress=False`` to hide it).
+    fused synchronous stochastic steps with learning,
+    delta J[i, j] = alpha (sigma_i - L(h_i)) sigma_j with h = J sigma_old; then b = 0.
+    Epoch e draws its uniforms from ``fold_in(key_steps, e)``, so the result does
+    not depend on ``chunk_epochs``.
+
+    Parameters
+    ----------
+    key : PRNG key
+        Split into the pattern order's key and the steps' key.
+    patterns : (K, N) array
+        The patterns (K >= 1, N >= 1).
+    n_epochs : int
+        Number of epochs E (0 allowed).
+    steps_per_epoch : int
+        Steps per epoch.
+    inverse_temperature, learning_rate, evidence_level : scalar
+        iT > 0, alpha >= 0 and the factor applied to the patterns.
+    order : {"random", "fixed"}
+        Pattern per epoch: uniform with replacement, or cycling 0, 1, .., K-1.
+    initial : Network, LearningState or None
+        Where to continue from (default J = 0, sigma = 0; a Network starts at sigma = 0).
+    mask : (N, N) array or None
+        Keeps non-edges at zero (see ``coupling_mask``).
+    reset_state : bool
+        Set sigma = 0 at the start of every epoch (a published variant; off in the manuscript).
+    precision_weighted : bool
+        Scale the prediction error by 1 / L'(iT h) (a published variant; off in the manuscript).
+    trace : bool
+        Keep the state after every step.
+    free_energy : bool
+        Record F, accuracy and complexity per step (see :func:`fepnet.free_energy_terms`).
+    progress : bool
+        Show a progress bar (over chunks of ``chunk_epochs`` epochs).
+    chunk_epochs : int
+        Epochs per jitted call.
+
+    Returns
+    -------
+    TrainResult
+        The learned network (b = 0), the final state, the pattern index (E,), the states
+        (E, steps_per_epoch, N) if ``trace`` and the free-energy terms (E, steps_per_epoch)
+        if ``free_energy``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        On invalid arguments (empty patterns, an ``initial`` of another size, an unknown order).
+    FloatingPointError
+        If the couplings became non-finite (lower ``learning_rate``).
     """
     key = v.prng_key(key)
     patterns = v.as_real_array(patterns, "patterns", ndim=2)
@@ -237,8 +290,30 @@ def free_run(
 ) -> TrainResult:
     """Keep learning with b = 0 (free running) for ``n_steps`` synchronous steps from ``initial``.
 
-    ``initial``: a Network (state starts at sigma = 0) or a LearningState (continues).
-    ``states`` (if traced) has shape (n_steps, 1, N).
+    The same loop as :func:`train` with one all-zero pattern and one step per epoch.
+
+    Parameters
+    ----------
+    key : PRNG key
+        As for :func:`train`.
+    initial : Network or LearningState
+        A Network starts at sigma = 0; a LearningState continues.
+    n_steps : int
+        Number of steps.
+    inverse_temperature, learning_rate, mask, precision_weighted, trace, free_energy, progress
+        As for :func:`train`.
+    chunk_steps : int
+        Steps per jitted call.
+
+    Returns
+    -------
+    TrainResult
+        As for :func:`train`; ``states`` (if traced) has shape (n_steps, 1, N).
+
+    Raises
+    ------
+    TypeError
+        If ``initial`` is None.
     """
     if initial is None:
         raise TypeError("initial must be a Network or a LearningState")

@@ -6,13 +6,14 @@ reference that does not share its code path:
 - :class:`ContinuousBernoulli`: the CB node as a NumPyro distribution on [-1, 1] (maths from ``fepnet.cb``).
 - :func:`boltzmann_model` / :func:`synchronous_stationary_model`: the posterior
   p(sigma | evidence) ∝ exp(iT (b·sigma + 1/2 sigma^T Js sigma)) and the synchronous
-  chain's stationary density pi_sync, as NumPyro models (SPEC §2-3).
+  chain's stationary density pi_sync, as NumPyro models.
 - :func:`run_nuts`: reference samples by NUTS; :func:`run_svi`: mean-field VI with
   CB factors, whose modes are the network's deterministic attractors.
 - :mod:`inference.exact`: closed forms for J = 0, quadrature for N <= 3, moment z-scores.
 - :func:`log_partition`: log Z by annealed importance sampling over fepnet's exact Gibbs kernel.
 - :func:`fit_couplings`: the coupling model, a posterior over J (and b) given observed states whose
-  likelihood is the CB pseudo-likelihood the FEP learning rule ascends (SPEC §4), by NUTS or SVI, with the
+  likelihood is the CB pseudo-likelihood the FEP learning rule
+  delta J[i, j] = alpha (sigma_i - L(h_i)) sigma_j ascends, by NUTS or SVI, with the
   pointwise log-likelihood recorded for PSIS-LOO.
 - :func:`run_tempering`: parallel tempering (replica exchange over exact Gibbs sweeps), the reference
   for multimodal posteriors where NUTS chains stay in separate modes.

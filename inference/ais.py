@@ -36,9 +36,9 @@ import numpy as np
 import fepnet
 from fepnet import Network
 from fepnet.infra import checks as v
-from fepnet.infra.progress import progress_bar
+from fepnet.infra.progress import ceil_chunks, chunk_bounds, run_in_chunks
 
-from .exact import _log_normalizer
+from .exact import log_normalizer
 from .models import check_posterior_args
 
 __all__ = ["AISResult", "log_partition", "sigmoid_schedule", "BASES", "DEFAULT_N_TEMPERATURES"]
@@ -134,12 +134,43 @@ def log_partition(
 ) -> AISResult:
     """Estimate log Z(J, b + evidence, iT) by AIS (see the module docstring for the maths).
 
-    ``n_temperatures`` K (default 256 with the :func:`sigmoid_schedule`) or an
-    explicit ``schedule`` (K + 1,) rising strictly from exactly 0 to exactly 1
-    (then n_temperatures, if given, must equal K). ``base``: "bias" or
-    "uniform". ``progress`` shows a tqdm bar (the temperatures run in chunks;
-    the result is identical either way). Only Js enters, so an asymmetric J
-    gives the answer of its symmetric part.
+    Only Js enters, so an asymmetric J gives the answer of its symmetric part.
+
+    Parameters
+    ----------
+    key : PRNG key
+        Draws the initial particles and every Gibbs sweep.
+    network : Network
+        J (N, N) and b (N,).
+    inverse_temperature : scalar
+        iT > 0.
+    evidence : (N,) array or None
+        Bias shift.
+    n_particles : int
+        Particles P >= 2.
+    n_temperatures : int or None
+        K steps (default 256 with the :func:`sigmoid_schedule`); with ``schedule`` it must equal
+        its length minus one.
+    sweeps_per_temperature : int
+        Gibbs sweeps per step.
+    base : {"bias", "uniform"}
+        The path's start p_0.
+    schedule : (K + 1,) array or None
+        beta path rising strictly from exactly 0 to exactly 1.
+    progress : bool
+        Show a bar (the temperatures then run in 20 chunks; the result is identical either way).
+
+    Returns
+    -------
+    AISResult
+        log Z, its standard error, the log weights (P,), the ESS, log Z_0 and the schedule.
+
+    Raises
+    ------
+    ValueError
+        On an invalid schedule, base or count.
+    FloatingPointError
+        If a log weight is not finite.
     """
     key = v.prng_key(key)
     network, evidence, it = check_posterior_args(network, evidence, inverse_temperature)
@@ -167,7 +198,7 @@ def log_partition(
     k_init, k_run = jax.random.split(key)
     if base == "bias":
         s0 = fepnet.cb.sample(k_init, it * b, shape=(n_particles, n))
-        log_z0 = float(np.sum(_log_normalizer(it64 * b64)))
+        log_z0 = float(np.sum(log_normalizer(it64 * b64)))
     else:
         s0 = jax.random.uniform(k_init, (n_particles, n), dtype, minval=-1.0, maxval=1.0)
         log_z0 = n * math.log(2.0)
@@ -175,13 +206,13 @@ def log_partition(
     carry = (s0, jnp.zeros((n_particles,), dtype))
     ks = jnp.arange(1, n_steps + 1)
     bprev, bnext = jnp.asarray(beta[:-1], dtype), jnp.asarray(beta[1:], dtype)
-    chunk = math.ceil(n_steps / _N_PROGRESS_CHUNKS) if progress else n_steps
-    with progress_bar(n_steps, "AIS", unit="temperature", enable=progress) as bar:
-        for start in range(0, n_steps, chunk):
-            sl = slice(start, start + chunk)
-            carry = _anneal(carry, ks[sl], bprev[sl], bnext[sl], k_run, Js, b, it, base == "uniform", sweeps)
-            carry[1].block_until_ready()
-            bar.update(min(chunk, n_steps - start))
+    bounds = ceil_chunks(n_steps, _N_PROGRESS_CHUNKS) if progress else chunk_bounds(n_steps, n_steps)
+
+    def advance(carry, start, stop):
+        sl = slice(start, stop)
+        return _anneal(carry, ks[sl], bprev[sl], bnext[sl], k_run, Js, b, it, base == "uniform", sweeps), None
+
+    carry, _ = run_in_chunks(advance, carry, bounds, desc="AIS", unit="temperature", progress=progress)
 
     lw = np.asarray(carry[1])
     lw64 = lw.astype(np.float64)

@@ -1,6 +1,7 @@
-"""The coupling model: a posterior over a network's couplings from observed node states (SPEC §4).
+"""The coupling model: a posterior over a network's couplings from observed node states.
 
-The FEP learning rule is stochastic gradient ascent on the continuous-Bernoulli
+The FEP learning rule delta J[i, j] = alpha (sigma_i - L(h_i)) sigma_j, h = J sigma_old,
+is stochastic gradient ascent on the continuous-Bernoulli
 pseudo-likelihood of node states given the couplings; this module writes that
 likelihood as a NumPyro model, so that the couplings a network learns can be
 checked against a Bayesian posterior, and networks compared by their evidence.
@@ -54,7 +55,7 @@ from numpyro.optim import Adam
 
 from fepnet import Network, coupling_mask
 from fepnet.infra import checks as v
-from fepnet.infra.progress import progress_bar
+from fepnet.infra.progress import ceil_chunks, run_in_chunks
 
 from .distribution import ContinuousBernoulli
 
@@ -410,14 +411,8 @@ def _run_svi(key, model, data, guide_name, steps, step_size, n_draws, progress):
     def advance(state, length):
         return jax.lax.scan(lambda s, _: svi.update(s, data.inputs, data.targets), state, None, length=length)
 
-    chunk = max(1, -(-steps // _N_CHUNKS))
-    losses = []
-    with progress_bar(steps, "SVI (couplings)", unit="step", enable=progress) as bar:
-        for start in range(0, steps, chunk):
-            length = min(chunk, steps - start)
-            state, loss = advance(state, length)
-            losses.append(loss)
-            bar.update(length)
+    state, losses = run_in_chunks(lambda s, start, stop: advance(s, stop - start), state, ceil_chunks(steps, _N_CHUNKS),
+                                  desc="SVI (couplings)", unit="step", progress=progress)
     losses = jnp.concatenate(losses)
     if not bool(jnp.isfinite(losses[-1])):
         raise FloatingPointError("SVI diverged (non-finite ELBO); lower step_size")

@@ -9,9 +9,12 @@ b -> b + e); only Js = (J + J^T) / 2 enters the Boltzmann density
 
 so that J = 0 gives log Z = sum_i A(iT b_i), A(c) = log(2 sinh(c) / c), A(0) = log 2.
 
-Everything here is written independently of fepnet's samplers and of
-``fepnet.cb`` (the CB functions are re-derived below in NumPy): a reference
-must not share a code path with what it checks.
+Everything here is written independently of fepnet's samplers, of
+``fepnet.cb`` (the CB functions are re-derived below in NumPy) and of
+``fepnet.network`` (the Boltzmann log density iT (b·s + 1/2 s^T Js s) is
+written out again in :func:`boltzmann_quadrature`) on purpose, so that tests
+compare two implementations: a reference must not share a code path with what
+it checks.
 
 - :func:`independent_moments`: closed forms for J = 0.
 - :func:`quadrature_moments`: tensor Gauss-Legendre on [-1, 1]^n, n <= 3.
@@ -39,6 +42,7 @@ __all__ = [
     "boltzmann_quadrature",
     "synchronous_quadrature",
     "synchronous_log_density",
+    "log_normalizer",
     "boltzmann_moments",
     "mcse",
     "z_score",
@@ -86,8 +90,23 @@ def _split(c):
     return c, small, a, np.exp(-2.0 * a)
 
 
-def _log_normalizer(c):
-    """A(c) = log(2 sinh(c) / c) = |c| + log(1 - exp(-2|c|)) - log|c|; A(0) = log 2."""
+def log_normalizer(c):
+    """CB log normaliser A(c) = log(2 sinh(c) / c) = |c| + log(1 - exp(-2|c|)) - log|c|, in NumPy float64.
+
+    The float64 reference of :func:`fepnet.cb.log_normalizer` (a different series and
+    switch point, so not bit-equal to it): used for the exact log Z of uncoupled
+    networks and by :func:`inference.ais.log_partition` for log Z_0.
+
+    Parameters
+    ----------
+    c : array_like
+        Natural parameters, any shape.
+
+    Returns
+    -------
+    ndarray
+        A(c), float64, same shape; A(0) = log 2.
+    """
     c, small, a, x = _split(c)
     z = c * c
     series = np.log(2.0) + z * (1 / 6 + z * (-1 / 180 + z * (1 / 2835 + z * (-1 / 37800))))
@@ -157,7 +176,7 @@ def independent_moments(biases, inverse_temperature=1.0) -> Moments:
     """
     b = _float64(biases, "biases", ndim=1)
     c = _inverse_temperature(inverse_temperature) * b
-    return Moments(_langevin(c), np.diag(_langevin_grad(c)), float(np.sum(_log_normalizer(c))))
+    return Moments(_langevin(c), np.diag(_langevin_grad(c)), float(np.sum(log_normalizer(c))))
 
 
 def quadrature_moments(
@@ -210,6 +229,7 @@ def boltzmann_quadrature(
     _check_quadrature_size(b.size, "network")
 
     def log_density(S):
+        # -iT E(s), independent of fepnet.network on purpose, so that tests compare two implementations
         return it * (S @ b + 0.5 * np.einsum("pi,ij,pj->p", S, Js, S))
 
     return quadrature_moments(log_density, b.size, n_points)
@@ -219,7 +239,7 @@ def synchronous_log_density(S, couplings, biases, inverse_temperature):
     """log pi_sync(s) (unnormalised) = iT b·s + sum_i A(c_i(s)), c(s) = iT (b + J s); S (P, N) -> (P,)."""
     S = np.asarray(S, np.float64)
     c = inverse_temperature * (biases + S @ np.asarray(couplings).T)
-    return inverse_temperature * (S @ biases) + np.sum(_log_normalizer(c), axis=-1)
+    return inverse_temperature * (S @ biases) + np.sum(log_normalizer(c), axis=-1)
 
 
 def synchronous_quadrature(
@@ -232,7 +252,7 @@ def synchronous_quadrature(
 
         pi_sync(s) ∝ exp(iT b·s) prod_i 2 sinh(c_i(s)) / c_i(s)
 
-    (SPEC §3). This uses the symmetric part Js of J. For asymmetric J the
+    (the detailed-balance density of the synchronous chain). This uses the symmetric part Js of J. For asymmetric J the
     synchronous chain's stationary density is in general NOT pi_sync (no detailed
     balance), so this is then only the pi_sync of the symmetrised network.
     ``log_partition`` is log ∫ exp(iT b·s) prod_i 2 sinh(c_i)/c_i ds.

@@ -3,9 +3,9 @@
 Both models have one sample site, ``"sigma"`` (event shape (N,)), written as
 independent continuous-Bernoulli factors CB(iT b) times a ``numpyro.factor``:
 
-    boltzmann_model               p(s)       ∝ exp(iT (b·s + 1/2 s^T Js s))                    (SPEC §2)
+    boltzmann_model               p(s)       ∝ exp(iT (b·s + 1/2 s^T Js s))
     synchronous_stationary_model  pi_sync(s) ∝ exp(iT b·s) prod_i 2 sinh(c_i) / c_i,
-                                  c = iT (b + Js s)                                          (SPEC §3)
+                                  c = iT (b + Js s)
 
 with b the biases plus the evidence and Js = (J + J^T) / 2. Only the
 symmetric part of the couplings enters: s^T J s = s^T Js s, so the Boltzmann

@@ -6,7 +6,8 @@ model the negative ELBO is, exactly (Js has a zero diagonal, so E_q[s^T Js s] = 
     -ELBO(lambda) = -iT (b·m + 1/2 m^T Js m) - sum_i H(lambda_i) + sum_i A(iT b_i)
                   = F(lambda) + const,
 
-the naive mean-field free energy of SPEC §3. Its stationary points satisfy
+the naive mean-field free energy F(lambda) of the inference dynamics
+(:func:`fepnet.mean_field_free_energy`). Its stationary points satisfy
 m = L(iT (b + Js m)): **deterministic relaxation is naive mean-field VI**, and
 each attractor of the network's deterministic dynamics (with symmetric
 couplings) is a mode SVI converges to from nearby starts.
@@ -34,7 +35,7 @@ from numpyro.optim import Adam
 
 from fepnet import cb
 from fepnet.infra import checks as v
-from fepnet.infra.progress import progress_bar as _progress_bar
+from fepnet.infra.progress import even_bounds, run_in_chunks
 from fepnet.attractors import deduplicate
 
 from .distribution import ContinuousBernoulli
@@ -139,10 +140,47 @@ def run_svi(
 ) -> SVIResult:
     """Fit the mean-field CB guide by SVI (Adam, step size decaying exponentially) from one or many starts.
 
-    ``init_means`` (N,) or (K, N) in (-1, 1) sets the starting means (lambda =
-    L^-1(m)); without it, ``n_starts`` random starts uniform in (-0.9, 0.9)^N
-    (multi-start: several modes). All starts run together (``vmap``) in a
-    jitted ``lax.scan``; with ``progress`` in 20 chunks.
+    All starts run together (``vmap``) in a jitted ``lax.scan``; with ``progress`` in 20 chunks
+    (the result is identical either way).
+
+    Parameters
+    ----------
+    key : PRNG key
+        Draws the random starts and drives SVI.
+    network : Network
+        J (N, N) and b (N,).
+    evidence : (N,) array or None
+        Bias shift.
+    inverse_temperature : scalar
+        iT > 0.
+    model : str or callable
+        "boltzmann", "synchronous" or a NumPyro model (see ``inference.nuts.resolve_model``).
+    init_means : (N,) or (K, N) array or None
+        Starting means in (-1, 1) (lambda = L^-1(m)); without it, ``n_starts`` random starts
+        uniform in (-0.9, 0.9)^N.
+    n_starts : int
+        Number of random starts K.
+    objective : {"closed-form", "monte-carlo"}
+        The exact -ELBO (Boltzmann model only) or NumPyro's ``TraceMeanField_ELBO``.
+    n_steps, n_particles : int
+        Adam steps, and particles of the Monte-Carlo ELBO.
+    step_size, final_step_size : float
+        The step size decays exponentially from the first to the second.
+    decimals : int
+        Rounding before the final means are grouped into modes.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    SVIResult
+        Final means and natural parameters (K, N), losses (K, n_steps), the closed-form -ELBO (K,)
+        and the distinct modes.
+
+    Raises
+    ------
+    ValueError
+        On an unknown objective, a closed form asked of another model, or invalid starts.
     """
     key = v.prng_key(key)
     model_args = check_posterior_args(network, evidence, inverse_temperature)
@@ -179,14 +217,9 @@ def run_svi(
     advance = jax.jit(advance, static_argnums=1)
     keys = jax.random.split(k_run, lam0.shape[0])
     states = jax.jit(jax.vmap(init))(keys, lam0)
-    n_chunks = min(20, n_steps) if progress else 1
-    bounds = np.linspace(0, n_steps, n_chunks + 1).astype(int)
-    losses = []
-    with _progress_bar(n_steps, "svi", "step", enable=progress) as bar:
-        for length in np.diff(bounds):
-            states, chunk = advance(states, int(length))
-            losses.append(chunk)
-            bar.update(int(length))
+    bounds = even_bounds(n_steps, min(20, n_steps) if progress else 1)
+    states, losses = run_in_chunks(lambda st, start, stop: advance(st, stop - start), states, bounds,
+                                   desc="svi", unit="step", progress=progress)
     lam = jax.vmap(svi.get_params)(states)[PARAM]
     means = np.asarray(cb.langevin(lam))
     exact = MeanFieldFreeEnergy()

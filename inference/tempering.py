@@ -27,6 +27,7 @@ import numpy as np
 
 import fepnet
 from fepnet.infra import checks as v
+from fepnet.network import boltzmann_energy
 
 from .models import check_posterior_args
 
@@ -53,10 +54,6 @@ def geometric_ladder(n_temperatures: int, beta_min: float = 0.02) -> np.ndarray:
     return np.geomspace(beta_min, 1.0, n)
 
 
-def _energy(sigma, Js, b):
-    return -(sigma @ b + 0.5 * jnp.einsum("...i,ij,...j->...", sigma, Js, sigma))
-
-
 def _chain(key, Js, b, it, betas, n_steps, burn_in):
     k_count = betas.shape[0]
     net = fepnet.Network.tree_unflatten(None, (Js, b))
@@ -67,7 +64,7 @@ def _chain(key, Js, b, it, betas, n_steps, burn_in):
         k_sweep, k_swap = jax.random.split(jax.random.fold_in(key, t))
         sigma = jax.vmap(lambda s, beta, k: _KERNEL(k, fepnet.ChainState(s), fepnet.KernelParams(net, beta * it)).sigma)(
             sigma, betas, jax.random.split(k_sweep, k_count))
-        e = _energy(sigma, Js, b)
+        e = boltzmann_energy(Js, b, sigma)
         log_a = (betas[:-1] - betas[1:]) * it * (e[:-1] - e[1:])
         active = jnp.where(t % 2 == 0, pairs_even, ~pairs_even)
         accept = active & (jnp.log(jax.random.uniform(k_swap, (k_count - 1,))) < log_a)
@@ -97,10 +94,37 @@ def run_tempering(
 ) -> TemperingResult:
     """Sample the Boltzmann posterior of ``network`` (its symmetric part) by parallel tempering.
 
-    ``n_chains`` independent ladders from sigma = 0, each kept for
-    ``n_samples`` steps after ``burn_in`` (one step: a Gibbs sweep of every
-    replica plus one round of swaps). ``betas``: the ladder, increasing to 1
-    (default :func:`geometric_ladder` with ``n_temperatures`` rungs).
+    One step is a Gibbs sweep of every replica plus one round of swaps (see the module docstring).
+
+    Parameters
+    ----------
+    key : PRNG key
+        One key per chain is split from it.
+    network : Network
+        J (N, N) and b (N,).
+    evidence : (N,) array or None
+        Bias shift.
+    inverse_temperature : scalar
+        iT > 0.
+    n_chains : int
+        Independent ladders, each started at sigma = 0.
+    n_samples, burn_in : int
+        Steps kept after ``burn_in`` discarded ones.
+    betas : (K,) array or None
+        The ladder, increasing strictly from a positive value to exactly 1 (default
+        :func:`geometric_ladder` with ``n_temperatures`` rungs).
+    n_temperatures : int
+        Rungs of the default ladder.
+
+    Returns
+    -------
+    TemperingResult
+        Samples (n_chains, n_samples, N) of the beta = 1 replica, the ladder and the swap rates (K - 1,).
+
+    Raises
+    ------
+    ValueError
+        On an invalid ladder or count.
     """
     key = v.prng_key(key)
     network, evidence, it = check_posterior_args(network, evidence, inverse_temperature)

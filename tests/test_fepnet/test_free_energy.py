@@ -1,4 +1,4 @@
-"""The per-step free-energy trace of training (train(..., free_energy=True)) and the mean-field F (SPEC §3)."""
+"""The per-step free-energy trace of training (train(..., free_energy=True)) and the mean-field F."""
 
 import jax
 import jax.numpy as jnp

@@ -127,7 +127,7 @@ def test_exact_samplers_match_quadrature_n2(schedule, exact2):
 
 
 def test_synchronous_samples_pi_sync_not_boltzmann_n2(exact2):
-    """Synchronous updates: exact marginal means and variances, zero covariance (SPEC §3)."""
+    """Synchronous updates: exact marginal means and variances, zero covariance."""
     mean, second = exact2
     net = Network(J2, B2)
     traj = _trajectories(fepnet.build_kernel("synchronous"), net, 1.0, n_chains=128, n_steps=4000, seed=12)[:, 500:]
@@ -146,7 +146,7 @@ def test_synchronous_samples_pi_sync_not_boltzmann_n2(exact2):
 
 
 def test_pi_sync_formula_is_stationary_for_synchronous_transition():
-    """Numerical check of the SPEC §3 claim that pi_sync T is symmetric (detailed balance), N = 2, by quadrature."""
+    """Numerical check of the claim that pi_sync T is symmetric (detailed balance), N = 2, by quadrature."""
     it = 1.0
     x, _ = np.polynomial.legendre.leggauss(12)
     S = np.array(list(itertools.product(x, x)))

@@ -1,4 +1,7 @@
-"""The fused inference + learning step against a hand computation of SPEC §4."""
+"""The fused inference + learning step against a hand computation of the rule.
+
+delta J[i, j] = alpha (sigma_i - L(h_i)) sigma_j, h = J sigma_old, i != j.
+"""
 
 import jax
 import jax.numpy as jnp
@@ -207,7 +210,7 @@ def test_coupling_mask_from_directed_graph_follows_the_j_to_i_convention():
 
 
 def _hand_stream_rule(x, lr, passes, mask=None):
-    """SPEC §4 on an observed stream, numpy float64: h = J x_{t-1}; J += lr (x_t - L(h)) x_t^T off the diagonal."""
+    """The learning rule on an observed stream, numpy float64: h = J x_{t-1}; J += lr (x_t - L(h)) x_t^T off the diagonal."""
     n = x.shape[1]
     J = np.zeros((n, n))
     m = np.ones((n, n)) if mask is None else np.asarray(mask, float)

@@ -1,4 +1,4 @@
-"""Deterministic relaxation: free-energy descent, fixed points, 2-cycles, step caps (SPEC §3)."""
+"""Deterministic relaxation: free-energy descent, fixed points, 2-cycles, step caps."""
 
 import jax
 import jax.numpy as jnp

@@ -1,4 +1,4 @@
-"""Retrieval / generalisation scores (SPEC §5) on small cases with known answers."""
+"""Retrieval / generalisation scores (as the paper reports them) on small cases with known answers."""
 
 import jax
 import jax.numpy as jnp

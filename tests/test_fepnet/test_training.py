@@ -40,7 +40,8 @@ def _cb_cdf(c, s):
 
 def _replay(result, patterns, level, it, lr, *, J0=None, sigma0=None, reset_state=False,
             precision_weighted=False, mask=None, free=False):
-    """Recompute the couplings from the traced states with the SPEC §4 rule, in numpy float64.
+    """Recompute the couplings from the traced states in numpy float64 with the learning rule
+    delta J[i, j] = alpha (sigma_i - L(h_i)) sigma_j.
 
     Returns (final J, CDF transforms u of every traced state under CB(iT (b + h)))."""
     states = np.asarray(result.states, np.float64)
@@ -188,7 +189,7 @@ def test_pattern_order():
 
 
 def test_fixed_order_one_step_three_digits_is_strongly_asymmetric(digits):
-    """SPEC §5 Simulation 3: digits 1, 2, 3 x 20, fixed order, 2000 epochs of one step, iT 1, alpha 0.001 (paper: 0.98)."""
+    """The paper's Simulation 3 protocol: digits 1, 2, 3 x 20, fixed order, 2000 epochs of one step, iT 1, alpha 0.001 (paper: 0.98)."""
     pats = digits.train[1:4]
     res = fepnet.train(jax.random.key(0), pats, n_epochs=2000, steps_per_epoch=1, inverse_temperature=1.0,
                        learning_rate=0.001, evidence_level=20.0, order="fixed", progress=False)

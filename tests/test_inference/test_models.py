@@ -31,7 +31,7 @@ def _log_joint(model, sigma, *args):
     return float(log_density(model, args, {}, {"sigma": jnp.asarray(sigma)})[0])
 
 
-# --- the densities are exactly SPEC §2 / §3 ------------------------------------------------------
+# --- the densities are exactly the Boltzmann density and pi_sync ------------------------------------------------------
 
 
 def test_boltzmann_model_density_is_spec_density(x64):
@@ -109,7 +109,7 @@ def test_nuts_evidence_shifts_the_bias():
 
 
 def test_nuts_synchronous_model_has_no_covariance_n2():
-    """pi_sync at N = 2: the Boltzmann marginals but independent nodes (SPEC §3)."""
+    """pi_sync at N = 2: the Boltzmann marginals but independent nodes."""
     net = Network(J2, B2)
     exact = boltzmann_quadrature(net, 1.0)
     res = run_nuts(jax.random.key(3), net, None, 1.0, model="synchronous", n_chains=4, n_warmup=500,

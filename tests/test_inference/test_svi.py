@@ -80,7 +80,7 @@ def test_closed_form_gradient_vanishes_at_deterministic_fixed_points(x64):
 
 @pytest.fixture(scope="module")
 def balanced_attractors():
-    """The balanced network of SPEC §5 (seed 0), symmetrised, and its deterministic attractors at iT = 1."""
+    """The balanced network of the paper's simulations (seed 0), symmetrised, and its deterministic attractors at iT = 1."""
     digits = load_digits()
     level, it = NETWORKS["balanced"]
     net = fepnet.train(jax.random.key(0), digits.train, inverse_temperature=it, evidence_level=level, **SIM2).network
