@@ -18,9 +18,11 @@ from typing import NamedTuple
 
 import jax
 import numpy as np
+
 import pandas as pd
 
 import fepnet
+from fepnet.network import boltzmann_energy
 from fepnet.infra import checks as v
 
 from ._common import check_network, inverse_temperature_value, json_float
@@ -87,14 +89,14 @@ def _held_out_states(states, n: int, name: str = "states") -> np.ndarray:
 
 
 def _boltzmann_log_density(network, x: np.ndarray, it: float) -> np.ndarray:
-    """iT (b·x + 1/2 x^T Js x), float64 (n,), the unnormalised log Boltzmann density.
+    """-iT E(x) = iT (b·x + 1/2 x^T Js x), float64 (n,), the unnormalised log Boltzmann density.
 
-    The same quantity as :meth:`fepnet.Network.log_density`, evaluated in float64
-    NumPy (that method works in the network's dtype, so its bits differ).
+    :func:`fepnet.network.boltzmann_energy` on float64 NumPy copies of Js and b (so the sum
+    runs in float64 whatever the network's dtype).
     """
     Js = np.asarray(network.symmetric_part(), np.float64)
     b = np.asarray(network.biases, np.float64)
-    return it * (x @ b + 0.5 * np.einsum("ni,ij,nj->n", x, Js, x))
+    return -it * boltzmann_energy(Js, b, x)
 
 
 def _se_mean(pointwise: np.ndarray, log_z_se: float) -> float:
