@@ -15,6 +15,7 @@ from fepnet.infra.artifacts import Artifacts
 from fepnet.infra.plotting import subplots
 from fepnet.infra.report import Report
 
+from ..report_sections import figure_section
 from .compute import CouplingRecovery
 from .metrics import off_diagonal
 
@@ -286,12 +287,7 @@ def recovery_report(result: CouplingRecovery, files) -> Report:
         "coupling_matrices.png": "Truth, posterior mean and FEP-learned couplings on one colour scale.",
         "interval_coverage.png": "Credible intervals of every off-diagonal coupling, sorted by the true value.",
     }
-    figs = [f for f in files if f.endswith(".png")]
-    if figs:
-        r.heading("Figures")
-        for f in figs:
-            r.figure(f, captions.get(f, f))
-    return r
+    return figure_section(r, files, lambda name: captions.get(name, name))
 
 
 def write_recovery(result: CouplingRecovery, out_dir, figures: bool = True) -> dict:
