@@ -7,7 +7,7 @@
 - :func:`simulation_based_calibration`: SBC (Talts et al. 2018) of fepnet's exact Gibbs sampler;
   :func:`rank_uniformity`: the chi-square test of its ranks.
 - :mod:`diagnostics.plots`, :mod:`diagnostics.network_plots`, :mod:`diagnostics.rank_plots`: the figures;
-  :class:`Report`: Markdown + HTML.
+  :class:`Report`: Markdown + HTML (:mod:`diagnostics.report_sections`: sections several reports share).
 - :mod:`diagnostics.validation`: the whole check, as run by ``fepnet validate`` (:func:`validate`).
 - :func:`recover_couplings`: emergent learning against the coupling posterior (``inference.coupling``) and a
   known ground truth; :mod:`diagnostics.model_selection`: PSIS-LOO of coupling models, held-out transition

@@ -17,7 +17,7 @@ from fepnet import Network, coupling_graph, greedy_coloring
 from fepnet.kernels import check_coloring
 from fepnet import figures as _figures
 from fepnet.infra.plotting import pyplot as _pyplot
-from fepnet.infra.plotting import symmetric_limit
+from fepnet.infra.plotting import subplots, symmetric_limit
 
 
 __all__ = [
@@ -193,9 +193,8 @@ def _positions(n: int, layout: str, grid_shape, seed: int, edges) -> dict:
 
 
 def _new_axes(ax, figsize):
-    plt = _pyplot()
     if ax is None:
-        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+        fig, ax = subplots(figsize=figsize)
     else:
         fig = ax.figure
     ax.set_axis_off()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from fepnet.figures import plot_matrices
-from fepnet.infra.plotting import pyplot as _pyplot
+from fepnet.infra.plotting import subplots
 
 from ._arviz import az
 from .compare import Comparison
@@ -59,8 +59,7 @@ def plot_marginals(samples, reference, *, nodes=None, names=("network", "referen
     idx = _nodes(nodes, x.shape[2])
     k = idx.size + (energies is not None)
     rows, cols = _grid(k)
-    plt = _pyplot()
-    fig, axes = plt.subplots(rows, cols, figsize=(3.0 * cols, 2.4 * rows), layout="constrained", squeeze=False)
+    fig, axes = subplots(rows, cols, figsize=(3.0 * cols, 2.4 * rows), squeeze=False)
     edges = np.linspace(-1, 1, bins + 1)
     for ax, i in zip(axes.flat, idx):
         for data, name, color in ((x, names[0], _COLORS[0]), (y, names[1], _COLORS[1])):
@@ -95,8 +94,7 @@ def plot_trace_rank(data, *, nodes=None, max_draws: int = 500, title: str | None
     max_draws = _positive(max_draws, "max_draws")
     idata = data if isinstance(data, az.InferenceData) else az.from_dict(
         posterior={"sigma": x}, coords={"node": np.arange(x.shape[2])}, dims={"sigma": ["node"]})
-    plt = _pyplot()
-    fig, axes = plt.subplots(idx.size, 2, figsize=(9.0, 1.7 * idx.size + 0.6), layout="constrained", squeeze=False)
+    fig, axes = subplots(idx.size, 2, figsize=(9.0, 1.7 * idx.size + 0.6), squeeze=False)
     t = np.arange(min(max_draws, x.shape[1]))
     for row, i in enumerate(idx):
         ax = axes[row, 0]
@@ -125,8 +123,7 @@ def plot_moments(comparison: Comparison, *, names=None):
         raise TypeError(f"comparison must be a diagnostics.Comparison, got {type(comparison).__name__}")
     c = comparison
     names = names or (c.sampler.name, c.reference.name)
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(13.0, 4.2), layout="constrained")
+    fig, axes = subplots(1, 3, figsize=(13.0, 4.2))
     bad = np.abs(c.mean_z) >= c.z_threshold
     ax = axes[0]
     ax.errorbar(c.reference_mean, c.mean, xerr=2 * c.reference_mean_mcse, yerr=2 * c.mean_mcse, fmt="o", ms=3,

@@ -38,12 +38,16 @@ def plot_rank_histograms(result: SBCResult, *, max_panels: int = 25, ncols: int 
 
     Returns
     -------
-    matplotlib.figure.Figure
+    fig : matplotlib.figure.Figure
+        ``ncols`` panels to a row, sharing both axes; the lowest panel of each column labels the rank
+        axis and the unused cells are removed.
 
     Raises
     ------
     TypeError
         When ``result`` is not an SBCResult.
+    ValueError
+        When ``max_panels`` < 2 or ``ncols`` < 1.
     """
     if not isinstance(result, SBCResult):
         raise TypeError(f"result must be an SBCResult, got {type(result).__name__}")

@@ -10,10 +10,12 @@ import math
 
 import numpy as np
 
+from fepnet.figures.matrices import heatmap
 from fepnet.infra.artifacts import Artifacts
-from fepnet.infra.plotting import pyplot as _pyplot
+from fepnet.infra.plotting import subplots
 from fepnet.infra.report import Report
 
+from ..report_sections import figure_section
 from .compute import CouplingRecovery
 from .metrics import off_diagonal
 
@@ -48,10 +50,13 @@ def plot_recovery(result: CouplingRecovery):
     Parameters
     ----------
     result : CouplingRecovery
+        The fits; its ``metrics`` (r, coverage, slopes, relative errors) are boxed on the panels.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    fig : matplotlib.figure.Figure
+        Three square panels in a row, each with the line y = x (dashed) and, on the two FEP panels,
+        y = N/(N-1) x.
 
     Raises
     ------
@@ -59,14 +64,13 @@ def plot_recovery(result: CouplingRecovery):
         If ``result`` is not a CouplingRecovery.
     """
     _check_result(result)
-    plt = _pyplot()
     met, n = result.metrics, result.n_nodes
     t = off_diagonal(result.truth.couplings)
     m = off_diagonal(result.posterior.mean_couplings())
     f = off_diagonal(result.fep.couplings)
     lo, hi = (off_diagonal(a) for a in result.posterior.interval(result.prob))
     covered = (lo <= t) & (t <= hi)
-    fig, axes = plt.subplots(1, 3, figsize=(14.0, 4.8), layout="constrained")
+    fig, axes = subplots(1, 3, figsize=(14.0, 4.8))
     ax = axes[0]
     for mask, colour, label in ((covered, "tab:blue", "truth inside"), (~covered, "tab:red", "truth outside")):
         if mask.any():
@@ -114,10 +118,13 @@ def plot_coupling_matrices(result: CouplingRecovery):
     Parameters
     ----------
     result : CouplingRecovery
+        Its true, posterior-mean and FEP-learned couplings (N, N), diagonal included.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    fig : matplotlib.figure.Figure
+        Three heatmaps (rows: to node i, columns: from node j) on [-m, m], m the largest |J_ij| of the
+        three, with one colour bar.
 
     Raises
     ------
@@ -125,17 +132,13 @@ def plot_coupling_matrices(result: CouplingRecovery):
         If ``result`` is not a CouplingRecovery.
     """
     _check_result(result)
-    plt = _pyplot()
     mats = [np.asarray(result.truth.couplings, float), np.asarray(result.posterior.mean_couplings(), float),
             np.asarray(result.fep.couplings, float)]
     titles = ["truth", "posterior mean", "FEP rule"]
     lim = max(float(np.max(np.abs(a))) for a in mats) or 1.0
-    fig, axes = plt.subplots(1, 3, figsize=(13.0, 4.4), layout="constrained")
+    fig, axes = subplots(1, 3, figsize=(13.0, 4.4))
     for ax, mat, title in zip(axes, mats, titles):
-        im = ax.imshow(mat, cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
-        ax.set_title(title)
-        ax.set_xlabel("from node j")
-        ax.set_ylabel("to node i")
+        im = heatmap(ax, mat, lim, title)
     fig.colorbar(im, ax=list(axes), shrink=0.85, label="J_ij")
     fig.suptitle(f"Couplings, N = {result.n_nodes}")
     return fig
@@ -147,10 +150,13 @@ def plot_interval_coverage(result: CouplingRecovery):
     Parameters
     ----------
     result : CouplingRecovery
+        Its posterior's equal-tailed intervals at ``result.prob`` and the true couplings.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    fig : matplotlib.figure.Figure
+        One wide axes (x: the entries in order of their true value, y: J_ij); blue intervals cover the
+        truth, red ones miss it.
 
     Raises
     ------
@@ -158,7 +164,6 @@ def plot_interval_coverage(result: CouplingRecovery):
         If ``result`` is not a CouplingRecovery.
     """
     _check_result(result)
-    plt = _pyplot()
     t = off_diagonal(result.truth.couplings)
     m = off_diagonal(result.posterior.mean_couplings())
     lo, hi = (off_diagonal(a) for a in result.posterior.interval(result.prob))
@@ -166,7 +171,7 @@ def plot_interval_coverage(result: CouplingRecovery):
     t, m, lo, hi = t[order], m[order], lo[order], hi[order]
     covered = (lo <= t) & (t <= hi)
     x = np.arange(t.size)
-    fig, ax = plt.subplots(figsize=(max(7.0, min(16.0, 0.06 * t.size + 4)), 4.2), layout="constrained")
+    fig, ax = subplots(figsize=(max(7.0, min(16.0, 0.06 * t.size + 4)), 4.2))
     ax.vlines(x[covered], lo[covered], hi[covered], color="tab:blue", lw=1.2, alpha=0.7,
               label=f"{result.prob:.0%} interval, covers truth ({int(covered.sum())})")
     if (~covered).any():
@@ -282,12 +287,7 @@ def recovery_report(result: CouplingRecovery, files) -> Report:
         "coupling_matrices.png": "Truth, posterior mean and FEP-learned couplings on one colour scale.",
         "interval_coverage.png": "Credible intervals of every off-diagonal coupling, sorted by the true value.",
     }
-    figs = [f for f in files if f.endswith(".png")]
-    if figs:
-        r.heading("Figures")
-        for f in figs:
-            r.figure(f, captions.get(f, f))
-    return r
+    return figure_section(r, files, lambda name: captions.get(name, name))
 
 
 def write_recovery(result: CouplingRecovery, out_dir, figures: bool = True) -> dict:
@@ -296,15 +296,17 @@ def write_recovery(result: CouplingRecovery, out_dir, figures: bool = True) -> d
     Parameters
     ----------
     result : CouplingRecovery
+        A finished recovery (:func:`~diagnostics.coupling_recovery.compute.recover_couplings`).
     out_dir : str, os.PathLike or fepnet.infra.artifacts.Artifacts
-        The output directory (checked and created), or its writer.
+        Where to write: a directory (checked, created if missing) or a writer already made for one.
     figures : bool
-        Also write :data:`FIGURES`.
+        Also draw the three :data:`FIGURES` (the report then shows them).
 
     Returns
     -------
-    dict
-        The dict written to ``recovery.json``.
+    data : dict
+        ``result.to_dict()`` plus ``files`` (every name written, the figures last): the content of
+        ``recovery.json``.
 
     Raises
     ------
@@ -332,10 +334,12 @@ def format_recovery(result: CouplingRecovery) -> str:
     Parameters
     ----------
     result : CouplingRecovery
+        Its metrics are printed with three decimals (``–`` for a missing or non-finite one).
 
     Returns
     -------
-    str
+    text : str
+        A headline, then two-space indented lines (NUTS and control only when they ran); no final newline.
 
     Raises
     ------

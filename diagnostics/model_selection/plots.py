@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from fepnet.infra.plotting import pyplot as _pyplot
+from fepnet.infra.plotting import subplots
 
 from .evidence import NetworkRanking
 from .loo import DECISIVE_SE, KHAT_THRESHOLD, ModelComparison
@@ -29,10 +30,13 @@ def plot_elpd(comparison: ModelComparison):
     Parameters
     ----------
     comparison : ModelComparison
+        From :func:`~diagnostics.model_selection.loo.loo_compare`; models with Pareto k-hat above
+        :data:`KHAT_THRESHOLD` are named in the suptitle.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    fig : matplotlib.figure.Figure
+        Two panels side by side sharing the model axis, one row per model.
 
     Raises
     ------
@@ -42,8 +46,7 @@ def plot_elpd(comparison: ModelComparison):
     c = _check_comparison(comparison)
     names = c.names
     y = np.arange(len(names))[::-1]
-    plt = _pyplot()
-    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(9.0, 1.2 + 0.55 * len(names)), layout="constrained", sharey=True)
+    fig, (ax0, ax1) = subplots(1, 2, figsize=(9.0, 1.2 + 0.55 * len(names)), sharey=True)
     elpd = np.array([c.elpd[s] for s in names])
     se = np.array([c.se[s] for s in names])
     ax0.errorbar(elpd, y, xerr=se, fmt="o", color="k", capsize=4)
@@ -84,12 +87,15 @@ def plot_pointwise_difference(comparison: ModelComparison, a: str = "symmetric",
     Parameters
     ----------
     comparison : ModelComparison
+        Fitted pointwise (one log-likelihood per node value, or per observation).
     a, b : str
         Two compared models.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    fig : matplotlib.figure.Figure
+        Two panels over the observations, stacked: d_t as stems (red where ``b`` is better), then the
+        running sum in its band, titled with the total and its standard error.
 
     Raises
     ------
@@ -105,8 +111,7 @@ def plot_pointwise_difference(comparison: ModelComparison, a: str = "symmetric",
     d = c.per_observation(b) - c.per_observation(a)
     t = np.arange(d.size)
     bad = ((c.pareto_k(a) > KHAT_THRESHOLD) | (c.pareto_k(b) > KHAT_THRESHOLD)).reshape(d.size, -1).any(axis=1)
-    plt = _pyplot()
-    fig, (ax0, ax1) = plt.subplots(2, 1, figsize=(9.0, 5.0), layout="constrained", sharex=True)
+    fig, (ax0, ax1) = subplots(2, 1, figsize=(9.0, 5.0), sharex=True)
     colors = np.where(d > 0, "C3", "C0")
     ax0.vlines(t, 0.0, d, colors=colors, lw=0.8)
     ax0.scatter(t, d, c=colors, s=6)
@@ -139,10 +144,12 @@ def plot_ranking(ranking: NetworkRanking):
     Parameters
     ----------
     ranking : NetworkRanking
+        From :func:`~diagnostics.model_selection.evidence.rank_networks`.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    fig : matplotlib.figure.Figure
+        One annotated heatmap with its colour bar (x: the networks, y: the held-out data sets).
 
     Raises
     ------
@@ -156,7 +163,7 @@ def plot_ranking(ranking: NetworkRanking):
     values = table.to_numpy(np.float64)
     rel = values - values.max(axis=1, keepdims=True)
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.6 + 1.3 * len(cols)), 1.4 + 0.7 * len(rows)), layout="constrained")
+    fig, ax = subplots(figsize=(max(5.0, 1.6 + 1.3 * len(cols)), 1.4 + 0.7 * len(rows)))
     lim = max(float(np.max(-rel)), 1e-12)
     im = ax.imshow(rel, cmap="viridis", vmin=-lim, vmax=0.0, aspect="auto")
     fig.colorbar(im, ax=ax, label="mean log-lik - row best")

@@ -21,10 +21,11 @@ def format_comparison(result: OrderComparison) -> str:
     Parameters
     ----------
     result : OrderComparison
+        Both data sets' comparisons and, unless skipped, the held-out ranking.
 
     Returns
     -------
-    str
+    text : str
         Per data set the comparison table and elpd_asymmetric - elpd_symmetric with its
         se_diff and the preferred model; the held-out ranking; the wall time.
     """
@@ -119,15 +120,16 @@ def write_comparison(result: OrderComparison, out, *, figures: bool = True) -> d
     Parameters
     ----------
     result : OrderComparison
+        A finished comparison (:func:`~diagnostics.sequence_comparison.compute.compare_orders`).
     out : str, os.PathLike or fepnet.infra.artifacts.Artifacts
-        The output directory (checked and created), or its writer.
+        An Artifacts writer, or the directory to make one for (checked, created if missing).
     figures : bool
-        Also write :func:`comparison_figures`.
+        Also draw the figures of :func:`comparison_figures` and show them in the report.
 
     Returns
     -------
-    dict
-        The dict written to ``compare.json`` (``result.to_dict()``).
+    payload : dict
+        ``result.to_dict()``, as written to ``compare.json``.
 
     Raises
     ------

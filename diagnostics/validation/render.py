@@ -19,6 +19,7 @@ from fepnet.infra.report import Report
 from ..network_plots import plot_coupling_graph, plot_coupling_parts
 from ..plots import plot_correlations, plot_marginals, plot_moments, plot_trace_rank, worst_nodes
 from ..rank_plots import plot_rank_histograms
+from ..report_sections import figure_section
 from .compute import EXACT_SCHEDULES, ValidationResult, which_density
 
 __all__ = ["format_validation", "validation_figures", "validation_report"]
@@ -78,6 +79,29 @@ def validation_figures(result: ValidationResult) -> Iterator[tuple]:
     if result.sbc is not None:
         yield "sbc_ranks.png", plot_rank_histograms(result.sbc)
         yield "sbc_ranks_doubled_it.png", plot_rank_histograms(result.sbc_doubled_it)
+
+
+_CAPTIONS = {
+    "couplings.png": "Couplings J, symmetric part Js and antisymmetric part Ja.",
+    "coupling_graph.png": "Coupling graph (strongest couplings), nodes coloured by the reference posterior mean.",
+    "posterior_means.png": "The evidence and the posterior mean of every sampler, as 8 × 8 images.",
+    "correlations_synchronous.png": "Node correlations: synchronous schedule, Boltzmann posterior (reference) and "
+                                    "their difference.",
+    "trace_reference.png": "Trace and rank plots of the Boltzmann reference sampler for the same nodes.",
+    "sbc_ranks.png": "SBC rank histograms of the exact Gibbs sampler (band: 99 % of a uniform histogram).",
+    "sbc_ranks_doubled_it.png": "SBC rank histograms of a deliberately wrong sampler (iT doubled).",
+}
+
+
+def _caption(name: str) -> str:
+    """The report's caption of the figure file ``name`` (of :func:`validation_figures`)."""
+    if name.startswith("moments_"):
+        return f"Means (±2 MCSE), variance ratios and pair correlations: {name[8:-4].replace('_', ' vs ')}."
+    if name.startswith("marginals_"):
+        return f"Marginals of the nodes with the largest |z| and the network energy: {name[10:-4]} vs the reference."
+    if name.startswith("trace_") and name not in _CAPTIONS:
+        return f"Trace and rank plots, fepnet {name[6:-4]} schedule (the nodes with the largest |z|)."
+    return _CAPTIONS.get(name, name)
 
 
 def _p(p: float) -> str:
@@ -194,30 +218,7 @@ def validation_report(result: ValidationResult, details: dict) -> Report:
                f"({'calibrated' if sbc['exact_p'] > 0.01 else 'NOT calibrated'}); the same test on a deliberately "
                f"wrong sampler (iT doubled) gives p = {_p(sbc['doubled_it_p'])} "
                f"({'detected' if sbc['doubled_it_p'] < 0.001 else 'not detected'}).")
-    captions = {
-        "couplings.png": "Couplings J, symmetric part Js and antisymmetric part Ja.",
-        "coupling_graph.png": "Coupling graph (strongest couplings), nodes coloured by the reference posterior mean.",
-        "posterior_means.png": "The evidence and the posterior mean of every sampler, as 8 × 8 images.",
-        "correlations_synchronous.png": "Node correlations: synchronous schedule, Boltzmann posterior (reference) and "
-                                        "their difference.",
-        "trace_reference.png": "Trace and rank plots of the Boltzmann reference sampler for the same nodes.",
-        "sbc_ranks.png": "SBC rank histograms of the exact Gibbs sampler (band: 99 % of a uniform histogram).",
-        "sbc_ranks_doubled_it.png": "SBC rank histograms of a deliberately wrong sampler (iT doubled).",
-    }
-    figs = [f for f in files if f.endswith(".png")]
-    if figs:
-        r.heading("Figures")
-        for f in figs:
-            if f.startswith("moments_"):
-                cap = f"Means (±2 MCSE), variance ratios and pair correlations: {f[8:-4].replace('_', ' vs ')}."
-            elif f.startswith("marginals_"):
-                cap = f"Marginals of the nodes with the largest |z| and the network energy: {f[10:-4]} vs the reference."
-            elif f.startswith("trace_") and f not in captions:
-                cap = f"Trace and rank plots, fepnet {f[6:-4]} schedule (the nodes with the largest |z|)."
-            else:
-                cap = captions.get(f, f)
-            r.figure(f, cap)
-    return r
+    return figure_section(r, files, _caption)
 
 
 def format_validation(summary: dict, out: str | None = None) -> str:

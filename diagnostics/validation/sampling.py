@@ -78,13 +78,13 @@ def sample_reference(key, network: fepnet.Network, evidence, inverse_temperature
     Parameters
     ----------
     key : jax.Array
-        PRNG key, split into the compiling run's and the timed run's.
+        PRNG key; of its two halves the first drives the compiling run, the second the timed rerun.
     network : fepnet.Network
-        N nodes.
+        N nodes (J, b); both models see only the symmetric part Js of J.
     evidence : array_like, shape (N,)
-        The evidence s.
+        The evidence s, a shift of the bias b.
     inverse_temperature : float
-        iT.
+        iT of both models.
     model : str
         "boltzmann" or "synchronous".
     n_chains, n_draws, n_warmup : int
@@ -116,11 +116,11 @@ def sample_tempering(key, network: fepnet.Network, evidence, inverse_temperature
     Parameters
     ----------
     key : jax.Array
-        PRNG key, split into the compiling run's and the timed run's.
+        PRNG key, split in two: one for the compiling run, one for the run returned.
     network : fepnet.Network
-        N nodes.
+        The N-node network whose Boltzmann posterior is the target.
     evidence : array_like, shape (N,)
-        The evidence s.
+        The evidence s of that posterior.
     inverse_temperature : float
         iT of the target (the coldest replica).
     n_chains, n_draws, burn_in : int

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 
 import fepnet
@@ -50,25 +51,12 @@ def write_validation(artifacts: Artifacts, result: ValidationResult, *, figures:
     return files
 
 
-def validate(
-    network: ValidationNetwork,
-    schedules=fepnet.SCHEDULES,
-    out="fepnet-validate",
-    *,
-    seed: int = 0,
-    n_chains: int = 4,
-    n_draws: int = 10_000,
-    burn_in: int = 1_000,
-    n_nuts_draws: int | None = None,
-    n_nuts_warmup: int = 1_000,
-    n_sbc_replications: int = 200,
-    figures: bool = True,
-    progress: bool = True,
-) -> dict:
+def validate(network: ValidationNetwork, schedules=fepnet.SCHEDULES, out="fepnet-validate", *, figures: bool = True,
+             **settings) -> dict:
     """Validate ``network`` and write its files into ``out``; returns the content of ``validation.json``.
 
     :func:`~diagnostics.validation.compute.run_validation`, then :func:`write_validation`
-    into ``Artifacts(out)`` (checked before the work starts).
+    into ``Artifacts(out)``, checked (after the names of ``settings``) before the work starts.
 
     Parameters
     ----------
@@ -78,10 +66,12 @@ def validate(
         A selection of ``fepnet.SCHEDULES``.
     out : str or os.PathLike
         Output directory (created).
-    seed, n_chains, n_draws, burn_in, n_nuts_draws, n_nuts_warmup, n_sbc_replications, progress
-        As for :func:`~diagnostics.validation.compute.run_validation`.
     figures : bool
         Draw and write the figures.
+    **settings
+        ``seed``, ``n_chains``, ``n_draws``, ``burn_in``, ``n_nuts_draws``, ``n_nuts_warmup``,
+        ``n_sbc_replications``, ``progress``: keywords of
+        :func:`~diagnostics.validation.compute.run_validation`, with its defaults.
 
     Returns
     -------
@@ -91,11 +81,11 @@ def validate(
     Raises
     ------
     TypeError, ValueError
-        For an unusable ``out``, a bad network, schedule or setting.
+        For an unknown setting (before ``out`` is made), an unusable ``out``, a bad network, schedule or
+        setting value.
     """
+    inspect.signature(run_validation).bind(network, schedules, **settings)
     artifacts = Artifacts(out)
-    result = run_validation(network, schedules, seed=seed, n_chains=n_chains, n_draws=n_draws, burn_in=burn_in,
-                            n_nuts_draws=n_nuts_draws, n_nuts_warmup=n_nuts_warmup,
-                            n_sbc_replications=n_sbc_replications, progress=progress)
+    result = run_validation(network, schedules, **settings)
     write_validation(artifacts, result, figures=figures)
     return validation_summary(result)

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import os
 
-from .common import positive_int
+from .common import add_out, add_seed, add_switches, positive_int
 
 
 def add_parser(sub) -> None:
     """Register the command on the ``fepnet`` sub-command parser ``sub``."""
     cmp_ = sub.add_parser(
         "compare", help="Bayesian model comparison: do sequence / random-order data call for asymmetric couplings?",
-        description="Fit the symmetric and the asymmetric coupling model (inference.coupling) to the states of "
-                    "Simulation 3's protocol in fixed (sequence) and in random order, compare them by PSIS-LOO "
-                    "(ArviZ), print ArviZ's comparison tables, rank networks trained on different digits by their "
-                    "held-out AIS log-likelihood, and write DIR/compare.json, figures and DIR/report.md (+ .html).")
-    cmp_.add_argument("--out", default="fepnet-compare", help="output directory (default: ./fepnet-compare)")
-    cmp_.add_argument("--seed", type=int, default=0, help="PRNG seed (default: 0)")
+        description="""Fit the symmetric and the asymmetric coupling model (inference.coupling) to the states of
+            Simulation 3's protocol in fixed (sequence) and in random order, compare them by PSIS-LOO (ArviZ),
+            print ArviZ's comparison tables, rank networks trained on different digits by their held-out AIS
+            log-likelihood, and write DIR/compare.json, figures and DIR/report.md (+ .html).""")
+    add_out(cmp_, "fepnet-compare")
+    add_seed(cmp_)
     cmp_.add_argument("--source", choices=["evidence", "training"], default="evidence",
                       help="evidence: the clamped-evidence states x ~ CB(iT level p) (default); training: the "
                            "network's own states while it learns")
@@ -26,8 +26,7 @@ def add_parser(sub) -> None:
     cmp_.add_argument("--draws", type=positive_int, default=200,
                       help="posterior draws from each SVI guide (default: 200; at least 2)")
     cmp_.add_argument("--no-heldout", action="store_true", help="skip the held-out AIS ranking of networks")
-    cmp_.add_argument("--no-figures", action="store_true", help="skip the figures (faster)")
-    cmp_.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    add_switches(cmp_, figures="skip the figures (faster)")
 
 
 def paper_settings() -> dict:

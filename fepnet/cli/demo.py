@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from .common import positive_int
+from .common import add_out, add_seed, add_switches, positive_int
 
 FILES = ["network.npz", "couplings.png", "training_digits.png", "attractors.png", "summary.json"]
 
@@ -15,10 +15,10 @@ def add_parser(sub) -> None:
     from ..paper.demo import BALANCED
 
     p = sub.add_parser("demo", help="train the paper's balanced digits network and show its attractors")
-    p.add_argument("--out", default="fepnet-out", help="output directory (default: ./fepnet-out)")
-    p.add_argument("--seed", type=int, default=0, help="PRNG seed (default: 0)")
+    add_out(p, "fepnet-out")
+    add_seed(p)
     p.add_argument("--epochs", type=positive_int, default=BALANCED["n_epochs"], help="training epochs (default: 5000)")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_switches(p, progress="hide the progress bar")
     p.add_argument("--no-validate", action="store_true",
                    help="skip the validation of the network's sampling against NUTS (about a minute)")
 

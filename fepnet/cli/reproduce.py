@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from .common import positive_int
+from .common import add_out, add_switches, positive_int
 
 SIMULATION_CHOICES = ["sim1", "sim2", "sim3", "sim4", "all"]
 
@@ -12,14 +12,14 @@ SIMULATION_CHOICES = ["sim1", "sim2", "sim3", "sim4", "all"]
 def add_parser(sub) -> None:
     """Register the command on the ``fepnet`` sub-command parser ``sub``."""
     r = sub.add_parser("reproduce", help="reproduce the paper's simulations over independent seeds",
-                       description="Run one of the paper's Simulations 1-4 with its published protocol, seeds "
-                                   "0..K-1, and write DIR/<sim>/summary.json (per-seed values, median, IQR, "
-                                   "published value) and figures.")
+                       description="""Run one of the paper's Simulations 1-4 with its published protocol, seeds
+                           0..K-1, and write DIR/<sim>/summary.json (per-seed values, median, IQR, published value)
+                           and figures.""")
     r.add_argument("simulation", choices=SIMULATION_CHOICES, help="which simulation ('all': the four)")
     r.add_argument("--seeds", type=positive_int, default=10, help="number of independent seeds (default: 10)")
-    r.add_argument("--out", default="fepnet-reproduce", help="output directory (default: ./fepnet-reproduce)")
+    add_out(r, "fepnet-reproduce")
     r.add_argument("--quick", action="store_true", help="reduced sizes for a smoke run (numbers not comparable)")
-    r.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    add_switches(r)
 
 
 def write_reproduction(reproduction, out) -> dict:

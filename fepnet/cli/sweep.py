@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from ..infra.resources import configure_cpu_devices
-from .common import positive_int
+from .common import add_out, add_seed, add_switches, positive_int
 
 
 def add_parser(sub) -> None:
@@ -15,10 +15,10 @@ def add_parser(sub) -> None:
 
     sw = sub.add_parser(
         "sweep", help="train and evaluate a grid of networks in one batched computation; draw the landscapes",
-        description="Train every network of a grid of settings (FEP learning, random epochs) and evaluate it "
-                    "(retrieval, generalisation, attractors, orthogonality) in jitted, vmapped chunks sharded over "
-                    "the devices; write DIR/sweep.nc (xarray / netCDF), DIR/summary.json and the landscapes of the "
-                    "paper's Figure 3A. Settings take SPEC a:b:n (linear), log:a:b:n (log-spaced), x,y,z or x.",
+        description="""Train every network of a grid of settings (FEP learning, random epochs) and evaluate it
+            (retrieval, generalisation, attractors, orthogonality) in jitted, vmapped chunks sharded over the
+            devices; write DIR/sweep.nc (xarray / netCDF), DIR/summary.json and the landscapes of the paper's
+            Figure 3A. Settings take SPEC a:b:n (linear), log:a:b:n (log-spaced), x,y,z or x.""",
         epilog="example: fepnet sweep --evidence 1:20:20 --inverse-temperature log:0.01:1:19 --seeds 3")
     sw.add_argument("--grid", choices=sorted(GRIDS), default="paper-sim2",
                     help="the grid to start from (default: paper-sim2, 20 evidence levels x 19 iT = 380 networks)")
@@ -29,7 +29,7 @@ def add_parser(sub) -> None:
                                                       "(default: the grid's, 5000)")
     sw.add_argument("--steps", metavar="SPEC", help="steps per epoch (default: the grid's, 10)")
     sw.add_argument("--seeds", type=positive_int, default=1, help="seeds 0..K-1 per grid point (default: 1)")
-    sw.add_argument("--seed", type=int, default=0, help="root PRNG seed (default: 0)")
+    add_seed(sw, "root PRNG seed")
     sw.add_argument("--order", choices=ORDERS, default="random", help="pattern order during training (default: random)")
     sw.add_argument("--trials", type=positive_int, default=100, help="score trials per network (default: 100)")
     sw.add_argument("--couplings", action="store_true", help="also store every network's final couplings in sweep.nc")
@@ -42,9 +42,8 @@ def add_parser(sub) -> None:
     sw.add_argument("--cpu-devices", type=positive_int, default=None,
                     help="host devices to shard over on CPU (default: the usable cores; ignored when XLA_FLAGS "
                          "sets --xla_force_host_platform_device_count)")
-    sw.add_argument("--out", default="fepnet-sweep", help="output directory (default: ./fepnet-sweep)")
-    sw.add_argument("--no-figures", action="store_true", help="skip the figures")
-    sw.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_out(sw, "fepnet-sweep")
+    add_switches(sw, figures="skip the figures", progress="hide the progress bar")
 
 
 def run(args) -> int:

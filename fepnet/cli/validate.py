@@ -6,7 +6,7 @@ import argparse
 import os
 
 from ..kernels import SCHEDULES
-from .common import positive_int
+from .common import add_out, add_seed, add_switches, positive_int
 
 
 def _validation_network(text: str) -> str:
@@ -21,16 +21,16 @@ def add_parser(sub) -> None:
     """Register the command on the ``fepnet`` sub-command parser ``sub``."""
     val = sub.add_parser(
         "validate", help="check the network's own sampling against NUTS references; write a report",
-        description="Sample the posterior of a network given a noisy digit with fepnet's schedules and with NUTS "
-                    "(Boltzmann posterior, and pi_sync for the synchronous schedule), compare them, run "
-                    "simulation-based calibration of the exact Gibbs sampler, and write DIR/validation.json, "
-                    "DIR/details.json, figures and DIR/report.md (+ .html).")
+        description="""Sample the posterior of a network given a noisy digit with fepnet's schedules and with NUTS
+            (Boltzmann posterior, and pi_sync for the synchronous schedule), compare them, run simulation-based
+            calibration of the exact Gibbs sampler, and write DIR/validation.json, DIR/details.json, figures and
+            DIR/report.md (+ .html).""")
     val.add_argument("--network", default="digits-balanced", type=_validation_network,
                      help="digits-balanced (default), sequence, random, or the path of a saved network (.npz)")
     val.add_argument("--schedule", nargs="+", default=["all"], choices=list(SCHEDULES) + ["all"],
                      help="schedules to validate (default: all)")
-    val.add_argument("--out", default="fepnet-validate", help="output directory (default: ./fepnet-validate)")
-    val.add_argument("--seed", type=int, default=0, help="PRNG seed (default: 0)")
+    add_out(val, "fepnet-validate")
+    add_seed(val)
     val.add_argument("--symmetrize", action=argparse.BooleanOptionalAction, default=None,
                      help="replace J by its symmetric part (default: yes for digits-balanced and random, "
                           "no for sequence and loaded networks)")
@@ -40,8 +40,7 @@ def add_parser(sub) -> None:
     val.add_argument("--nuts-warmup", type=positive_int, default=1_000, help="NUTS warm-up steps (default: 1000)")
     val.add_argument("--sbc-replications", type=int, default=200,
                      help="simulation-based calibration replications, 0 to skip (default: 200)")
-    val.add_argument("--no-figures", action="store_true", help="skip the figures (faster)")
-    val.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    add_switches(val, figures="skip the figures (faster)")
 
 
 def run(args) -> int:

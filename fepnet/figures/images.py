@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..infra.plotting import pyplot, symmetric_limit
+from ..infra.plotting import subplots, symmetric_limit
 from ..stats import cross_correlations
 from ._inputs import as_rows, row_labels
 
@@ -33,14 +33,20 @@ def plot_state_images(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    fig : matplotlib.figure.Figure
+        A grid of ``ncols`` columns, one image per state (axes hidden, titled by ``titles``), and one
+        colour bar for all of them.
+
+    Raises
+    ------
+    ValueError
+        From the reshape, when ``image_shape`` does not hold N.
     """
-    plt = pyplot()
     x = np.atleast_2d(np.asarray(states))
     n = x.shape[0]
     ncols = ncols or min(n, 10)
     nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.5 * ncols, 1.7 * nrows + 0.5), squeeze=False, layout="constrained")
+    fig, axes = subplots(nrows, ncols, figsize=(1.5 * ncols, 1.7 * nrows + 0.5), squeeze=False)
     lim = symmetric_limit(x)
     for k, ax in enumerate(axes.flat):
         ax.set_axis_off()
@@ -71,14 +77,16 @@ def plot_recall_examples(noisy, response, original, image_shape, *, row_titles=N
 
     Returns
     -------
-    matplotlib.figure.Figure
+    fig : matplotlib.figure.Figure
+        R rows of three frameless panels (noisy input, posterior mean, truth); ``row_titles`` label the
+        rows' first panels.
 
     Raises
     ------
     ValueError
-        For mismatched shapes, an ``image_shape`` that does not hold N, or a wrong number of row titles.
+        If ``original`` is not a non-empty (R, N) array, ``noisy`` or ``response`` is not (R, N), the
+        product of ``image_shape`` is not N, or ``row_titles`` has other than R entries.
     """
-    plt = pyplot()
     truth = as_rows("original", original)
     r_rows, n = truth.shape
     if math.prod(image_shape) != n:
@@ -89,7 +97,7 @@ def plot_recall_examples(noisy, response, original, image_shape, *, row_titles=N
         "truth": truth,
     }
     row_titles = None if row_titles is None else row_labels("row_titles", row_titles, r_rows, "")
-    fig, axes = plt.subplots(r_rows, 3, figsize=(5.4, 1.9 * r_rows + 0.5), squeeze=False, layout="constrained")
+    fig, axes = subplots(r_rows, 3, figsize=(5.4, 1.9 * r_rows + 0.5), squeeze=False)
     for i in range(r_rows):
         for ax, (name, a) in zip(axes[i], columns.items()):
             ax.imshow(a[i].reshape(image_shape), cmap="gray", vmin=-symmetric_limit(a[i]), vmax=symmetric_limit(a[i]),

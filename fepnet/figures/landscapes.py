@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..infra.plotting import pyplot, symmetric_limit
+from ..infra.plotting import pyplot, subplots, symmetric_limit
 
 __all__ = ["LANDSCAPE_STYLE", "cell_edges", "plot_landscapes"]
 
@@ -54,12 +54,15 @@ def plot_landscapes(panels, x, y, *, xlabel: str = "evidence level", ylabel: str
 
     Returns
     -------
-    matplotlib.figure.Figure
+    fig : matplotlib.figure.Figure
+        One panel per entry of ``panels`` (titled by its key), ``ncols`` to a row, each with its own
+        colour bar; the unused cells of the last row are hidden.
 
     Raises
     ------
     ValueError
-        For empty or non-1-D coordinates, no panels, a panel of the wrong shape, or y <= 0 with ``log_y``.
+        If ``x`` or ``y`` is empty or not 1-D, ``panels`` is empty, a panel's shape is not
+        (len(y), len(x)), or ``log_y`` is set and some y <= 0.
     """
     plt = pyplot()
     from matplotlib import colors as mcolors
@@ -80,7 +83,7 @@ def plot_landscapes(panels, x, y, *, xlabel: str = "evidence level", ylabel: str
     xe, ye = cell_edges(xs, False), cell_edges(ys, log_y)
     ncols = min(ncols, len(panels))
     nrows = math.ceil(len(panels) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.4 * ncols, 4.2 * nrows), squeeze=False, layout="constrained")
+    fig, axes = subplots(nrows, ncols, figsize=(5.4 * ncols, 4.2 * nrows), squeeze=False)
     for ax, (title, values) in zip(axes.flat, panels.items()):
         z = np.asarray(values, dtype=float)[np.ix_(oy, ox)]
         style = next((st for key, st in LANDSCAPE_STYLE.items() if key in title.lower().replace(" ", "_")), {})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..infra.plotting import pyplot, symmetric_limit
+from ..infra.plotting import subplots, symmetric_limit
 
 __all__ = ["heatmap", "plot_couplings", "plot_matrices"]
 
@@ -33,12 +33,12 @@ def plot_couplings(couplings, title: str = "Couplings J", ax=None):
 
     Returns
     -------
-    matplotlib.figure.Figure
+    fig : matplotlib.figure.Figure
+        The heatmap (rows: to node i, columns: from node j) with a colour bar on [-max |J|, max |J|].
     """
-    plt = pyplot()
     J = np.asarray(couplings)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(5.2, 4.4), layout="constrained")
+        fig, ax = subplots(figsize=(5.2, 4.4))
     else:
         fig = ax.figure
     im = heatmap(ax, J, symmetric_limit(J), title)
@@ -62,14 +62,15 @@ def plot_matrices(matrices, titles, suptitle: str | None = None, *, shared_scale
 
     Returns
     -------
-    matplotlib.figure.Figure
+    fig : matplotlib.figure.Figure
+        One row of panels, in the order of ``matrices``; one colour bar beside them all
+        (``shared_scale``) or one beside each.
 
     Raises
     ------
     ValueError
-        For no matrices, a non-square matrix, or a wrong number of titles.
+        If ``matrices`` is empty, one of them is not square, or ``titles`` has another length.
     """
-    plt = pyplot()
     mats = [np.asarray(m, dtype=float) for m in matrices]
     titles = list(titles)
     if not mats:
@@ -80,7 +81,7 @@ def plot_matrices(matrices, titles, suptitle: str | None = None, *, shared_scale
     if len(titles) != len(mats):
         raise ValueError(f"titles must have {len(mats)} entries; got {len(titles)}")
     n = len(mats)
-    fig, axes = plt.subplots(1, n, figsize=(4.4 * n + 0.8, 4.2), squeeze=False, layout="constrained")
+    fig, axes = subplots(1, n, figsize=(4.4 * n + 0.8, 4.2), squeeze=False)
     shared = symmetric_limit(*mats)
     for ax, m, t in zip(axes.flat, mats, titles):
         im = heatmap(ax, m, shared if shared_scale else symmetric_limit(m), t)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..infra.plotting import pyplot
+from ..infra.plotting import subplots
 
 __all__ = ["plot_angle_histogram", "plot_score_boxes"]
 
@@ -37,14 +37,14 @@ def plot_angle_histogram(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    fig : matplotlib.figure.Figure
+        One polar axes from 0 to 180 degrees (radius: pairs per bin), its legend below it.
 
     Raises
     ------
     ValueError
-        For angles outside [0, 180] or an empty ``reference``.
+        If an angle lies outside [0, 180] degrees, or ``reference`` is given but holds no angle.
     """
-    plt = pyplot()
     edges = np.linspace(0.0, 180.0, int(bins) + 1)
     sets = [("angles", angles)] + ([("reference", reference)] if reference is not None else [])
     counts = []
@@ -57,7 +57,7 @@ def plot_angle_histogram(
         given = orthogonality if name == "angles" else reference_orthogonality
         dev = float(given) if given is not None else (float(np.mean(np.abs(90.0 - v))) if v.size else None)
         counts.append((np.histogram(v, bins=edges)[0], dev if dev is None or np.isfinite(dev) else None))
-    fig, ax = plt.subplots(figsize=(6.4, 4.2), subplot_kw={"projection": "polar"}, layout="constrained")
+    fig, ax = subplots(figsize=(6.4, 4.2), subplot_kw={"projection": "polar"})
     ax.set_thetamin(0)
     ax.set_thetamax(180)
     theta = np.deg2rad(edges)
@@ -96,14 +96,14 @@ def plot_score_boxes(groups, *, published=None, title: str | None = None, ylabel
 
     Returns
     -------
-    matplotlib.figure.Figure
+    fig : matplotlib.figure.Figure
+        One panel per metric in a row (x: the groups); only the first panel has the y label.
 
     Raises
     ------
     ValueError
-        For no groups, or a group that lacks one of the first group's metrics.
+        If ``groups`` is empty, or a group lacks one of the first group's metrics.
     """
-    plt = pyplot()
     names = list(groups)
     if not names:
         raise ValueError("groups must not be empty")
@@ -113,8 +113,8 @@ def plot_score_boxes(groups, *, published=None, title: str | None = None, ylabel
         if missing:
             raise ValueError(f"groups[{g!r}] lacks metrics {missing}")
     published = published or {}
-    fig, axes = plt.subplots(1, len(metrics), figsize=(1.2 * len(names) * len(metrics) + 1.5, 4.0),
-                             squeeze=False, layout="constrained")
+    fig, axes = subplots(1, len(metrics), figsize=(1.2 * len(names) * len(metrics) + 1.5, 4.0),
+                             squeeze=False)
     pos = np.arange(1, len(names) + 1)
     labelled = False
     for ax, m in zip(axes.flat, metrics):

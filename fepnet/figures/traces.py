@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..infra.plotting import pyplot
+from ..infra.plotting import subplots
 from ..stats import cosine_similarity, cross_correlations
 from ._inputs import as_rows, row_labels
 
@@ -18,8 +18,7 @@ def running_mean(x: np.ndarray, window: int) -> np.ndarray:
 
 def line_panel(values: np.ndarray, labels, title: str, ylabel: str):
     """One line per column of ``values`` (T, K) over step t, y on [-1, 1]; returns (fig, ax)."""
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(7.5, 4.0), layout="constrained")
+    fig, ax = subplots(figsize=(7.5, 4.0))
     for k, label in enumerate(labels):
         ax.plot(np.arange(values.shape[0]), values[:, k], lw=1.5, label=label)
     ax.axhline(0.0, color="0.6", lw=0.8, zorder=0)
@@ -48,14 +47,14 @@ def plot_free_energy(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    fig : matplotlib.figure.Figure
+        Three panels (F, accuracy, complexity, in nats) over a shared x axis labelled ``xlabel``.
 
     Raises
     ------
     ValueError
-        For empty or unequal series, or ``window`` < 1.
+        If the three series are empty or differ in length, or ``window`` < 1.
     """
-    plt = pyplot()
     names = ("free_energy", "accuracy", "complexity")
     series = [np.ravel(np.asarray(getattr(terms, name), dtype=float)) for name in names]
     n = series[0].size
@@ -66,7 +65,7 @@ def plot_free_energy(
         raise ValueError(f"window must be >= 1; got {window}")
     w = min(int(window), n)
     steps = np.arange(n)
-    fig, axes = plt.subplots(3, 1, figsize=(7.5, 7.0), sharex=True, layout="constrained")
+    fig, axes = subplots(3, 1, figsize=(7.5, 7.0), sharex=True)
     ylabels = ("F (nats)", "accuracy (nats)", "complexity (nats)")
     for ax, s, ylabel, colour in zip(axes, series, ylabels, ("C0", "C2", "C3")):
         ax.plot(steps, s, color=colour, lw=0.8, alpha=0.3, label="per step")
@@ -87,21 +86,25 @@ def plot_projections(
     Parameters
     ----------
     trajectory : array_like, shape (T, N)
+        The states x_t, one per step.
     attractors : array_like, shape (A, N)
+        The attractors a (e.g. from :func:`fepnet.find_attractors`).
     labels : sequence of str, optional
-        One per attractor.
+        One per attractor (default ``"attractor k"``).
     segments : sequence of (int, str), optional
         ``[(start_step, text), ...]`` phases, each marked with a dashed line and the text.
     title : str
 
     Returns
     -------
-    matplotlib.figure.Figure
+    fig : matplotlib.figure.Figure
+        One axes, a line per attractor; y: cosine similarity on [-1, 1], x: step.
 
     Raises
     ------
     ValueError
-        For mismatched shapes or a wrong number of labels.
+        If ``trajectory`` is not a non-empty (T, N) array, ``attractors`` is not (A, N), or ``labels``
+        has other than A entries.
     """
     x = as_rows("trajectory", trajectory)
     a = as_rows("attractors", attractors, x.shape[1])
@@ -122,19 +125,23 @@ def plot_pattern_correlations(
     Parameters
     ----------
     states : array_like, shape (T, N)
+        A free-running chain, one state per step.
     patterns : array_like, shape (K, N)
+        The patterns to compare with (e.g. the training data).
     labels : sequence of str, optional
-        One per pattern.
+        One per pattern (default ``"pattern k"``).
     title : str
 
     Returns
     -------
-    matplotlib.figure.Figure
+    fig : matplotlib.figure.Figure
+        One axes, a line per pattern; y: Pearson r on [-1, 1], x: step.
 
     Raises
     ------
     ValueError
-        For mismatched shapes or a wrong number of labels.
+        If ``states`` is not a non-empty (T, N) array, ``patterns`` is not (K, N), or ``labels`` has
+        other than K entries.
     """
     x = as_rows("states", states)
     p = as_rows("patterns", patterns, x.shape[1])

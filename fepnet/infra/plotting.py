@@ -12,7 +12,7 @@ import numpy as np
 
 from .files import atomic_path
 
-__all__ = ["pyplot", "save_figure", "symmetric_limit"]
+__all__ = ["pyplot", "save_figure", "subplots", "symmetric_limit"]
 
 
 def _has_display() -> bool:
@@ -28,6 +28,29 @@ def pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def subplots(nrows: int = 1, ncols: int = 1, **kwargs):
+    """A new figure and its grid of axes, laid out by matplotlib's constrained layout.
+
+    ``pyplot().subplots(nrows, ncols, layout="constrained", **kwargs)``: the figure setup of
+    every fepnet figure whose panels must not overlap their colour bars and labels.
+
+    Parameters
+    ----------
+    nrows, ncols : int
+        The grid of axes.
+    **kwargs
+        Passed on to :func:`matplotlib.pyplot.subplots` (``figsize``, ``squeeze``, ``sharex``, ...).
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    axes : matplotlib.axes.Axes or numpy.ndarray of them
+        As :func:`matplotlib.pyplot.subplots` returns them (one Axes for a 1 x 1 grid unless
+        ``squeeze=False``).
+    """
+    return pyplot().subplots(nrows, ncols, layout="constrained", **kwargs)
 
 
 def save_figure(fig, path, *, dpi: int = 150) -> str:

@@ -148,6 +148,7 @@ def named_networks(ds) -> dict:
     Parameters
     ----------
     ds : xarray.Dataset
+        A sweep result; its cells' seed means are read at the named networks' grid points.
 
     Returns
     -------
@@ -183,6 +184,7 @@ def qualitative_checks(ds) -> dict:
     Parameters
     ----------
     ds : xarray.Dataset
+        A sweep result; its best points are those of :func:`best_point`.
 
     Returns
     -------

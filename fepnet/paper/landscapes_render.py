@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import figures
 from ..infra.artifacts import Artifacts
-from ..infra.plotting import pyplot
+from ..infra.plotting import subplots
 from ..infra.resources import peak_rss_mb
 from ..sweep import save_sweep
 from .landscapes import (
@@ -56,8 +56,7 @@ def plot_profiles(ds):
     -------
     matplotlib.figure.Figure
     """
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
+    fig, ax = subplots(figsize=(6.4, 4.0))
     it = ds["inverse_temperature"].values
     for metric, colour in (("retrieval", "C0"), ("generalization", "C3")):
         best = landscape(ds, metric).max("evidence_level")
@@ -100,8 +99,7 @@ def _landscape_figures(ds):
 
 def _line_profiles(ds, dim):
     """The four metrics against the one swept setting ``dim``."""
-    plt = pyplot()
-    fig, axes = plt.subplots(1, len(LANDSCAPES), figsize=(4.2 * len(LANDSCAPES), 3.6), layout="constrained")
+    fig, axes = subplots(1, len(LANDSCAPES), figsize=(4.2 * len(LANDSCAPES), 3.6))
     for ax, m in zip(axes, LANDSCAPES):
         ax.plot(ds[dim].values, profile(ds, m, dim).values, "o-")
         ax.set_xlabel(dim.replace("_", " "))

@@ -269,10 +269,12 @@ def network_table(grid: SweepGrid) -> NetworkTable:
     Parameters
     ----------
     grid : SweepGrid
+        Its swept settings other than ``n_epochs`` are crossed with its seeds (C order, seeds last).
 
     Returns
     -------
-    NetworkTable
+    table : NetworkTable
+        The settings, seed and grid point of each of the B networks.
     """
     swept = grid.swept
     net_dims = [d for d in swept if d != "n_epochs"]
