@@ -69,7 +69,31 @@ def _float64(data, name: str) -> np.ndarray:
 
 
 def network_energy(network: fepnet.Network, samples, evidence=None) -> np.ndarray:
-    """E(sigma) = -((b + s)·sigma + 1/2 sigma^T Js sigma) per draw, float64 (..., ) for samples (..., N)."""
+    """Boltzmann energy E(sigma) = -((b + s)·sigma + 1/2 sigma^T Js sigma) per draw, in float64.
+
+    Computed by :func:`fepnet.network.boltzmann_energy` on float64 NumPy arrays.
+
+    Parameters
+    ----------
+    network : fepnet.Network
+        J (N, N) (only Js enters) and b (N,).
+    samples : (..., N) array
+        Node states.
+    evidence : (N,) array or None
+        s, a bias shift.
+
+    Returns
+    -------
+    (...) float64 ndarray
+        E per draw.
+
+    Raises
+    ------
+    TypeError
+        If ``network`` is not a fepnet Network.
+    ValueError
+        If the samples' last axis is not N.
+    """
     if not isinstance(network, fepnet.Network):
         raise TypeError(f"network must be a fepnet.Network, got {type(network).__name__}")
     x = np.asarray(samples, np.float64)

@@ -223,7 +223,29 @@ def quadrature_moments(
 def boltzmann_quadrature(
     network: Network, inverse_temperature=1.0, evidence=None, n_points: int = DEFAULT_N_POINTS
 ) -> Moments:
-    """Moments and log Z of p(s) ∝ exp(iT (b·s + 1/2 s^T Js s)) (N <= 3) by quadrature."""
+    """Moments and log Z of p(s) ∝ exp(iT (b·s + 1/2 s^T Js s)) (N <= 3) by tensor Gauss-Legendre quadrature.
+
+    Parameters
+    ----------
+    network : Network
+        J (N, N) (only Js = (J + J^T) / 2 enters) and b (N,), N <= 3.
+    inverse_temperature : scalar
+        iT > 0.
+    evidence : (N,) array or None
+        Bias shift.
+    n_points : int
+        Points per axis.
+
+    Returns
+    -------
+    Moments
+        mean (N,), covariance (N, N) and log Z, float64.
+
+    Raises
+    ------
+    ValueError
+        If N > 3.
+    """
     Js, b = _network_arrays(network, evidence)
     it = _inverse_temperature(inverse_temperature)
     _check_quadrature_size(b.size, "network")
@@ -252,10 +274,32 @@ def synchronous_quadrature(
 
         pi_sync(s) ∝ exp(iT b·s) prod_i 2 sinh(c_i(s)) / c_i(s)
 
-    (the detailed-balance density of the synchronous chain). This uses the symmetric part Js of J. For asymmetric J the
-    synchronous chain's stationary density is in general NOT pi_sync (no detailed
-    balance), so this is then only the pi_sync of the symmetrised network.
-    ``log_partition`` is log ∫ exp(iT b·s) prod_i 2 sinh(c_i)/c_i ds.
+    (detailed balance of the synchronous chain). This uses the symmetric part Js of J.
+    For asymmetric J the synchronous chain's stationary density is in general NOT
+    pi_sync (no detailed balance), so this is then only the pi_sync of the
+    symmetrised network.
+
+    Parameters
+    ----------
+    network : Network
+        J (N, N) and b (N,), N <= 3.
+    inverse_temperature : scalar
+        iT > 0.
+    evidence : (N,) array or None
+        Bias shift.
+    n_points : int
+        Points per axis.
+
+    Returns
+    -------
+    Moments
+        mean (N,), covariance (N, N) and ``log_partition`` = log ∫ exp(iT b·s) prod_i 2 sinh(c_i) / c_i ds,
+        float64.
+
+    Raises
+    ------
+    ValueError
+        If N > 3.
     """
     Js, b = _network_arrays(network, evidence)
     it = _inverse_temperature(inverse_temperature)

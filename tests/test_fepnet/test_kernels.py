@@ -324,23 +324,29 @@ def _small_net(n=4, seed=51):
     return Network(J, rng.normal(size=n))
 
 
+# Runs of the driver tests below use N_CHUNKED steps (two full noise chunks and a remainder) on the same
+# 4-node network, so that they share compiled programs (run is jitted on kernel, n_steps, thin and trace).
+N_CHUNKED = 2 * NOISE_CHUNK + 7
+THIN = 5
+
+
 @pytest.mark.parametrize("schedule", fepnet.SCHEDULES)
 def test_run_thinning(schedule):
     net = _small_net()
     kernel = fepnet.build_kernel(schedule, network=net if schedule == "chromatic" else None)
     state, prm, key = fepnet.init_state(net), fepnet.kernel_params(net, 1.0), jax.random.key(3)
-    full_final, full = fepnet.run(kernel, key, state, prm, 10, trace=True)
-    assert full.shape == (10, 4)
-    final, kept = fepnet.run(kernel, key, state, prm, 10, thin=3, trace=True)
-    assert kept.shape == (3, 4)
-    np.testing.assert_allclose(np.asarray(kept), np.asarray(full)[2::3], rtol=1e-6, atol=1e-7)
+    full_final, full = fepnet.run(kernel, key, state, prm, N_CHUNKED, trace=True)
+    assert full.shape == (N_CHUNKED, 4)
+    final, kept = fepnet.run(kernel, key, state, prm, N_CHUNKED, thin=THIN, trace=True)
+    assert N_CHUNKED % THIN != 0 and kept.shape == (N_CHUNKED // THIN, 4)
+    np.testing.assert_allclose(np.asarray(kept), np.asarray(full)[THIN - 1::THIN], rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(np.asarray(final.sigma), np.asarray(full_final.sigma), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(np.asarray(full[-1]), np.asarray(full_final.sigma), rtol=1e-6, atol=1e-7)
-    notrace_final, none = fepnet.run(kernel, key, state, prm, 10)
+    notrace_final, none = fepnet.run(kernel, key, state, prm, N_CHUNKED)
     assert none is None
     np.testing.assert_allclose(np.asarray(notrace_final.sigma), np.asarray(full_final.sigma), rtol=1e-6, atol=1e-7)
     # thin larger than the run keeps nothing; zero steps keep the start
-    assert fepnet.run(kernel, key, state, prm, 2, thin=5, trace=True)[1].shape == (0, 4)
+    assert fepnet.run(kernel, key, state, prm, 2, thin=THIN, trace=True)[1].shape == (0, 4)
     zero_final, zero = fepnet.run(kernel, key, state, prm, 0, trace=True)
     assert zero.shape == (0, 4)
     np.testing.assert_array_equal(np.asarray(zero_final.sigma), np.asarray(state.sigma))
@@ -353,7 +359,7 @@ def test_run_replays_step_keys_across_noise_chunks(schedule, stochastic):
     net = _small_net()
     kernel = fepnet.build_kernel(schedule, stochastic=stochastic, network=net if schedule == "chromatic" else None)
     state, prm, key = fepnet.init_state(net, np.full(4, 0.3)), fepnet.kernel_params(net, 0.8), jax.random.key(9)
-    n_steps = 2 * NOISE_CHUNK + 7  # two full chunks and a remainder
+    n_steps = N_CHUNKED  # two full chunks and a remainder
     step = jax.jit(kernel)
     s, manual = state, []
     for t in range(n_steps):
@@ -362,8 +368,8 @@ def test_run_replays_step_keys_across_noise_chunks(schedule, stochastic):
     final, traj = fepnet.run(kernel, key, state, prm, n_steps, trace=True)
     np.testing.assert_array_equal(np.asarray(traj), np.stack(manual))
     np.testing.assert_array_equal(np.asarray(final.sigma), manual[-1])
-    _, thinned = fepnet.run(kernel, key, state, prm, n_steps, thin=5, trace=True)
-    np.testing.assert_array_equal(np.asarray(thinned), np.stack(manual)[4::5])
+    _, thinned = fepnet.run(kernel, key, state, prm, n_steps, thin=THIN, trace=True)
+    np.testing.assert_array_equal(np.asarray(thinned), np.stack(manual)[THIN - 1::THIN])
     untraced, _ = fepnet.run(kernel, key, state, prm, n_steps)
     np.testing.assert_array_equal(np.asarray(untraced.sigma), manual[-1])
 
@@ -445,9 +451,9 @@ def test_run_reproducible_and_key_dependent(schedule):
     net = _small_net()
     kernel = fepnet.build_kernel(schedule, network=net if schedule == "chromatic" else None)
     state, prm = fepnet.init_state(net), fepnet.kernel_params(net, 1.0)
-    a = np.asarray(fepnet.run(kernel, jax.random.key(9), state, prm, 50, trace=True)[1])
-    b = np.asarray(fepnet.run(kernel, jax.random.key(9), state, prm, 50, trace=True)[1])
-    c = np.asarray(fepnet.run(kernel, jax.random.key(10), state, prm, 50, trace=True)[1])
+    a = np.asarray(fepnet.run(kernel, jax.random.key(9), state, prm, N_CHUNKED, trace=True)[1])
+    b = np.asarray(fepnet.run(kernel, jax.random.key(9), state, prm, N_CHUNKED, trace=True)[1])
+    c = np.asarray(fepnet.run(kernel, jax.random.key(10), state, prm, N_CHUNKED, trace=True)[1])
     assert a.tobytes() == b.tobytes()
     assert not np.allclose(a, c)
     # legacy uint32 keys work as well

@@ -188,11 +188,17 @@ def test_pattern_order():
 # --- 7. presentation order decides the symmetry of J ---------------------------------------------------------
 
 
-def test_fixed_order_one_step_three_digits_is_strongly_asymmetric(digits):
-    """The paper's Simulation 3 protocol: digits 1, 2, 3 x 20, fixed order, 2000 epochs of one step, iT 1, alpha 0.001 (paper: 0.98)."""
+@pytest.fixture(scope="module")
+def simulation3(digits):
+    """The paper's Simulation 3 protocol: digits 1, 2, 3 x 20, fixed order, 2000 epochs of one step, iT 1, alpha 0.001."""
     pats = digits.train[1:4]
-    res = fepnet.train(jax.random.key(0), pats, n_epochs=2000, steps_per_epoch=1, inverse_temperature=1.0,
-                       learning_rate=0.001, evidence_level=20.0, order="fixed", progress=False)
+    return pats, fepnet.train(jax.random.key(0), pats, n_epochs=2000, steps_per_epoch=1, inverse_temperature=1.0,
+                              learning_rate=0.001, evidence_level=20.0, order="fixed", progress=False)
+
+
+def test_fixed_order_one_step_three_digits_is_strongly_asymmetric(simulation3):
+    """Simulation 3 gives a strongly asymmetric J (paper: 0.98)."""
+    pats, res = simulation3
     asym = float(res.network.asymmetry())
     assert asym > 0.8, asym
     # the same protocol in random order is far more symmetric
@@ -202,11 +208,10 @@ def test_fixed_order_one_step_three_digits_is_strongly_asymmetric(digits):
     assert asym - float(rnd.network.asymmetry()) > 0.5
 
 
-def test_fixed_order_learns_the_sequence_direction(digits):
+def test_fixed_order_learns_the_sequence_direction(simulation3):
     """After Simulation 3 the antisymmetric part pushes pattern k towards pattern k+1 (not k-1)."""
-    pats = np.asarray(digits.train[1:4], np.float64)
-    res = fepnet.train(jax.random.key(0), pats, n_epochs=2000, steps_per_epoch=1, inverse_temperature=1.0,
-                       learning_rate=0.001, evidence_level=20.0, order="fixed", progress=False)
+    pats, res = simulation3
+    pats = np.asarray(pats, np.float64)
     Ja = np.asarray(res.network.antisymmetric_part(), np.float64)
     for k in range(3):
         forward = pats[(k + 1) % 3] @ Ja @ pats[k]  # drive from pattern k onto pattern k+1
