@@ -50,7 +50,8 @@ class Attractors(NamedTuple):
 
     @property
     def count(self) -> int:
-        return int(self.states.shape[0])
+        """Number of distinct attractors A."""
+        return len(self.states)
 
     def angles(self) -> np.ndarray:
         """(A, A) pairwise angles in degrees."""
@@ -137,17 +138,36 @@ def find_attractors(
     starts,
     inverse_temperature=1.0,
     *,
+    decimals: int = 2,
+    converged_only: bool = False,
     schedule: str = "synchronous",
     tol: float = 1e-6,
     max_steps: int = 1000,
-    decimals: int = 2,
-    converged_only: bool = False,
     key: jax.Array | None = None,
 ) -> Attractors:
-    """Relax every row of ``starts`` (S, N) deterministically (batched) and de-duplicate the end states.
+    """Relax every start deterministically, m <- L(iT (b + J m)), and keep the distinct end states.
 
-    With ``converged_only`` end states that did not converge (2-cycles, step cap)
-    are left out and labelled -1: what remains are fixed points.
+    Parameters
+    ----------
+    network : Network
+        J (N, N) and b (N,).
+    starts : array_like, shape (S, N)
+        Starting states in [-1, 1], relaxed together (batched).
+    inverse_temperature : scalar
+        iT > 0.
+    decimals : int
+        End states equal after rounding to this many decimals are one attractor.
+    converged_only : bool
+        Leave out (label -1) end states that did not converge (2-cycles, the step cap):
+        what remains are fixed points.
+    schedule, tol, max_steps, key
+        Passed to :func:`fepnet.relax`.
+
+    Returns
+    -------
+    Attractors
+        ``states`` (A, N) distinct attractors, ``label`` (S,) the attractor each start reached,
+        ``relaxed`` the per-start :class:`RelaxResult`.
     """
     relaxed = relax(network, starts, inverse_temperature, schedule=schedule, tol=tol, max_steps=max_steps, key=key)
     sigma = np.asarray(relaxed.sigma).reshape(-1, network.size)

@@ -141,9 +141,9 @@ def log_partition(
     key : PRNG key
         Draws the initial particles and every Gibbs sweep.
     network : Network
-        J (N, N) and b (N,).
+        The target's couplings (only Js = (J + J^T) / 2 enters) and biases b (N,).
     inverse_temperature : scalar
-        iT > 0.
+        iT > 0 of the target; the annealing runs over beta in [0, 1] at this iT.
     evidence : (N,) array or None
         Bias shift.
     n_particles : int

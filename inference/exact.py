@@ -220,6 +220,14 @@ def quadrature_moments(
     return Moments(mean, 0.5 * (cov + cov.T), float(top + np.log(total)))
 
 
+def _quadrature_inputs(network, evidence, inverse_temperature):
+    """(Js, b + evidence, iT) as float64 NumPy, checked, with N <= 3 (what a quadrature grid can hold)."""
+    Js, b = _network_arrays(network, evidence)
+    it = _inverse_temperature(inverse_temperature)
+    _check_quadrature_size(b.size, "network")
+    return Js, b, it
+
+
 def boltzmann_quadrature(
     network: Network, inverse_temperature=1.0, evidence=None, n_points: int = DEFAULT_N_POINTS
 ) -> Moments:
@@ -246,9 +254,7 @@ def boltzmann_quadrature(
     ValueError
         If N > 3.
     """
-    Js, b = _network_arrays(network, evidence)
-    it = _inverse_temperature(inverse_temperature)
-    _check_quadrature_size(b.size, "network")
+    Js, b, it = _quadrature_inputs(network, evidence, inverse_temperature)
 
     def log_density(S):
         # -iT E(s), independent of fepnet.network on purpose, so that tests compare two implementations
@@ -281,14 +287,8 @@ def synchronous_quadrature(
 
     Parameters
     ----------
-    network : Network
-        J (N, N) and b (N,), N <= 3.
-    inverse_temperature : scalar
-        iT > 0.
-    evidence : (N,) array or None
-        Bias shift.
-    n_points : int
-        Points per axis.
+    network, inverse_temperature, evidence, n_points
+        As for :func:`boltzmann_quadrature` (only Js enters here too).
 
     Returns
     -------
@@ -301,9 +301,7 @@ def synchronous_quadrature(
     ValueError
         If N > 3.
     """
-    Js, b = _network_arrays(network, evidence)
-    it = _inverse_temperature(inverse_temperature)
-    _check_quadrature_size(b.size, "network")
+    Js, b, it = _quadrature_inputs(network, evidence, inverse_temperature)
     return quadrature_moments(lambda S: synchronous_log_density(S, Js, b, it), b.size, n_points)
 
 

@@ -148,11 +148,11 @@ def run_svi(
     key : PRNG key
         Draws the random starts and drives SVI.
     network : Network
-        J (N, N) and b (N,).
+        Couplings and biases of the posterior approximated by independent CB factors.
     evidence : (N,) array or None
-        Bias shift.
+        Shifts the biases (the posterior given evidence).
     inverse_temperature : scalar
-        iT > 0.
+        iT > 0 in the model and in the mean-field free energy.
     model : str or callable
         "boltzmann", "synchronous" or a NumPyro model (see ``inference.nuts.resolve_model``).
     init_means : (N,) or (K, N) array or None

@@ -101,11 +101,11 @@ def run_tempering(
     key : PRNG key
         One key per chain is split from it.
     network : Network
-        J (N, N) and b (N,).
+        The posterior's couplings (its symmetric part is sampled) and biases b (N,).
     evidence : (N,) array or None
-        Bias shift.
+        Added to b for the posterior p(sigma | evidence).
     inverse_temperature : scalar
-        iT > 0.
+        iT > 0 of the coldest replica, the one whose draws are returned.
     n_chains : int
         Independent ladders, each started at sigma = 0.
     n_samples, burn_in : int
