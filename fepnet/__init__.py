@@ -56,7 +56,7 @@ from .learning import (
     learn_step,
     learning_params,
 )
-from .network import Network
+from .network import Network, boltzmann_energy
 from .relaxation import RelaxResult, relax
 from .scores import (
     Cues,
@@ -79,6 +79,7 @@ __all__ = [
     "scores",
     # the network
     "Network",
+    "boltzmann_energy",
     # inference dynamics
     "SCHEDULES",
     "ChainState",
