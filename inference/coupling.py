@@ -5,6 +5,8 @@ is stochastic gradient ascent on the continuous-Bernoulli
 pseudo-likelihood of node states given the couplings; this module writes that
 likelihood as a NumPyro model, so that the couplings a network learns can be
 checked against a Bayesian posterior, and networks compared by their evidence.
+(One concept in about 420 lines: the structure, the observations, the model and its fit
+share the same conventions and are read together.)
 
 Observations. From states x (T, N) (or several streams (S, T, N)) each
 observation t pairs a target x_t with an input u_t:
