@@ -213,31 +213,10 @@ def test_run_validation_rejects_bad_arguments(tmp_path):
 # ----------------------------------------------------------------------------- end to end
 
 
-@pytest.fixture(scope="module")
-def small(tmp_path_factory):
-    """One real validation of the small network by ``validate``: the sequential schedule, the synchronous one against
-    both its references, SBC. Its summary, its output directory, and the ValidationResult it computed (which the
-    command's test reuses: it checks the wiring, not the sampling, again)."""
-    import diagnostics.validation.write as dw
-
-    computed = []
-
-    def keep(*args, **kwargs):
-        computed.append(run_validation(*args, **kwargs))
-        return computed[-1]
-
-    out = tmp_path_factory.mktemp("validate") / "v"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(dw, "run_validation", keep)
-        # 200 SBC replications, as tests/test_diagnostics/test_sbc.py runs on the same network: one compiled program
-        summary = validate(_vn(), ("sequential", "synchronous"), out, n_sbc_replications=200, **SMALL)
-    return summary, out, computed[0]
-
-
-def test_validate_small_network_writes_everything(small):
-    result, out, computed = small
-    assert computed.settings == dict(seed=0, chains=2, draws=1500, burn_in=100, nuts_draws=1500, nuts_warmup=200,
-                                     sbc_replications=200)
+def test_validate_small_network_writes_everything(tmp_path):
+    out = tmp_path / "v"
+    # 200 SBC replications, as tests/test_diagnostics/test_sbc.py runs on the same network: the same compiled program
+    result = validate(_vn(), ("sequential", "synchronous"), out, n_sbc_replications=200, **SMALL)
     assert list(result) == ["synchronous", "sequential"]  # canonical schedule order
     for schedule, entry in result.items():
         assert KEYS <= set(entry), schedule
@@ -254,6 +233,8 @@ def test_validate_small_network_writes_everything(small):
     details = json.loads((out / "details.json").read_text())
     assert details["network"]["n_nodes"] == 6
     assert details["sbc"]["replications"] == 200
+    assert details["settings"] == dict(seed=0, chains=2, draws=1500, burn_in=100, nuts_draws=1500, nuts_warmup=200,
+                                       sbc_replications=200)
     assert details["gibbs_vs_nuts"]["schedule"] == "sequential"
     report = (out / "report.md").read_text()
     assert "| sequential | NUTS (Boltzmann) |" in report and "What the synchronous schedule samples" in report
@@ -265,20 +246,20 @@ def test_validate_small_network_writes_everything(small):
         assert f"]({f})" in report
 
 
-def test_cli_validate_loaded_network_wiring(small, tmp_path, capsys, monkeypatch):
+def test_cli_validate_loaded_network_wiring(result, tmp_path, capsys, monkeypatch):
     """The command's part: a saved network loaded, its arguments passed on, files written without figures, the
-    summary printed. The computation is the small network's (no second run)."""
+    summary printed. The computation is faked with the hand-made result (the sampling: the end-to-end test above; the
+    command end to end: the slow test below)."""
     import diagnostics.validation as dv
 
-    computed = small[2]
     path = tmp_path / "net.npz"
     _network().save(path)
     seen = {}
 
     def fake(network, schedules, **kwargs):
         seen.update(network=network, schedules=schedules, **kwargs)
-        return dataclasses.replace(computed, network=network, sbc=None, sbc_doubled_it=None,
-                                   settings=dict(computed.settings, sbc_replications=0))
+        return dataclasses.replace(result, network=network, sbc=None, sbc_doubled_it=None,
+                                   pattern_correlations=None)  # a loaded network comes without patterns
 
     monkeypatch.setattr(dv, "run_validation", fake)
     out = tmp_path / "cli"
@@ -294,9 +275,9 @@ def test_cli_validate_loaded_network_wiring(small, tmp_path, capsys, monkeypatch
                         n_nuts_warmup=200, n_sbc_replications=0, progress=False)
     printed = capsys.readouterr().out
     assert "synchronous" in printed and "sequential" in printed and "validation.json" in printed
-    result = json.loads((out / "validation.json").read_text())
-    assert list(result) == ["synchronous", "sequential"] and KEYS <= set(result["sequential"])
-    assert result == json.loads(json.dumps(validation_summary(computed)))
+    written = json.loads((out / "validation.json").read_text())
+    assert list(written) == ["synchronous", "sequential"] and KEYS <= set(written["sequential"])
+    assert written == json.loads(json.dumps(validation_summary(result)))
     assert sorted(os.listdir(out)) == ["details.json", "report.html", "report.md", "validation.json"]  # no figures
     details = json.loads((out / "details.json").read_text())
     assert details["sbc"] is None and details["network"]["name"] == "loaded"
@@ -304,7 +285,7 @@ def test_cli_validate_loaded_network_wiring(small, tmp_path, capsys, monkeypatch
 
 @pytest.mark.slow
 def test_cli_validate_loaded_network(tmp_path, capsys):
-    """The command end to end on a saved network (its own sampler runs; the fast test above reuses one)."""
+    """The command end to end on a saved network (its own sampler runs; the fast wiring test above fakes them)."""
     path = tmp_path / "net.npz"
     _network().save(path)
     out = tmp_path / "cli"
