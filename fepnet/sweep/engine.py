@@ -103,19 +103,21 @@ def _patterns(train_patterns, test_patterns, dtype):
     return train, test, "custom"
 
 
-def _flag_diverged(out, settings):
+def _flag_diverged(out, settings, checkpoints):
     """Networks whose couplings overflowed during learning get NaN metrics (n_attractors -1) and a warning,
-    never numbers computed from infinite couplings."""
+    never numbers computed from infinite couplings. The warning names the first such network and checkpoint
+    (``settings`` lacks ``n_epochs`` when it is swept: the network's checkpoints are its values)."""
     bad = ~np.isfinite(out["coupling_norm"])
     if not bad.any():
         return
     for name, value in out.items():
         if name != "coupling_norm":
             value[bad] = -1 if name == "n_attractors" else np.nan
-    first = int(np.flatnonzero(bad.any(axis=1))[0])
-    described = ", ".join(f"{d}={settings[d][first]:g}" for d in SETTINGS)
-    warnings.warn(f"{int(bad.sum())} network(s) ended with non-finite couplings (e.g. {described}); their metrics "
-                  "are NaN and n_attractors -1: lower the learning rate", RuntimeWarning, stacklevel=3)
+    first, checkpoint = (int(i) for i in np.argwhere(bad)[0])
+    described = ", ".join(f"{d}={settings[d][first] if d in settings else checkpoints[checkpoint]:g}"
+                          for d in SETTINGS)
+    warnings.warn(f"{int(bad.any(axis=1).sum())} network(s) ended with non-finite couplings (e.g. {described}); "
+                  "their metrics are NaN and n_attractors -1: lower the learning rate", RuntimeWarning, stacklevel=3)
 
 
 def run_sweep(
@@ -258,7 +260,7 @@ def run_sweep(
                 bar.update(m)
                 bar.set_postfix_str(f"{total_steps / (time.perf_counter() - t0):,.0f} network-steps/s")
     wall = time.perf_counter() - t0
-    _flag_diverged(out, flat)
+    _flag_diverged(out, flat, checkpoints)
 
     if couplings:
         out["couplings"] = kept

@@ -43,7 +43,8 @@ def test_demo_validates_the_trained_network(tmp_path, capsys, monkeypatch):
 
     monkeypatch.setattr(dv, "validate", lambda network, out, seed, progress: fake_validate(network, out, seed, progress))
     out = tmp_path / "demo"
-    assert main(["demo", "--out", str(out), "--epochs", "50", "--no-progress", "--seed", "1"]) == 0
+    # 300 epochs as above: the same compiled training and attractor programs (compilation is most of a demo's time)
+    assert main(["demo", "--out", str(out), "--epochs", "300", "--no-progress", "--seed", "1"]) == 0
     vn = seen["network"]
     assert isinstance(vn, dv.ValidationNetwork) and vn.name == "digits-balanced"
     trained = fepnet.Network.load(out / "network.npz")

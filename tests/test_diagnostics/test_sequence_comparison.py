@@ -1,6 +1,6 @@
 """diagnostics.sequence_comparison: sequence against random-order data, symmetric against asymmetric couplings.
 
-The command `fepnet compare` and its files: tests/test_cli/test_compare.py.
+The command `fepnet compare` and its files: tests/test_cli/test_compare_command.py.
 """
 
 import ast
@@ -30,18 +30,19 @@ def test_the_studies_do_not_import_the_paper():
 def test_sequence_data_follows_the_presentation_order():
     digits = load_digits()
     patterns = digits.train[np.array([1, 2, 3])]
-    x = sequence_data(jax.random.key(0), "fixed", n_transitions=30)
-    assert x.shape == (31, 64) and np.all(np.abs(x) <= 1)
+    # 50 transitions, as the command's test draws them (tests/test_cli/test_compare_command.py): the same programs
+    x = sequence_data(jax.random.key(0), "fixed", n_transitions=50)
+    assert x.shape == (51, 64) and np.all(np.abs(x) <= 1)
     # at evidence 20 each state is its pattern's sign pattern almost everywhere: the order 1, 2, 3, 1, ...
-    best = np.argmax(np.corrcoef(x, np.asarray(patterns))[:31, 31:], axis=1)
-    np.testing.assert_array_equal(best, np.arange(31) % 3)
+    best = np.argmax(np.corrcoef(x, np.asarray(patterns))[:51, 51:], axis=1)
+    np.testing.assert_array_equal(best, np.arange(51) % 3)
     r = sequence_data(jax.random.key(0), "random", n_transitions=300)
     best = np.argmax(np.corrcoef(r, np.asarray(patterns))[:301, 301:], axis=1)
     repeats = np.mean(best[1:] == best[:-1])
     assert 0.2 < repeats < 0.45  # uniform with replacement over 3 patterns: 1/3
-    other = sequence_data(jax.random.key(0), "fixed", n_transitions=5, digits=(4, 5, 6))
-    best = np.argmax(np.corrcoef(other, np.asarray(digits.train[np.array([4, 5, 6])]))[:6, 6:], axis=1)
-    np.testing.assert_array_equal(best, np.arange(6) % 3)
+    other = sequence_data(jax.random.key(0), "fixed", n_transitions=50, digits=(4, 5, 6))
+    best = np.argmax(np.corrcoef(other, np.asarray(digits.train[np.array([4, 5, 6])]))[:51, 51:], axis=1)
+    np.testing.assert_array_equal(best, np.arange(51) % 3)
     t = sequence_data(jax.random.key(1), "fixed", n_transitions=20, source="training")
     assert t.shape == (21, 64) and np.all(np.abs(t) <= 1)
 

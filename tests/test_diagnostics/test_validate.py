@@ -215,7 +215,8 @@ def test_run_validation_rejects_bad_arguments(tmp_path):
 
 def test_validate_small_network_writes_everything(tmp_path):
     out = tmp_path / "v"
-    result = validate(_vn(), ("sequential", "synchronous"), out, n_sbc_replications=40, **SMALL)
+    # 200 SBC replications, as tests/test_diagnostics/test_sbc.py runs on the same network: the same compiled program
+    result = validate(_vn(), ("sequential", "synchronous"), out, n_sbc_replications=200, **SMALL)
     assert list(result) == ["synchronous", "sequential"]  # canonical schedule order
     for schedule, entry in result.items():
         assert KEYS <= set(entry), schedule
@@ -231,7 +232,9 @@ def test_validate_small_network_writes_everything(tmp_path):
     assert on_disk == json.loads(json.dumps(result))
     details = json.loads((out / "details.json").read_text())
     assert details["network"]["n_nodes"] == 6
-    assert details["sbc"]["replications"] == 40
+    assert details["sbc"]["replications"] == 200
+    assert details["settings"] == dict(seed=0, chains=2, draws=1500, burn_in=100, nuts_draws=1500, nuts_warmup=200,
+                                       sbc_replications=200)
     assert details["gibbs_vs_nuts"]["schedule"] == "sequential"
     report = (out / "report.md").read_text()
     assert "| sequential | NUTS (Boltzmann) |" in report and "What the synchronous schedule samples" in report
@@ -243,7 +246,46 @@ def test_validate_small_network_writes_everything(tmp_path):
         assert f"]({f})" in report
 
 
+def test_cli_validate_loaded_network_wiring(result, tmp_path, capsys, monkeypatch):
+    """The command's part: a saved network loaded, its arguments passed on, files written without figures, the
+    summary printed. The computation is faked with the hand-made result (the sampling: the end-to-end test above; the
+    command end to end: the slow test below)."""
+    import diagnostics.validation as dv
+
+    path = tmp_path / "net.npz"
+    _network().save(path)
+    seen = {}
+
+    def fake(network, schedules, **kwargs):
+        seen.update(network=network, schedules=schedules, **kwargs)
+        return dataclasses.replace(result, network=network, sbc=None, sbc_doubled_it=None,
+                                   pattern_correlations=None)  # a loaded network comes without patterns
+
+    monkeypatch.setattr(dv, "run_validation", fake)
+    out = tmp_path / "cli"
+    code = main(["validate", "--network", str(path), "--schedule", "sequential", "synchronous", "--out", str(out),
+                 "--chains", "2", "--draws", "1500", "--burn-in", "100", "--nuts-warmup", "200",
+                 "--sbc-replications", "0", "--no-figures", "--no-progress"])
+    assert code == 0
+    loaded = seen.pop("network")
+    assert loaded.name == "loaded"
+    np.testing.assert_array_equal(np.asarray(loaded.network.couplings), np.asarray(_network().couplings))
+    np.testing.assert_array_equal(np.asarray(loaded.network.biases), np.asarray(_network().biases))
+    assert seen == dict(schedules=["sequential", "synchronous"], seed=0, n_chains=2, n_draws=1500, burn_in=100,
+                        n_nuts_warmup=200, n_sbc_replications=0, progress=False)
+    printed = capsys.readouterr().out
+    assert "synchronous" in printed and "sequential" in printed and "validation.json" in printed
+    written = json.loads((out / "validation.json").read_text())
+    assert list(written) == ["synchronous", "sequential"] and KEYS <= set(written["sequential"])
+    assert written == json.loads(json.dumps(validation_summary(result)))
+    assert sorted(os.listdir(out)) == ["details.json", "report.html", "report.md", "validation.json"]  # no figures
+    details = json.loads((out / "details.json").read_text())
+    assert details["sbc"] is None and details["network"]["name"] == "loaded"
+
+
+@pytest.mark.slow
 def test_cli_validate_loaded_network(tmp_path, capsys):
+    """The command end to end on a saved network (its own sampler runs; the fast wiring test above fakes them)."""
     path = tmp_path / "net.npz"
     _network().save(path)
     out = tmp_path / "cli"

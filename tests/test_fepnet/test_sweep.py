@@ -23,6 +23,7 @@ from fepnet.sweep import (
     run_sweep,
     save_sweep,
 )
+from fepnet.sweep.engine import resolve_devices
 from fepnet.sweep.memory import plan_chunk_size
 from fepnet.sweep.pipeline import ChunkSettings, run_chunk
 
@@ -30,6 +31,10 @@ KEY = jax.random.key(7)
 QUICK = Evaluation(n_trials=6, n_steps=12)
 # Two evidence levels x two temperatures x two epoch counts (checkpoints of one run) x two seeds.
 GRID = SweepGrid(evidence_level=[3.0, 12.0], inverse_temperature=[0.05, 0.4], n_epochs=[40, 15], seeds=2)
+# Compilation is nearly all of a small sweep's time (running GRID's 8 networks takes milliseconds, compiling its
+# chunk program several seconds). Every run below that can has GRID's static shape -- chunks of 4 networks,
+# checkpoints (15, 40), 10 steps per epoch, QUICK scoring, couplings kept -- and so reuses the fixture's compiled
+# program: evidence levels, temperatures, learning rates and keys are arguments of that program, not part of it.
 
 
 @pytest.fixture(scope="module")
@@ -145,47 +150,55 @@ def test_every_network_equals_the_single_network_pipeline(result, digits, level,
 
 
 def test_common_random_numbers_share_the_training_noise(result):
-    # Same key at every grid point of a seed: two seeds differ, and the key does not depend on the grid.
-    small = run_sweep(KEY, SweepGrid(evidence_level=12.0, inverse_temperature=0.4, n_epochs=15, seeds=[1]),
-                      evaluation=QUICK, couplings=True, progress=False)
-    np.testing.assert_array_equal(small.couplings.values[0],
-                                  result.couplings.sel(evidence_level=12.0, inverse_temperature=0.4, n_epochs=15,
-                                                       seed=1).values)
+    # Same key at every grid point of a seed: two seeds differ, and the key does not depend on the grid. The other
+    # grid shares one point with GRID (evidence 12, iT 0.4, seed 1), at another position in every dimension.
+    other = run_sweep(KEY, SweepGrid(evidence_level=[12.0, 6.0], inverse_temperature=[0.4, 0.2], n_epochs=[15, 40],
+                                     seeds=[1, 4]), evaluation=QUICK, couplings=True, progress=False)
+    point = dict(evidence_level=12.0, inverse_temperature=0.4, seed=1)
+    for n_epochs in (15, 40):
+        np.testing.assert_array_equal(other.couplings.sel(**point, n_epochs=n_epochs).values,
+                                      result.couplings.sel(**point, n_epochs=n_epochs).values)
     assert not np.array_equal(result.couplings.isel(seed=0).values, result.couplings.isel(seed=1).values)
 
 
-def test_independent_keys_fold_in_the_grid_point(digits):
-    grid = SweepGrid(evidence_level=[3.0, 12.0], inverse_temperature=0.4, n_epochs=10)
-    ds = run_sweep(KEY, grid, evaluation=QUICK, couplings=True, common_random_numbers=False, progress=False)
+def test_independent_keys_fold_in_the_grid_point(result, digits):
+    ds = run_sweep(KEY, GRID, evaluation=QUICK, couplings=True, common_random_numbers=False, progress=False)
     assert ds.attrs["common_random_numbers"] == 0
-    for point, level in enumerate(grid.evidence_level):
-        k_train, _ = jax.random.split(network_key(KEY, 0, point))
-        trained = fepnet.train(k_train, digits.train, n_epochs=10, inverse_temperature=0.4, evidence_level=level,
+    # point p: the flat C-order index over (evidence_level, inverse_temperature)
+    for point, level, it, seed in ((1, 3.0, 0.4, 0), (2, 12.0, 0.05, 1)):
+        k_train, _ = jax.random.split(network_key(KEY, seed, point))
+        trained = fepnet.train(k_train, digits.train, n_epochs=15, inverse_temperature=it, evidence_level=level,
                                progress=False)
-        np.testing.assert_array_equal(ds.couplings.sel(evidence_level=level, seed=0).values,
-                                      np.asarray(trained.network.couplings))
+        cell = dict(evidence_level=level, inverse_temperature=it, n_epochs=15, seed=seed)
+        np.testing.assert_array_equal(ds.couplings.sel(**cell).values, np.asarray(trained.network.couplings))
+        assert not np.array_equal(ds.couplings.sel(**cell).values, result.couplings.sel(**cell).values)
 
 
-def test_steps_per_epoch_is_swept_as_separate_programs(digits):
-    grid = SweepGrid(evidence_level=8.0, inverse_temperature=0.2, n_epochs=6, steps_per_epoch=[1, 3])
-    ds = run_sweep(KEY, grid, evaluation=QUICK, couplings=True, progress=False)
-    assert ds.attrs["training_steps"] == 6 * (1 + 3)
-    for steps in (1, 3):
-        k_train, _ = jax.random.split(network_key(KEY, 0))
-        trained = fepnet.train(k_train, digits.train, n_epochs=6, steps_per_epoch=steps, inverse_temperature=0.2,
-                               evidence_level=8.0, progress=False)
-        np.testing.assert_array_equal(ds.couplings.sel(steps_per_epoch=steps, seed=0).values,
-                                      np.asarray(trained.network.couplings))
+def test_steps_per_epoch_is_swept_as_separate_programs(result, digits):
+    # steps_per_epoch 10 is GRID (the fixture's program); 3 compiles a program of its own
+    ds = run_sweep(KEY, GRID.replace(steps_per_epoch=[3, 10]), evaluation=QUICK, couplings=True, progress=False)
+    assert ds.attrs["training_steps"] == 8 * 40 * (3 + 10)
+    xr.testing.assert_identical(ds.sel(steps_per_epoch=10, drop=True).drop_attrs(), result.drop_attrs())
+    k_train, _ = jax.random.split(network_key(KEY, 1))
+    trained = fepnet.train(k_train, digits.train, n_epochs=15, steps_per_epoch=3, inverse_temperature=0.4,
+                           evidence_level=12.0, progress=False)
+    np.testing.assert_array_equal(
+        ds.couplings.sel(steps_per_epoch=3, evidence_level=12.0, inverse_temperature=0.4, n_epochs=15, seed=1).values,
+        np.asarray(trained.network.couplings))
+    assert not np.array_equal(ds.couplings.sel(steps_per_epoch=3).values, ds.couplings.sel(steps_per_epoch=10).values)
 
 
 def test_chunked_run_equals_unchunked_run(result):
-    # chunk_size 3 leaves a padded last chunk (16 networks = 5 x 3 + 1); chunk_size 16 is a single chunk.
-    chunked = run_sweep(KEY, GRID, evaluation=QUICK, couplings=True, chunk_size=3, progress=False)
-    assert chunked.attrs["chunk_size"] == 3 and chunked.attrs["n_chunks"] == 3  # 8 trained networks: 3 + 3 + 2
-    whole = run_sweep(KEY, GRID, evaluation=QUICK, couplings=True, chunk_size=64, progress=False)
-    assert whole.attrs["n_chunks"] == 1
+    # GRID's seed 0: 4 networks, by default in one chunk (the fixture's program, which ran GRID in two chunks of
+    # 4); chunk_size 3 leaves a padded last chunk (4 networks = 3 + 1).
+    grid = GRID.replace(seeds=1)
+    whole = run_sweep(KEY, grid, evaluation=QUICK, couplings=True, progress=False)
+    assert whole.attrs["chunk_size"] == 4 and whole.attrs["n_chunks"] == 1
+    assert result.attrs["chunk_size"] == 4 and result.attrs["n_chunks"] == 2
+    chunked = run_sweep(KEY, grid, evaluation=QUICK, couplings=True, chunk_size=3, progress=False)
+    assert chunked.attrs["chunk_size"] == 3 and chunked.attrs["n_chunks"] == 2
     for other in (chunked, whole):
-        xr.testing.assert_identical(other.drop_attrs(), result.drop_attrs())
+        xr.testing.assert_identical(other.drop_attrs(), result.sel(seed=[0]).drop_attrs())
 
 
 def test_custom_patterns_and_float64(x64):
@@ -199,8 +212,26 @@ def test_custom_patterns_and_float64(x64):
 
 
 def test_overflowing_couplings_give_nan_metrics_and_a_warning():
+    # 8 networks, checkpoints (15, 40): GRID's program (the learning rate is an argument of it). The warning names
+    # the first bad network and checkpoint (swept epoch counts are not network settings).
+    grid = SweepGrid(evidence_level=[12.0, 20.0], inverse_temperature=1.0, learning_rate=[0.001, 1e37],
+                     n_epochs=[15, 40], seeds=2)
+    named = r"^4 network\(s\) ended with non-finite couplings \(e\.g\. evidence_level=12, inverse_temperature=1, " \
+            r"learning_rate=1e\+37, n_epochs=15, steps_per_epoch=10\)"
+    with pytest.warns(RuntimeWarning, match=named):
+        ds = run_sweep(KEY, grid, evaluation=QUICK, couplings=True, progress=False)
+    bad, good = ds.sel(learning_rate=1e37), ds.sel(learning_rate=0.001)
+    assert np.all(np.isinf(bad.coupling_norm)) and np.all(bad.n_attractors == -1)
+    for name in ("retrieval", "generalization", "orthogonality", "converged_fraction", "asymmetry"):
+        assert np.all(np.isnan(bad[name])), name
+    assert np.all(np.isfinite(good.retrieval)) and np.all(good.n_attractors >= 1)
+
+
+@pytest.mark.slow
+def test_overflowing_couplings_at_one_epoch_count():
+    # the fast test above sweeps n_epochs; here it is a fixed setting (its own compiled program)
     grid = SweepGrid(evidence_level=20.0, inverse_temperature=1.0, learning_rate=[0.001, 1e37], n_epochs=30)
-    with pytest.warns(RuntimeWarning, match="non-finite couplings.*learning_rate=1e\\+37"):
+    with pytest.warns(RuntimeWarning, match="^1 network\\(s\\) ended.*learning_rate=1e\\+37, n_epochs=30"):
         ds = run_sweep(KEY, grid, evaluation=QUICK, progress=False)
     bad, good = ds.sel(learning_rate=1e37, seed=0), ds.sel(learning_rate=0.001, seed=0)
     assert np.isinf(float(bad.coupling_norm)) and int(bad.n_attractors) == -1
@@ -255,23 +286,36 @@ def test_old_private_names_still_import():
     assert (_Static, _chunk, _chunk_size) == (ChunkSettings, run_chunk, plan_chunk_size)
 
 
-def test_network_bytes_bounds_the_compiled_chunk():
+def _chunk_bytes(static: ChunkSettings, b: int, train, test) -> float:
+    """XLA's own accounting of the compiled chunk program for b networks, per network, the shared patterns excluded.
+
+    Lowered with run_sweep's shardings (the batch axis split over a mesh of this process's devices), so that a chunk
+    program a sweep here already compiled is reused, not compiled again.
+    """
+    mesh = jax.sharding.Mesh(np.asarray(jax.devices()), ("batch",))
+    batch = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("batch"))
+    replicated = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec())
+    per_network = [jax.ShapeDtypeStruct((b, 2), np.uint32, sharding=batch)]
+    per_network += [jax.ShapeDtypeStruct((b,), np.float32, sharding=batch)] * 4
+    shared = [jax.ShapeDtypeStruct(np.shape(x), np.float32, sharding=replicated) for x in (train, test, np.ones(4))]
+    mem = run_chunk.lower(*per_network, *shared, static=static).compile().memory_analysis()
+    shared_bytes = (np.size(train) + np.size(test) + 4) * 4
+    return (mem.temp_size_in_bytes + mem.output_size_in_bytes + mem.argument_size_in_bytes - shared_bytes) / b
+
+
+@pytest.mark.parametrize("n_epochs, couplings, checkpoints, trials, n_steps, b", [
+    (40, True, (15, 40), 6, 12, 4),  # GRID's chunk program (the fixture compiled it)
+    pytest.param(50, False, (50,), 20, 10, 8, marks=pytest.mark.slow),  # larger ones, compiled here
+    pytest.param(300, True, (100, 200, 300), 60, 10, 8, marks=pytest.mark.slow),
+])
+def test_network_bytes_bounds_the_compiled_chunk(result, digits, n_epochs, couplings, checkpoints, trials, n_steps, b):
     # XLA's own accounting of the compiled chunk program, per network, stays under the estimate.
-    digits = load_digits()
-    for n_epochs, couplings, checkpoints, trials in ((50, False, (50,), 20), (300, True, (100, 200, 300), 60)):
-        static = ChunkSettings(checkpoints, 10, "random", trials, 10, 1000, couplings, "threefry2x32")
-        b = 8
-        args = (np.zeros((b, 2), np.uint32), np.ones(b, np.float32), np.ones(b, np.float32),
-                np.ones(b, np.float32), np.ones(b, np.float32))
-        compiled = run_chunk.lower(*args, np.asarray(digits.train), np.asarray(digits.test),
-                                np.ones(4, np.float32), static=static).compile()
-        mem = compiled.memory_analysis()
-        shared = (digits.train.size + digits.test.size + 4) * 4
-        used = (mem.temp_size_in_bytes + mem.output_size_in_bytes + mem.argument_size_in_bytes - shared) / b
-        estimate = network_bytes(64, 10, n_epochs=n_epochs, steps_per_epoch=10, n_checkpoints=len(checkpoints),
-                                 n_trials=trials, couplings=couplings)
-        assert 0 < used <= estimate, (used, estimate)
-        assert estimate < 2 * used  # and not a vacuous bound
+    static = ChunkSettings(checkpoints, 10, "random", trials, n_steps, 1000, couplings, "threefry2x32")
+    used = _chunk_bytes(static, b, digits.train, digits.test)
+    estimate = network_bytes(64, 10, n_epochs=n_epochs, steps_per_epoch=10, n_checkpoints=len(checkpoints),
+                             n_trials=trials, couplings=couplings)
+    assert 0 < used <= estimate, (used, estimate)
+    assert estimate < 2 * used  # and not a vacuous bound
 
 
 # --- netCDF --------------------------------------------------------------------------------------------------------
@@ -297,31 +341,37 @@ def test_save_sweep_rejects_non_datasets_and_leaves_no_file(tmp_path):
 
 # --- several devices ---------------------------------------------------------------------------------------------
 SHARDED = r"""
-import sys, jax, numpy as np
+import sys, jax
 from fepnet.sweep import Evaluation, SweepGrid, run_sweep, save_sweep
 assert jax.device_count() == 4, jax.devices()
-grid = SweepGrid(evidence_level=[3.0, 12.0, 20.0], inverse_temperature=[0.05, 0.4], n_epochs=[15, 40], seeds=2)
-kw = dict(evaluation=Evaluation(n_trials=6, n_steps=12), couplings=True, progress=False)
-sharded = run_sweep(jax.random.key(7), grid, **kw)
-single = run_sweep(jax.random.key(7), grid, devices=1, **kw)
-assert sharded.attrs["n_devices"] == 4 and single.attrs["n_devices"] == 1
-assert sharded.attrs["chunk_size"] % 4 == 0
+grid = SweepGrid(evidence_level=[3.0, 12.0], inverse_temperature=[0.05, 0.4], n_epochs=[40, 15], seeds=2)
+sharded = run_sweep(jax.random.key(7), grid, evaluation=Evaluation(n_trials=6, n_steps=12), couplings=True,
+                    progress=False)
+assert sharded.attrs["n_devices"] == 4 and sharded.attrs["chunk_size"] % 4 == 0
 save_sweep(sharded, sys.argv[1])
-save_sweep(single, sys.argv[2])
 """
 
 
-def test_sharded_over_four_devices_equals_single_device_bit_for_bit(tmp_path):
+def test_devices_choose_the_mesh(result):
+    assert resolve_devices(None) == jax.devices() and resolve_devices(1) == jax.devices()[:1]
+    assert resolve_devices(tuple(jax.devices())) == jax.devices()
+    for bad in ([], "cpu"):
+        with pytest.raises(TypeError, match="devices"):
+            resolve_devices(bad)
+    one = run_sweep(KEY, GRID, evaluation=QUICK, couplings=True, devices=1, progress=False)
+    assert one.attrs["n_devices"] == 1
+    xr.testing.assert_identical(one.drop_attrs(), result.drop_attrs())
+
+
+def test_sharded_over_four_devices_equals_single_device_bit_for_bit(result, tmp_path):
+    # GRID over four host devices in a fresh process (the device count is fixed when JAX starts), against this
+    # process's one-device run of GRID (the fixture): 8 networks, 2 per device.
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu")
-    a, b = tmp_path / "sharded.nc", tmp_path / "single.nc"
-    subprocess.run([sys.executable, "-c", SHARDED, str(a), str(b)], check=True, env=env, timeout=600,
+    path = tmp_path / "sharded.nc"
+    subprocess.run([sys.executable, "-c", SHARDED, str(path)], check=True, env=env, timeout=600,
                    capture_output=True, text=True)
-    sharded, single = load_sweep(a), load_sweep(b)
-    xr.testing.assert_identical(sharded.drop_attrs(), single.drop_attrs())
+    sharded = load_sweep(path)
+    assert sharded.attrs["n_devices"] == 4
+    xr.testing.assert_identical(sharded.drop_attrs(), result.drop_attrs())
     for name in sharded.data_vars:  # bit for bit, NaN included
-        assert sharded[name].values.tobytes() == single[name].values.tobytes(), name
-    # ... and both equal this process's own (one-device) run of the overlapping grid points.
-    here = run_sweep(jax.random.key(7), GRID.replace(evidence_level=[3.0, 12.0]), evaluation=QUICK, couplings=True,
-                     progress=False)
-    part = sharded.sel(evidence_level=[3.0, 12.0], n_epochs=[40, 15])
-    xr.testing.assert_identical(part.drop_attrs(), here.drop_attrs())
+        assert sharded[name].values.tobytes() == result[name].values.tobytes(), name

@@ -6,6 +6,7 @@ import pytest
 
 import fepnet
 from fepnet import paper
+from fepnet.paper.reproduce import QUICK
 
 
 def _pattern_states(patterns, labels, noise=0.05, seed=0):
@@ -57,33 +58,37 @@ def test_published_keys_match_the_issue():
                                            "generalization_after", "coupling_corr"}
 
 
+# The reduced runs below use `fepnet reproduce --quick`'s sizes (QUICK): compilation is nearly all of their time,
+# and the same sizes are the same compiled programs, which tests/test_paper/test_reproduce.py runs again.
+
+
 def test_simulation1_reduced_keeps_the_data_correlation_and_returns_finite_metrics():
-    r = paper.simulation1(jax.random.key(0), n_epochs=60, n_trials=4)
+    r = paper.simulation1(jax.random.key(0), **QUICK["sim1"])
     assert r.metrics["train_corr"] == pytest.approx(0.7706, abs=1e-3)
     assert -1.0 <= r.metrics["attractor_corr"] <= 1.0
-    assert r.training.free_energy.free_energy.shape == (60, 10)
+    assert r.training.free_energy.free_energy.shape == (QUICK["sim1"]["n_epochs"], 10)
     assert r.trajectory.shape == (200, 25)
 
 
 def test_simulation2_reduced_one_network():
-    r = paper.simulation2(jax.random.key(0), names=("balanced",), n_epochs=100, n_trials=8)
+    r = paper.simulation2(jax.random.key(0), names=("balanced",), **QUICK["sim2"])
     m = r.metrics
     assert set(m) == {"balanced", "orthogonality_data"}
     assert m["orthogonality_data"] == pytest.approx(23.26, abs=0.01)
     assert 1 <= m["balanced"]["n_attractors"] <= 10
     assert np.isfinite(m["balanced"]["retrieval"]) and np.isfinite(m["balanced"]["generalization"])
-    assert r.networks["balanced"].retrieval.gains.shape == (8,)
+    assert r.networks["balanced"].retrieval.gains.shape == (QUICK["sim2"]["n_trials"],)
 
 
 def test_simulation3_reduced_learns_asymmetric_couplings():
-    r = paper.simulation3(jax.random.key(0), n_epochs=300, free_steps=30)
+    r = paper.simulation3(jax.random.key(0), **QUICK["sim3"])
     assert r.metrics["asymmetry"] > 0.3  # 0.98 after the full 2000 epochs
     assert 0 <= r.metrics["sym_attractors_match"] <= 3
-    assert r.free_states.shape == (30, 64)
+    assert r.free_states.shape == (QUICK["sim3"]["free_steps"], 64)
 
 
 def test_simulation4_reduced_free_running_changes_couplings_a_little():
-    r = paper.simulation4(jax.random.key(0), n_epochs=100, n_steps=300, n_trials=8)
+    r = paper.simulation4(jax.random.key(0), **QUICK["sim4"])
     assert 0.5 < r.metrics["coupling_corr"] < 1.0
     assert not np.array_equal(np.asarray(r.before.couplings), np.asarray(r.after.couplings))
 
