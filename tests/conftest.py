@@ -30,3 +30,18 @@ def x64():
 def x32():
     """Run a test with float64 disabled (JAX's default), restoring the old setting."""
     yield from _with_x64(False)
+
+
+# Property-based tests (hypothesis): bounded and deterministic in the default suite, so they
+# stay fast and never flake; `HYPOTHESIS_PROFILE=thorough pytest ...` explores more.
+import os as _os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "default-suite", max_examples=25, deadline=None, derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.register_profile(
+    "thorough", max_examples=500, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.load_profile(_os.environ.get("HYPOTHESIS_PROFILE", "default-suite"))

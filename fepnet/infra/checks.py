@@ -19,31 +19,63 @@ def is_concrete(x) -> bool:
     return not isinstance(x, jax.core.Tracer)
 
 
-def as_real_array(x, name: str, *, ndim: int | None = None, shape=None):
-    """Convert to a floating JAX array (float32 unless x64 is on); reject complex, bool, object."""
+def float_dtype(dtype, name: str = "dtype"):
+    """A floating dtype (float16/32/64), as a NumPy dtype; ``None`` gives JAX's default float.
+
+    Integer, bool and complex dtypes are refused with ``TypeError``: a network's couplings,
+    states and data are real numbers, and an integer dtype would silently truncate them.
+    """
+    if dtype is None:
+        return np.dtype(jnp.result_type(float))
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{name} must be a floating dtype such as jnp.float32, got {dtype!r}") from None
+    if not np.issubdtype(dt, np.floating):
+        raise TypeError(f"{name} must be a floating dtype such as jnp.float32, got {dt}")
+    return dt
+
+
+def as_real_array(x, name: str, *, ndim: int | None = None, shape=None, dtype=None):
+    """Convert to a floating JAX array; reject complex, bool, strings and objects.
+
+    The array is cast to its working dtype first (``dtype``, or float32 unless x64 is
+    on; float64 input stays float64 only when x64 is on) and *then* checked for
+    finiteness, so a float64 value beyond the float32 range (say 1e39) is refused
+    rather than silently becoming inf.
+    """
     if x is None:
         raise TypeError(f"{name} must be an array of real numbers, got None")
     if isinstance(x, jax.core.Tracer):
         arr = x
     else:
+        if isinstance(x, (str, bytes)):
+            raise TypeError(f"{name} must be an array of real numbers, got {type(x).__name__}")
         try:
             arr = np.asarray(x)
         except Exception as exc:  # ragged lists and the like
             raise TypeError(f"{name} must be an array of real numbers: {exc}") from None
-    dtype = arr.dtype
-    if dtype == np.bool_ or not (
-        np.issubdtype(dtype, np.floating) or np.issubdtype(dtype, np.integer)
-    ):
-        raise TypeError(f"{name} must hold real numbers, got dtype {dtype}")
+    src = arr.dtype
+    if src == np.bool_ or not (np.issubdtype(src, np.floating) or np.issubdtype(src, np.integer)):
+        raise TypeError(f"{name} must hold real numbers, got dtype {src}")
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-dimensional, got shape {tuple(arr.shape)}")
     if shape is not None and tuple(arr.shape) != tuple(shape):
         raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(arr.shape)}")
-    if not np.issubdtype(dtype, np.floating):
-        arr = arr.astype(jnp.result_type(float))
-    if is_concrete(arr) and not np.all(np.isfinite(np.asarray(arr))):
+    if dtype is not None:
+        target = float_dtype(dtype, "dtype")
+    elif np.issubdtype(src, np.floating):
+        target = None  # keep it (jnp.asarray narrows float64 to float32 unless x64 is on)
+    else:
+        target = jnp.result_type(float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = jnp.asarray(arr, dtype=target)
+    if is_concrete(out) and not bool(np.isfinite(np.asarray(out)).all()):
+        if is_concrete(arr) and bool(np.isfinite(np.asarray(arr)).all()):
+            raise ValueError(f"{name} holds values beyond the range of {out.dtype} "
+                             f"(largest magnitude {float(np.max(np.abs(np.asarray(arr)))):.3g})")
         raise ValueError(f"{name} contains non-finite values (NaN or inf)")
-    return jnp.asarray(arr)
+    return out
 
 
 def _bounded_scalar(x, name: str, strict: bool):
@@ -69,13 +101,40 @@ def nonnegative_scalar(x, name: str):
     return _bounded_scalar(x, name, strict=False)
 
 
-def count(x, name: str, *, minimum: int = 0) -> int:
-    """A Python integer >= minimum (used for static sizes such as step counts)."""
+INT32_MAX = int(np.iinfo(np.int32).max)
+SEED_MAX = int(np.iinfo(np.int64).max)
+
+
+def count(x, name: str, *, minimum: int = 0, maximum: int = INT32_MAX) -> int:
+    """A Python integer in [minimum, maximum] (static sizes such as step counts).
+
+    The default maximum is the largest int32, JAX's default integer: a larger count
+    would overflow inside a jitted loop or allocate without bound.
+    """
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)):
         raise TypeError(f"{name} must be an integer, got {type(x).__name__}")
     if x < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {x}")
+    if x > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {x}")
     return int(x)
+
+
+def seed(x, name: str = "seed") -> int:
+    """A PRNG seed: an integer in [0, 2**63 - 1] (what ``jax.random.key`` accepts)."""
+    return count(x, name, minimum=0, maximum=SEED_MAX)
+
+
+def binary_mask(x, name: str, *, shape=None):
+    """An array of zeros and ones (any real or bool dtype), as the working float dtype."""
+    if isinstance(x, (np.ndarray, jax.Array)) and not isinstance(x, jax.core.Tracer) and x.dtype == np.bool_:
+        x = np.asarray(x, dtype=np.float32)
+    arr = as_real_array(x, name, shape=shape)
+    if is_concrete(arr):
+        a = np.asarray(arr)
+        if not bool(np.all((a == 0) | (a == 1))):
+            raise ValueError(f"{name} must hold only 0 and 1")
+    return arr
 
 
 def states(x, name: str, n: int, *, batch_ok: bool = True):
