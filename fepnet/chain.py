@@ -90,4 +90,5 @@ def run(kernel: Kernel, key, state: ChainState, params: KernelParams, n_steps: i
         raise ValueError(f"state.sigma has {state.sigma.shape[-1]} nodes but the network has {n}")
     if v.is_concrete(params.inverse_temperature) and not np.all(np.asarray(params.inverse_temperature) > 0):
         raise ValueError("inverse_temperature must be positive")
+    kernel.check_network(params.network)  # a chromatic colouring must fit this network
     return _run(kernel, key, state, params, n_steps, thin, bool(trace))

@@ -23,6 +23,7 @@ compose with ``jax.lax.scan``, ``jax.vmap`` and ``jax.jit``.
 from __future__ import annotations
 
 import dataclasses
+import operator
 from typing import NamedTuple
 
 import jax
@@ -40,6 +41,7 @@ __all__ = [
     "KernelParams",
     "Kernel",
     "build_kernel",
+    "check_coloring",
     "coupling_graph",
     "greedy_coloring",
     "init_state",
@@ -63,12 +65,29 @@ class KernelParams(NamedTuple):
 
 
 def kernel_params(network: Network, inverse_temperature=1.0, evidence=None) -> KernelParams:
-    """Validated :class:`KernelParams`; ``evidence`` (N,) shifts the biases."""
+    """Validated :class:`KernelParams`; ``evidence`` (N,) shifts the biases.
+
+    ``inverse_temperature`` and ``evidence`` are cast to the network's dtype and then
+    checked, so a value beyond its range (1e39 for float32) is refused, not turned into inf.
+
+    Raises
+    ------
+    TypeError
+        If network is not a :class:`Network`, or inverse_temperature / evidence are not
+        real numbers.
+    ValueError
+        If the network has no nodes, inverse_temperature is not a positive finite scalar
+        in the network's dtype, or evidence has the wrong shape, is not finite there, or
+        overflows the biases.
+    """
     if not isinstance(network, Network):
         raise TypeError(f"network must be a fepnet.Network, got {type(network).__name__}")
+    if network.size < 1:  # only reachable by building the pytree by hand: every constructor refuses it
+        raise ValueError("network must have at least one node")
     if evidence is not None:
         network = network.with_evidence(evidence)
-    it = v.positive_scalar(inverse_temperature, "inverse_temperature").astype(network.dtype)
+    it = v.as_real_array(inverse_temperature, "inverse_temperature", dtype=network.dtype)
+    it = v.positive_scalar(it, "inverse_temperature")
     return KernelParams(network, it)
 
 
@@ -125,11 +144,58 @@ class Kernel:
     noise of many steps in one vectorised call (the same numbers, faster).
     Deterministic kernels ignore ``key`` except ``random-scan``, whose visiting
     order is random (pass ``None`` to the others).
+
+    The constructor checks its fields like :func:`build_kernel` (a chromatic kernel's
+    ``coloring`` must partition 0..n-1 into integer tuples); :meth:`check_network`
+    checks the colouring against a network.
     """
 
     schedule: str
     stochastic: bool = True
     coloring: tuple | None = None
+
+    def __post_init__(self):
+        """Check the fields; ``coloring`` becomes a tuple of int tuples partitioning 0..n-1."""
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+        if not isinstance(self.stochastic, (bool, np.bool_)):
+            raise TypeError(f"stochastic must be a bool, got {type(self.stochastic).__name__}")
+        object.__setattr__(self, "stochastic", bool(self.stochastic))
+        if self.schedule != "chromatic":
+            if self.coloring is not None:
+                raise ValueError("coloring is only used by the 'chromatic' schedule")
+        elif self.coloring is None:
+            raise ValueError("the 'chromatic' schedule needs a coloring")
+        else:
+            object.__setattr__(self, "coloring", check_coloring(self.coloring))
+        # nodes the colouring covers (not a field: equality and hashing see schedule, stochastic, coloring)
+        object.__setattr__(self, "_n_colored", None if self.coloring is None else sum(map(len, self.coloring)))
+
+    def check_network(self, network: Network) -> None:
+        """Check that this kernel can step ``network``; called by :func:`fepnet.run` before it runs.
+
+        For the chromatic schedule the colouring must give each of the network's N nodes
+        exactly one colour and be proper for its couplings (no J[i, j] != 0 or J[j, i] != 0
+        between two nodes of one colour; see :func:`check_coloring`). The properness check
+        needs concrete couplings and is skipped under tracing (``jit`` / ``vmap`` of the
+        caller); the node count is checked always. One O(N^2) pass per call, no per-step cost.
+
+        Raises
+        ------
+        ValueError
+            If the colouring does not cover exactly the network's nodes or is not proper.
+        """
+        if self.schedule != "chromatic":
+            return
+        self._check_size(network.couplings.shape[-1])
+        if v.is_concrete(network.couplings):
+            _check_proper(self.coloring, np.asarray(network.couplings))
+
+    def _check_size(self, n: int) -> None:
+        """The colouring (a partition of 0..m-1) must colour exactly the n nodes it is applied to."""
+        if self._n_colored != n:
+            raise ValueError(f"coloring must partition the nodes 0..{n - 1} exactly once each: it colours "
+                             f"{self._n_colored} nodes but the network has {n}")
 
     def noise(self, key, n: int, dtype):
         """The randomness of one step for N = ``n`` nodes (a pytree of arrays, or None)."""
@@ -147,6 +213,8 @@ class Kernel:
         net, it = params
         args = (state.sigma, net.couplings, net.biases, it)
         n = state.sigma.shape[-1]
+        if self._n_colored is not None:  # static: checked once per trace, no per-step cost
+            self._check_size(n)
         if self.schedule == "synchronous":
             sigma = _synchronous(self.stochastic, noise, *args)
         elif self.schedule == "sequential":
@@ -189,21 +257,89 @@ def greedy_coloring(graph: nx.Graph, strategy: str = "largest_first") -> tuple:
     return classes
 
 
-def check_coloring(coloring, graph: nx.Graph | None, n: int) -> tuple:
+def check_coloring(coloring, graph: nx.Graph | None = None, n: int | None = None) -> tuple:
     """``coloring`` as a tuple of node tuples, checked to partition 0..n-1 and (with ``graph``) to be proper.
 
-    Raises ``ValueError`` when a node is missing or repeated, or two coupled nodes share a colour.
+    Parameters
+    ----------
+    coloring : sequence of sequences of int
+        Colour classes, each a sequence of node indices (ints, NumPy or 0-d integer arrays).
+    graph : networkx.Graph, optional
+        The coupling graph (:func:`coupling_graph`); with it, two nodes joined by an edge
+        must not share a colour.
+    n : int, optional
+        The number of nodes; by default the number of indices listed.
+
+    Returns
+    -------
+    tuple of tuple of int
+
+    Raises
+    ------
+    TypeError
+        If ``coloring`` is not a sequence of sequences of integers (a string, a float index...).
+    ValueError
+        If a node is missing, repeated or out of range, or two coupled nodes share a colour.
     """
-    coloring = tuple(tuple(int(i) for i in nodes) for nodes in coloring)
-    flat = sorted(i for nodes in coloring for i in nodes)
-    if flat != list(range(n)):
-        raise ValueError(f"coloring must partition the nodes 0..{n - 1} exactly once each")
+    classes = []
+    for nodes in _sequence(coloring, "coloring must be a sequence of colour classes"):
+        group = []
+        for i in _sequence(nodes, "each colour class of coloring must be a sequence of node indices"):
+            if isinstance(i, (bool, np.bool_)):
+                raise TypeError(f"coloring must hold integer node indices, got the bool {i}")
+            try:
+                group.append(operator.index(i))
+            except TypeError:
+                raise TypeError(f"coloring must hold integer node indices, got {i!r} ({type(i).__name__})") from None
+        classes.append(tuple(group))
+    coloring = tuple(classes)
+    flat = [i for nodes in coloring for i in nodes]
+    n = len(flat) if n is None else n
+    seen = np.zeros(n, dtype=bool)
+    for i in flat:
+        if not 0 <= i < n:
+            raise ValueError(f"coloring must partition the nodes 0..{n - 1} exactly once each: index {i} is out of range")
+        if seen[i]:
+            raise ValueError(f"coloring must partition the nodes 0..{n - 1} exactly once each: node {i} is listed twice")
+        seen[i] = True
+    if not seen.all():
+        missing = np.flatnonzero(~seen)
+        raise ValueError(f"coloring must partition the nodes 0..{n - 1} exactly once each: node(s) "
+                         f"{', '.join(map(str, missing[:10]))}{' ...' if len(missing) > 10 else ''} have no colour")
     if graph is not None:
         colour_of = {i: c for c, nodes in enumerate(coloring) for i in nodes}
         for i, j in graph.edges:
             if colour_of[i] == colour_of[j]:
                 raise ValueError(f"coloring is not proper: coupled nodes {i} and {j} share colour {colour_of[i]}")
     return coloring
+
+
+def _sequence(x, what: str):
+    """``x`` if it is a sequence (list, tuple, range, 1-D array...), not a string; else TypeError."""
+    if isinstance(x, (str, bytes)) or not hasattr(x, "__iter__") or not hasattr(x, "__len__"):
+        raise TypeError(f"{what}, got {type(x).__name__}" + (f" {x!r}" if isinstance(x, (str, bytes)) else ""))
+    if getattr(x, "ndim", 1) == 0:
+        raise TypeError(f"{what}, got a 0-d array")
+    return x
+
+
+def _check_proper(coloring, couplings: np.ndarray) -> None:
+    """No J[i, j] != 0 (either direction) between two nodes of one colour; J (..., N, N) concrete.
+
+    Either direction counts: nodes of one colour are updated together from the old states, so a
+    one-way coupling j -> i inside a class would make node i read a stale sigma_j.
+    """
+    n = couplings.shape[-1]
+    label = np.empty(n, dtype=np.int64)
+    for c, nodes in enumerate(coloring):
+        label[list(nodes)] = c
+    coupled = couplings != 0
+    coupled = coupled.reshape((-1, n, n)).any(axis=0)
+    same = (label[:, None] == label[None, :]) & (coupled | coupled.T)
+    np.fill_diagonal(same, False)
+    if same.any():
+        i, j = (int(k) for k in np.argwhere(same)[0])
+        raise ValueError(f"coloring is not proper: coupled nodes {i} and {j} share colour {label[i]}")
 
 
 def build_kernel(
@@ -217,20 +353,35 @@ def build_kernel(
 
     ``chromatic`` needs a colouring: pass ``coloring`` (node-index groups) or a
     ``network``, whose coupling graph is coloured greedily with networkx. A
-    colouring given together with a network is checked to be proper for it.
+    colouring must give every node exactly one colour (integer indices 0..N-1).
+    It must also be proper: two nodes of one colour are never coupled, in either
+    direction (J[i, j] != 0 or J[j, i] != 0, so an asymmetric or sparse J is judged
+    by its coupling graph, :func:`coupling_graph`). Given together with a network it
+    is checked against it here; given alone, it is checked against the network the
+    kernel first meets, in :func:`fepnet.run` (and a kernel applied directly to a
+    state of another size refuses it when traced).
+
+    Raises
+    ------
+    TypeError
+        If stochastic is not a bool, network not a :class:`Network`, or coloring not a
+        sequence of sequences of integers (a string, float indices...).
+    ValueError
+        If schedule is unknown, a coloring is given to a non-chromatic schedule, the
+        chromatic schedule gets neither, or the colouring misses, repeats or
+        mis-numbers a node, or is not proper for ``network``.
     """
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
-    if not isinstance(stochastic, (bool, np.bool_)):
-        raise TypeError(f"stochastic must be a bool, got {type(stochastic).__name__}")
     if schedule != "chromatic":
-        if coloring is not None:
-            raise ValueError("coloring is only used by the 'chromatic' schedule")
-        return Kernel(schedule, bool(stochastic))
+        return Kernel(schedule, stochastic, coloring)
     if network is None and coloring is None:
         raise ValueError("the 'chromatic' schedule needs a network (to colour its coupling graph) or a coloring")
-    graph = coupling_graph(network) if network is not None else None
+    if network is not None and not isinstance(network, Network):
+        raise TypeError(f"network must be a fepnet.Network, got {type(network).__name__}")
     if coloring is None:
-        coloring = greedy_coloring(graph)
-    n = network.size if network is not None else sum(len(c) for c in coloring)
-    return Kernel(schedule, bool(stochastic), check_coloring(coloring, graph, n))
+        return Kernel(schedule, stochastic, greedy_coloring(coupling_graph(network)))
+    kernel = Kernel(schedule, stochastic, coloring)
+    if network is not None:
+        kernel.check_network(network)
+    return kernel

@@ -16,17 +16,19 @@ implementation that :meth:`Network.energy`, ``inference.tempering`` and
 from __future__ import annotations
 
 import os
-import tempfile
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .infra import checks as v
+from .infra.files import atomic_path
 
 __all__ = ["Network", "boltzmann_energy"]
 
 _FILE_FORMAT = "fepnet.Network/1"
+_ZIP_MAGIC = b"PK\x03\x04"  # an .npz file is a zip archive
+_NPY_MAGIC = b"\x93NUMPY"
 
 
 def boltzmann_energy(couplings, biases, sigma):
@@ -61,11 +63,26 @@ class Network:
     """Couplings ``J`` (N, N) and biases ``b`` (N,) of a continuous-Bernoulli network.
 
     ``Network(couplings, biases=None, *, zero_diagonal=False)`` validates its
-    input: J square, 2-D and finite; b of shape (N,) and finite (zeros when
-    omitted); the diagonal of J zero, unless ``zero_diagonal=True`` asks for it
-    to be set to zero. Instances are immutable pytrees (leaves J and b), so they
+    input: J square (N, N) with N >= 1, 2-D and finite; b of shape (N,) and
+    finite (zeros when omitted); the diagonal of J zero, unless
+    ``zero_diagonal=True`` asks for it to be set to zero. Finiteness is checked
+    after the cast to the working dtype (float32 unless x64 is on), so a float64
+    1e39 is refused rather than stored as inf. Every constructor (``Network``,
+    :meth:`zeros`, :meth:`random`, :meth:`load`, :meth:`replace`) goes through
+    these checks. Instances are immutable pytrees (leaves J and b), so they
     pass through ``jit``, ``vmap`` and ``lax.scan``; a batch of networks is a
-    Network whose leaves carry a leading batch axis.
+    Network whose leaves carry a leading batch axis (made with
+    ``jax.tree_util.tree_map``, not by the constructor).
+
+    Raises
+    ------
+    TypeError
+        If couplings or biases are not arrays of real numbers (None, str, bool,
+        complex, object).
+    ValueError
+        If couplings are not 2-D and square with at least one node, biases not
+        of shape (N,), either holds NaN / inf (or values beyond the range of the
+        working dtype), or the diagonal is not zero.
     """
 
     __slots__ = ("couplings", "biases")
@@ -75,6 +92,8 @@ class Network:
         n = J.shape[0]
         if J.shape != (n, n):
             raise ValueError(f"couplings must be square (N, N), got shape {tuple(J.shape)}")
+        if n < 1:
+            raise ValueError(f"couplings must describe at least one node (N >= 1), got shape {tuple(J.shape)}")
         if biases is None:
             b = jnp.zeros((n,), J.dtype)
         else:
@@ -135,10 +154,18 @@ class Network:
 
     @classmethod
     def zeros(cls, n: int, dtype=None) -> "Network":
-        """The empty network: J = 0, b = 0, N = n."""
+        """The empty network: J = 0, b = 0, N = n.
+
+        Raises
+        ------
+        TypeError
+            If n is not an integer or dtype not a floating dtype.
+        ValueError
+            If n < 1.
+        """
         n = v.count(n, "n", minimum=1)
-        dtype = jnp.result_type(float) if dtype is None else dtype
-        return cls.tree_unflatten(None, (jnp.zeros((n, n), dtype), jnp.zeros((n,), dtype)))
+        dtype = _working_dtype(dtype)
+        return cls(jnp.zeros((n, n), dtype), jnp.zeros((n,), dtype))
 
     @classmethod
     def random(cls, key, n: int, *, coupling_scale=0.5, bias_scale=0.0, density: float = 1.0,
@@ -148,6 +175,14 @@ class Network:
         ``symmetric=True`` draws one weight per undirected edge (J = J^T);
         otherwise every directed edge i <- j gets its own weight (independent
         J[i, j] and J[j, i]). Biases b_i ~ N(0, bias_scale^2). Diagonal zero.
+
+        Raises
+        ------
+        TypeError
+            If key is not a PRNG key, n not an integer, dtype not a floating dtype.
+        ValueError
+            If n < 1, a scale is negative or non-finite, density leaves [0, 1], or
+            a scale is so large that the drawn couplings / biases overflow ``dtype``.
         """
         key = v.prng_key(key)
         n = v.count(n, "n", minimum=1)
@@ -156,7 +191,7 @@ class Network:
         density = float(v.nonnegative_scalar(density, "density"))
         if density > 1:
             raise ValueError(f"density must lie in [0, 1], got {density}")
-        dtype = jnp.result_type(float) if dtype is None else dtype
+        dtype = _working_dtype(dtype)
         k_w, k_e, k_b = jax.random.split(key, 3)
         w = scale * jax.random.normal(k_w, (n, n), dtype)
         edge = jax.random.uniform(k_e, (n, n)) < density
@@ -166,7 +201,10 @@ class Network:
             w, edge = jnp.where(upper, w, w.T), jnp.where(upper, edge, edge.T)
         J = jnp.where(edge & off, w, 0.0).astype(dtype)
         b = (b_scale * jax.random.normal(k_b, (n,), dtype)).astype(dtype)
-        return cls.tree_unflatten(None, (J, b))
+        for leaf, name, value in ((J, "coupling_scale", scale), (b, "bias_scale", b_scale)):
+            if v.is_concrete(leaf) and not bool(np.isfinite(np.asarray(leaf)).all()):
+                raise ValueError(f"{name} = {value:g} is too large for {np.dtype(dtype)}: the drawn values overflow")
+        return cls(J, b)
 
     def replace(self, couplings=None, biases=None) -> "Network":
         """A copy with new couplings and/or biases (validated)."""
@@ -176,14 +214,34 @@ class Network:
         )
 
     def with_biases(self, biases) -> "Network":
-        """The same couplings with biases ``biases`` (N,)."""
-        b = v.as_real_array(biases, "biases", shape=self.biases.shape[-1:])
-        return Network.tree_unflatten(None, (self.couplings, b.astype(self.dtype)))
+        """The same couplings with biases ``biases`` (N,), cast to the network's dtype.
+
+        Raises
+        ------
+        TypeError
+            If biases are not real numbers.
+        ValueError
+            If biases have the wrong shape or are not finite in the network's dtype.
+        """
+        b = v.as_real_array(biases, "biases", shape=self.biases.shape[-1:], dtype=self.dtype)
+        return Network.tree_unflatten(None, (self.couplings, b))
 
     def with_evidence(self, evidence) -> "Network":
-        """Evidence s as a bias shift: b -> b + s (the posterior p(sigma | s))."""
-        s = v.as_real_array(evidence, "evidence", shape=self.biases.shape[-1:])
-        return Network.tree_unflatten(None, (self.couplings, self.biases + s.astype(self.dtype)))
+        """Evidence s as a bias shift: b -> b + s (the posterior p(sigma | s)).
+
+        Raises
+        ------
+        TypeError
+            If evidence is not real numbers.
+        ValueError
+            If evidence has the wrong shape, is not finite in the network's dtype, or
+            b + s overflows it.
+        """
+        s = v.as_real_array(evidence, "evidence", shape=self.biases.shape[-1:], dtype=self.dtype)
+        b = self.biases + s
+        if v.is_concrete(b) and not bool(np.isfinite(np.asarray(b)).all()):
+            raise ValueError(f"evidence overflows {self.dtype} when added to the biases")
+        return Network.tree_unflatten(None, (self.couplings, b))
 
     # --- parts --------------------------------------------------------------
     def symmetric_part(self):
@@ -234,33 +292,91 @@ class Network:
 
     # --- files ----------------------------------------------------------------
     def save(self, path) -> None:
-        """Write J and b to ``path`` (NumPy .npz, exact round trip; written atomically)."""
+        """Write J and b to ``path`` (NumPy .npz, exact round trip; written atomically).
+
+        The file is written under exactly ``path`` (no ``.npz`` is appended).
+
+        Raises
+        ------
+        FileNotFoundError
+            If the directory of ``path`` does not exist.
+        IsADirectoryError
+            If ``path`` is a directory.
+        """
         path = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
+        if os.path.isdir(path):
+            raise IsADirectoryError(f"cannot save the network: {path} is a directory")
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as fh:
                 np.savez(
                     fh,
                     format=np.asarray(_FILE_FORMAT),
                     couplings=np.asarray(self.couplings),
                     biases=np.asarray(self.biases),
                 )
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
 
     @classmethod
     def load(cls, path) -> "Network":
-        """Read a network written by :meth:`save` (validated on the way in)."""
-        with np.load(os.fspath(path), allow_pickle=False) as data:
-            if "format" not in data or str(data["format"]) != _FILE_FORMAT:
-                raise ValueError(f"path {path!r} is not a saved fepnet Network")
-            J, b = data["couplings"], data["biases"]
-        if J.dtype == np.float64 and not jax.config.read("jax_enable_x64"):
-            raise TypeError(
-                f"{path!r} holds float64 couplings but jax_enable_x64 is off; enable it to load exactly"
-            )
-        return cls(J, b)
+        """Read a network written by :meth:`save`, validated like the constructor.
+
+        Values are cast to the working dtype (a float64 file loads as float32 unless
+        x64 is on; exact with x64 on) and checked after the cast.
+
+        Raises
+        ------
+        FileNotFoundError
+            If ``path`` does not exist.
+        ValueError
+            ``not a fepnet network file: <path> (<why>)`` for anything else that is not
+            a valid saved network: a directory, an empty, truncated or foreign file, a
+            ``.npy`` array, an archive without the fepnet format tag or a key, wrong
+            shapes, non-finite values or values beyond the range of the working dtype.
+        """
+        path = os.fspath(path)
+
+        def refuse(why):
+            return ValueError(f"not a fepnet network file: {path} ({why})")
+
+        if os.path.isdir(path):
+            raise refuse("it is a directory")
+        with open(path, "rb") as fh:  # FileNotFoundError (naming the path) passes through
+            magic = fh.read(len(_ZIP_MAGIC))
+            if not magic:
+                raise refuse("the file is empty")
+            if magic == _NPY_MAGIC[: len(magic)]:
+                raise refuse("a single NumPy array (.npy), not an .npz archive written by Network.save")
+            if magic != _ZIP_MAGIC:
+                raise refuse("unrecognised content, not an .npz archive written by Network.save")
+            fh.seek(0)
+            try:
+                data = np.load(fh, allow_pickle=False)
+            except Exception as exc:  # truncated or damaged zip
+                raise refuse(f"a damaged or truncated .npz archive: {_reason(exc)}") from None
+            with data:
+                try:
+                    files = set(data.files)
+                    tag, J, b = (data[k] if k in files else None for k in ("format", "couplings", "biases"))
+                except Exception as exc:  # damaged members (BadZipFile: bad CRC, zlib errors), object arrays
+                    if "allow_pickle" in str(exc):
+                        raise refuse("an entry holds Python objects (pickled data)") from None
+                    raise refuse(f"an entry cannot be read: {_reason(exc)}") from None
+        if tag is None:
+            raise refuse("not a saved fepnet Network: it has no 'format' entry")
+        if tag.shape != () or tag.dtype.kind != "U" or str(tag) != _FILE_FORMAT:
+            raise refuse(f"not a saved fepnet Network: its format is not {_FILE_FORMAT!r}")
+        missing = [k for k, x in (("couplings", J), ("biases", b)) if x is None]
+        if missing:
+            raise refuse("no " + " and no ".join(repr(k) for k in missing) + " entry")
+        try:
+            return cls(J, b)
+        except (TypeError, ValueError) as exc:
+            raise refuse(str(exc)) from None
+
+
+def _working_dtype(dtype):
+    """``dtype`` as a floating dtype JAX can hold now (float64 becomes float32 unless x64 is on)."""
+    return jax.dtypes.canonicalize_dtype(v.float_dtype(dtype, "dtype"))
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -26,7 +26,8 @@ def atomic_path(path, suffix: str | None = None):
     Parameters
     ----------
     path : str or os.PathLike
-        The destination. Its directory must exist.
+        The destination. Its directory must exist (else ``FileNotFoundError`` naming ``path``,
+        raised before any temporary file is made).
     suffix : str, optional
         Suffix of the temporary file (default: the destination's own extension, so that
         writers that choose a format by extension, such as matplotlib, see the right one).
@@ -36,6 +37,8 @@ def atomic_path(path, suffix: str | None = None):
     """
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"directory of {path} does not exist")
     if suffix is None:
         suffix = os.path.splitext(path)[1]
     fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=suffix)

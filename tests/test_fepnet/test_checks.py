@@ -86,13 +86,19 @@ def test_network_methods_reject_bad_input():
         Network.zeros(2.0)
 
 
-def test_load_float64_without_x64_is_refused(tmp_path):
+def test_load_float64_without_x64_casts_then_checks(tmp_path, x32):
+    """A float64 file loads in the working dtype (float32 with x64 off), checked after the cast (#16 cause 10)."""
     path = tmp_path / "f64.npz"
-    np.savez(path, format=np.asarray("fepnet.Network/1"), couplings=np.zeros((2, 2)), biases=np.zeros(2))
-    if jax.config.jax_enable_x64:
-        pytest.skip("x64 is on in this session")
-    with pytest.raises(TypeError, match="float64"):
-        Network.load(path)
+    J = np.array([[0.0, 1 / 3], [-0.25, 0.0]])
+    np.savez(path, format=np.asarray("fepnet.Network/1"), couplings=J, biases=np.array([0.5, 1e-3]))
+    net = Network.load(path)
+    assert net.dtype == jnp.float32
+    np.testing.assert_array_equal(np.asarray(net.couplings), J.astype(np.float32))
+    big = tmp_path / "big.npz"
+    np.savez(big, format=np.asarray("fepnet.Network/1"), couplings=np.array([[0.0, 1e39], [1e39, 0.0]]),
+             biases=np.zeros(2))
+    with pytest.raises(ValueError, match="not a fepnet network file: .*big.npz .*couplings.*float32"):
+        Network.load(big)
 
 
 # --- kernels and run ---------------------------------------------------------------------------------------

@@ -479,3 +479,110 @@ def test_kernels_are_hashable_values():
     assert fepnet.build_kernel("sequential", stochastic=False) != k1
     assert k1.needs_key and not fepnet.build_kernel("sequential", stochastic=False).needs_key
     assert fepnet.build_kernel("random-scan", stochastic=False).needs_key
+
+
+# --- issue #16: the public boundary ----------------------------------------------------------
+
+
+def test_cause01_kernel_params_checks_inverse_temperature_after_the_cast(x32):
+    net = Network.random(jax.random.key(0), 3)
+    with pytest.raises(ValueError, match="inverse_temperature holds values beyond the range of float32"):
+        fepnet.kernel_params(net, 1e39)
+    with pytest.raises(ValueError, match="evidence holds values beyond the range of float32"):
+        fepnet.kernel_params(net, 1.0, np.array([1e39, 0.0, 0.0]))
+    prm = fepnet.kernel_params(net, 1e38)
+    assert prm.inverse_temperature.dtype == jnp.float32 and np.isfinite(float(prm.inverse_temperature))
+
+
+def test_cause01_kernel_params_uses_the_networks_dtype_with_x64_on(x64):
+    net32 = Network.random(jax.random.key(0), 3, dtype=jnp.float32)
+    with pytest.raises(ValueError, match="inverse_temperature holds values beyond the range of float32"):
+        fepnet.kernel_params(net32, 1e39)
+    with pytest.raises(ValueError, match="inverse_temperature must be positive"):
+        fepnet.kernel_params(net32, 1e-50)  # positive in float64, 0 in float32
+    assert fepnet.kernel_params(net32, 0.5).inverse_temperature.dtype == jnp.float32
+    assert float(fepnet.kernel_params(Network.random(jax.random.key(0), 3), 1e39).inverse_temperature) == 1e39
+
+
+def test_cause02_zero_node_networks_cannot_reach_run_or_relax():
+    """No constructor makes a 0-node network; one assembled by hand as a pytree stops at kernel_params."""
+    for make in (lambda: Network(jnp.zeros((0, 0))), lambda: Network.zeros(0),
+                 lambda: Network.random(jax.random.key(0), 0)):
+        with pytest.raises(ValueError, match="at least one node|n must be >= 1"):
+            make()
+    empty = Network.tree_unflatten(None, (jnp.zeros((0, 0)), jnp.zeros((0,))))
+    with pytest.raises(ValueError, match="network must have at least one node"):
+        fepnet.kernel_params(empty, 1.0)
+    with pytest.raises(ValueError, match="network must have at least one node"):
+        fepnet.relax(empty, jnp.zeros((0,)))
+
+
+def _path3():
+    J = np.zeros((3, 3), np.float32)
+    J[0, 1] = J[1, 0] = 0.5  # 0 - 1, node 2 free
+    return Network(J)
+
+
+def test_cause03_a_coloring_that_misses_a_node_is_refused_where_the_kernel_meets_the_network():
+    net = _path3()
+    kernel = fepnet.build_kernel("chromatic", coloring=[[0], [1]])  # fine on its own: a 2-node colouring
+    state, prm, key = fepnet.init_state(net), fepnet.kernel_params(net), jax.random.key(0)
+    with pytest.raises(ValueError, match="coloring must partition the nodes 0..2 .*colours 2 nodes but the network has 3"):
+        fepnet.run(kernel, key, state, prm, 3)
+    with pytest.raises(ValueError, match="colours 2 nodes but the network has 3"):
+        kernel(key, state, prm)  # applied directly: refused when traced, before any step
+    with pytest.raises(ValueError, match="coloring must partition"):
+        fepnet.build_kernel("chromatic", coloring=[[0], [1]], network=net)
+    # inside a jit with the network closed over, run still checks it
+    with pytest.raises(ValueError, match="colours 2 nodes"):
+        jax.jit(lambda k: fepnet.run(kernel, k, state, prm, 3)[0].sigma)(key)
+
+
+def test_cause03_an_improper_coloring_is_refused_by_run():
+    net = _path3()
+    kernel = fepnet.build_kernel("chromatic", coloring=[[0, 1], [2]])
+    with pytest.raises(ValueError, match="coloring is not proper: coupled nodes 0 and 1 share colour 0"):
+        fepnet.run(kernel, jax.random.key(0), fepnet.init_state(net), fepnet.kernel_params(net), 3)
+    # a one-way coupling (J[2, 0] only: sparse, asymmetric) also forbids a shared colour
+    D = np.zeros((3, 3), np.float32)
+    D[2, 0] = 0.4
+    one_way = Network(D)
+    bad = fepnet.build_kernel("chromatic", coloring=[[0, 2], [1]])
+    with pytest.raises(ValueError, match="coupled nodes 0 and 2"):
+        fepnet.run(bad, jax.random.key(0), fepnet.init_state(one_way), fepnet.kernel_params(one_way), 3)
+    # a proper colouring runs, and every node moves
+    good = fepnet.build_kernel("chromatic", coloring=[[0, 2], [1]])
+    final, _ = fepnet.run(good, jax.random.key(0), fepnet.init_state(net), fepnet.kernel_params(net), 3)
+    assert np.all(np.asarray(final.sigma) != 0)
+
+
+@pytest.mark.parametrize("coloring, error, match", [
+    ([[0], [1], [1, 2]], ValueError, "node 1 is listed twice"),
+    ([[0], [1, 3]], ValueError, "index 3 is out of range"),
+    ([[0, -1], [1]], ValueError, "index -1 is out of range"),
+    ([[0.0], [1], [2]], TypeError, "integer node indices"),
+    ([[True], [1], [2]], TypeError, "integer node indices"),
+    ([["0"], [1], [2]], TypeError, "integer node indices"),
+    ([0, 1, 2], TypeError, "each colour class of coloring must be a sequence"),
+    (None, ValueError, "needs a network"),
+], ids=["repeat", "range", "negative", "float", "bool", "str-index", "flat", "none"])
+def test_cause03_coloring_entries_are_checked(coloring, error, match):
+    with pytest.raises(error, match=match):
+        fepnet.build_kernel("chromatic", coloring=coloring)
+
+
+def test_cause03_kernel_constructor_checks_its_coloring():
+    with pytest.raises(ValueError, match="coloring must partition"):
+        fepnet.Kernel("chromatic", True, ((0,), (2,)))
+    with pytest.raises(ValueError, match="needs a coloring"):
+        fepnet.Kernel("chromatic")
+    with pytest.raises(ValueError, match="only used by the 'chromatic' schedule"):
+        fepnet.Kernel("sequential", True, ((0,),))
+    k = fepnet.Kernel("chromatic", True, [np.array([0, 2]), [1]])  # NumPy indices are fine
+    assert k.coloring == ((0, 2), (1,)) and k == fepnet.build_kernel("chromatic", coloring=((0, 2), (1,)))
+
+
+@pytest.mark.parametrize("coloring", ["abc", b"ab", 3, [["ab"], ["c"]], {0: 1}])
+def test_cause17_a_string_or_scalar_coloring_is_a_type_error(coloring):
+    with pytest.raises(TypeError, match="coloring"):
+        fepnet.build_kernel("chromatic", coloring=coloring)

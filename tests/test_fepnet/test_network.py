@@ -1,5 +1,7 @@
 """Network: densities vs hand computation, parts, asymmetry, files, immutability, pytree behaviour."""
 
+import os
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -293,3 +295,178 @@ def test_random_network_rejects_bad_arguments(kwargs, match):
         Network.random(jax.random.key(0), args.pop("n"), **args)
     with pytest.raises(TypeError, match="key"):
         Network.random(0, 4)
+
+
+# --- issue #16: the public boundary ----------------------------------------------------------
+
+
+def test_cause01_float64_beyond_float32_is_refused_by_every_constructor(x32):
+    """1e39 is finite in float64 but inf in float32: refused after the cast, never stored as inf."""
+    huge = np.array([[0.0, 1e39], [1e39, 0.0]])
+    with pytest.raises(ValueError, match="couplings holds values beyond the range of float32"):
+        Network(huge)
+    with pytest.raises(ValueError, match="biases holds values beyond the range of float32"):
+        Network(np.zeros((2, 2)), np.array([1e39, 0.0]))
+    net = Network(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="couplings"):
+        net.replace(couplings=huge)
+    with pytest.raises(ValueError, match="biases"):
+        net.with_biases(np.array([0.0, -1e39]))
+    with pytest.raises(ValueError, match="evidence"):
+        net.with_evidence(np.array([1e39, 0.0]))
+    with pytest.raises(ValueError, match="coupling_scale"):
+        Network.random(jax.random.key(0), 3, coupling_scale=1e39)
+    with pytest.raises(ValueError, match="bias_scale"):
+        Network.random(jax.random.key(0), 3, bias_scale=1e39)
+    # finite in float32 but the biases + evidence sum overflows: refused too
+    big = Network(np.zeros((2, 2)), np.array([3e38, 0.0]))
+    with pytest.raises(ValueError, match="evidence overflows float32"):
+        big.with_evidence(np.array([3e38, 0.0]))
+
+
+def test_cause01_checks_use_the_networks_dtype_when_x64_is_on(x64):
+    """With x64 on, a float32 network still refuses float64 values beyond float32 (no silent inf)."""
+    net32 = Network(np.zeros((2, 2), np.float32))
+    assert net32.dtype == jnp.float32
+    with pytest.raises(ValueError, match="evidence holds values beyond the range of float32"):
+        net32.with_evidence(np.array([1e39, 0.0]))
+    with pytest.raises(ValueError, match="biases holds values beyond the range of float32"):
+        net32.with_biases(np.array([1e39, 0.0]))
+    with pytest.raises(ValueError, match="coupling_scale = 1e\\+39 is too large for float32"):
+        Network.random(jax.random.key(0), 3, coupling_scale=1e39, dtype=jnp.float32)
+    # float64 networks keep float64 range
+    assert float(Network(np.zeros((2, 2))).with_evidence(np.array([1e39, 0.0])).biases[0]) == 1e39
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Network(jnp.zeros((0, 0))),
+    lambda: Network(np.zeros((0, 0)), np.zeros(0)),
+    lambda: Network([[]]),
+    lambda: Network(np.zeros((0, 0)), zero_diagonal=True),
+    lambda: Network(np.zeros((1, 1))).replace(couplings=np.zeros((0, 0)), biases=np.zeros(0)),
+], ids=["jax", "numpy+biases", "nested-list", "zero_diagonal", "replace"])
+def test_cause02_zero_node_network_is_refused_by_the_constructor(make):
+    with pytest.raises(ValueError, match=r"couplings must (describe at least one node|be square)"):
+        make()
+
+
+def test_cause02_every_constructor_has_the_same_node_rule(tmp_path):
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        Network.zeros(0)
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        Network.random(jax.random.key(0), 0)
+    path = tmp_path / "empty.npz"
+    np.savez(path, format=np.asarray("fepnet.Network/1"), couplings=np.zeros((0, 0), np.float32),
+             biases=np.zeros(0, np.float32))
+    with pytest.raises(ValueError, match="not a fepnet network file: .*empty.npz .*at least one node"):
+        Network.load(path)
+    # one node is the smallest network, everywhere
+    for net in (Network(np.zeros((1, 1))), Network.zeros(1), Network.random(jax.random.key(0), 1)):
+        assert net.size == 1 and net.couplings.shape == (1, 1) and net.biases.shape == (1,)
+
+
+def _open_fds():
+    return len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+
+
+def _bad_network_files(tmp_path):
+    good = tmp_path / "good.npz"
+    Network.random(jax.random.key(0), 3).save(good)
+    raw = good.read_bytes()
+    files = {}
+
+    def put(name, data):
+        files[name] = tmp_path / name
+        files[name].write_bytes(data)
+
+    put("truncated.npz", raw[: len(raw) // 2])
+    put("cut-member.npz", raw[: len(raw) - 40])  # the central directory survives only in part
+    member = raw.index(b"\x93NUMPY", raw.index(b"couplings"))  # the couplings' .npy inside the zip
+    put("bad-crc.npz", raw[: member + 130] + bytes(b ^ 0xFF for b in raw[member + 130: member + 140])
+        + raw[member + 140:])
+    put("empty.npz", b"")
+    put("random.npz", np.random.default_rng(0).bytes(300))
+    put("pickle.npz", b"\x80\x04\x95" + b"\x00" * 50)
+    np.save(tmp_path / "array.npy", np.zeros((3, 3)))
+    files["array.npy"] = tmp_path / "array.npy"
+    fmt = np.asarray("fepnet.Network/1")
+    for name, arrays in {
+        "no-biases.npz": dict(format=fmt, couplings=np.zeros((2, 2), np.float32)),
+        "no-couplings.npz": dict(format=fmt, biases=np.zeros(2, np.float32)),
+        "no-format.npz": dict(couplings=np.zeros((2, 2)), biases=np.zeros(2)),
+        "wrong-format.npz": dict(format=np.asarray([1, 2]), couplings=np.zeros((2, 2)), biases=np.zeros(2)),
+        "nonsquare.npz": dict(format=fmt, couplings=np.zeros((2, 3), np.float32), biases=np.zeros(2, np.float32)),
+        "bias-shape.npz": dict(format=fmt, couplings=np.zeros((2, 2), np.float32), biases=np.zeros(3, np.float32)),
+        "3d.npz": dict(format=fmt, couplings=np.zeros((2, 2, 2), np.float32), biases=np.zeros(2, np.float32)),
+        "nan.npz": dict(format=fmt, couplings=np.array([[0, np.nan], [1, 0]], np.float32), biases=np.zeros(2, np.float32)),
+        "huge64.npz": dict(format=fmt, couplings=np.array([[0, 1e39], [1e39, 0]]), biases=np.zeros(2)),
+        "strings.npz": dict(format=fmt, couplings=np.array([["a", "b"], ["c", "d"]]), biases=np.zeros(2)),
+        "complex.npz": dict(format=fmt, couplings=np.zeros((2, 2), complex), biases=np.zeros(2)),
+        "objects.npz": dict(format=fmt, couplings=np.array([[0, None], [None, 0]], object), biases=np.zeros(2)),
+    }.items():
+        np.savez(tmp_path / name, **arrays)
+        files[name] = tmp_path / name
+    files["directory"] = tmp_path / "a-directory"
+    files["directory"].mkdir()
+    return files
+
+
+def test_cause10_load_of_a_bad_file_raises_one_clear_error_and_closes_it(tmp_path, x32):
+    files = _bad_network_files(tmp_path)
+    before = _open_fds()
+    for name, path in files.items():
+        with pytest.raises(ValueError) as info:
+            Network.load(path)
+        message = str(info.value)
+        assert message.startswith(f"not a fepnet network file: {path} ("), (name, message)
+        assert message.endswith(")"), (name, message)
+        assert "allow_pickle" not in message, (name, message)  # no advice to unpickle untrusted data
+        assert "pickled" not in message or name == "objects.npz", (name, message)
+        assert info.value.__cause__ is None or isinstance(info.value.__cause__, ValueError), name
+    assert _open_fds() == before  # no file left open, whatever went wrong
+    with pytest.raises(ValueError, match=r"\(the file is empty\)"):
+        Network.load(files["empty.npz"])
+    with pytest.raises(ValueError, match=r"\.npy"):
+        Network.load(files["array.npy"])
+    with pytest.raises(ValueError, match="'biases'"):
+        Network.load(files["no-biases.npz"])
+    with pytest.raises(ValueError, match="huge64.npz .*beyond the range of float32"):
+        Network.load(files["huge64.npz"])
+    missing = tmp_path / "missing.npz"
+    with pytest.raises(FileNotFoundError, match="missing.npz"):
+        Network.load(missing)
+
+
+def test_cause10_save_into_a_missing_directory_names_the_users_path(tmp_path):
+    net = Network.zeros(2)
+    target = tmp_path / "no-such-dir" / "net.npz"
+    with pytest.raises(FileNotFoundError, match=f"directory of {target} does not exist"):
+        net.save(target)
+    assert not (tmp_path / "no-such-dir").exists()
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError, match=f"{folder} is a directory"):
+        net.save(folder)
+    assert list(folder.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["folder"]
+    # the path is used exactly as given (no .npz appended)
+    net.save(tmp_path / "plain")
+    assert Network.load(tmp_path / "plain").size == 2
+
+
+@pytest.mark.parametrize("dtype", [jnp.int32, np.int64, bool, jnp.complex64, "int8", "not-a-dtype"])
+def test_cause17_integer_and_other_non_float_dtypes_are_refused(dtype):
+    with pytest.raises(TypeError, match="dtype must be a floating dtype"):
+        Network.random(jax.random.key(0), 3, dtype=dtype)
+    with pytest.raises(TypeError, match="dtype must be a floating dtype"):
+        Network.zeros(3, dtype=dtype)
+
+
+def test_cause17_float_dtypes_are_kept(x32):
+    assert Network.random(jax.random.key(0), 3, dtype=jnp.float16).dtype == jnp.float16
+    assert Network.zeros(3, dtype="float32").dtype == jnp.float32
+    # float64 without x64 is the working float32, without a warning
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert Network.zeros(2, dtype=np.float64).dtype == jnp.float32
+        assert Network.random(jax.random.key(0), 2, dtype=jnp.float64).dtype == jnp.float32
