@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from .common import add_out, add_seed, add_switches, positive_int
+from .common import add_out, add_seed, add_switches, integer, open_output, positive_int
 
 
 def add_parser(sub) -> None:
@@ -23,7 +23,7 @@ def add_parser(sub) -> None:
     cmp_.add_argument("--transitions", type=positive_int, default=1000,
                       help="transitions x_{t-1} -> x_t per data set (default: 1000)")
     cmp_.add_argument("--svi-steps", type=positive_int, default=2000, help="SVI steps per fit (default: 2000)")
-    cmp_.add_argument("--draws", type=positive_int, default=200,
+    cmp_.add_argument("--draws", type=integer(2), default=200,
                       help="posterior draws from each SVI guide (default: 200; at least 2)")
     cmp_.add_argument("--no-heldout", action="store_true", help="skip the held-out AIS ranking of networks")
     add_switches(cmp_, figures="skip the figures (faster)")
@@ -50,24 +50,21 @@ def paper_settings() -> dict:
                 heldout_learning_rate=SIM2["learning_rate"], heldout_steps_per_epoch=SIM2["steps_per_epoch"])
 
 
-def run(args) -> int:
-    """Run the command for parsed ``args``; returns the exit status."""
+def prepare(args):
+    """Check ``args`` (the output directory now); return the work: a function returning the exit status."""
     from diagnostics.sequence_comparison import compare_orders, format_comparison, write_comparison
 
-    from ..infra.artifacts import Artifacts
+    out = open_output(args)
 
-    if args.draws < 2:
-        raise SystemExit("fepnet compare: --draws must be >= 2")
-    try:
-        out = Artifacts(args.out)  # checked before the work
-    except (TypeError, ValueError) as exc:
-        raise SystemExit(f"fepnet compare: {exc}") from None
-    import jax
+    def work() -> int:
+        import jax
 
-    result = compare_orders(jax.random.key(args.seed), n_transitions=args.transitions, source=args.source,
-                            svi_steps=args.svi_steps, n_draws=args.draws, heldout=not args.no_heldout,
-                            progress=not args.no_progress, **paper_settings())
-    write_comparison(result, out, figures=not args.no_figures)
-    print(format_comparison(result))
-    print(f"  wrote:       {os.path.join(args.out, 'compare.json')}, {os.path.join(args.out, 'report.md')}")
-    return 0
+        result = compare_orders(jax.random.key(args.seed), n_transitions=args.transitions, source=args.source,
+                                svi_steps=args.svi_steps, n_draws=args.draws, heldout=not args.no_heldout,
+                                progress=not args.no_progress, **paper_settings())
+        write_comparison(result, out, figures=not args.no_figures)
+        print(format_comparison(result))
+        print(f"  wrote:       {os.path.join(args.out, 'compare.json')}, {os.path.join(args.out, 'report.md')}")
+        return 0
+
+    return work

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from .common import add_out, add_seed, add_switches, positive_int
+from .common import add_out, add_seed, add_switches, open_output, positive_int
 
 FILES = ["network.npz", "couplings.png", "training_digits.png", "attractors.png", "summary.json"]
 
@@ -44,26 +44,29 @@ def validate_network(network, out: str, seed: int, progress: bool) -> dict:
     return {"verdicts": verdicts, "seconds": time.perf_counter() - t0}
 
 
-def run(args) -> int:
-    """Run the command for parsed ``args``; returns the exit status."""
-    from ..infra.artifacts import Artifacts
+def prepare(args):
+    """Check ``args`` (the output directory now); return the work: a function returning the exit status."""
     from ..paper.demo import demo_summary, train_balanced
     from ..paper.demo_render import demo_figures, format_demo
 
-    out = Artifacts(args.out)
+    out = open_output(args)
     progress = not args.no_progress
-    result = train_balanced(args.seed, args.epochs, progress=progress)
-    result.network.save(out.path("network.npz"))  # atomic
-    out.record("network.npz")
-    for name, fig in demo_figures(result):
-        out.figure(name, fig)
-    summary = demo_summary(result, FILES)
-    if not args.no_validate:
-        validation = validate_network(result.network, os.path.join(out.directory, "validation"), args.seed,
-                                      progress)
-        summary["validation"] = validation["verdicts"]
-        summary["validate_seconds"] = round(validation["seconds"], 3)
-        summary["files"].append("validation/")
-    out.json("summary.json", summary)
-    print(format_demo(summary, args.out))
-    return 0
+
+    def work() -> int:
+        result = train_balanced(args.seed, args.epochs, progress=progress)
+        result.network.save(out.path("network.npz"))  # atomic
+        out.record("network.npz")
+        for name, fig in demo_figures(result):
+            out.figure(name, fig)
+        summary = demo_summary(result, FILES)
+        if not args.no_validate:
+            validation = validate_network(result.network, os.path.join(out.directory, "validation"), args.seed,
+                                          progress)
+            summary["validation"] = validation["verdicts"]
+            summary["validate_seconds"] = round(validation["seconds"], 3)
+            summary["files"].append("validation/")
+        out.json("summary.json", summary)
+        print(format_demo(summary, args.out))
+        return 0
+
+    return work

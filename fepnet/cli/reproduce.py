@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from .common import add_out, add_switches, positive_int
+from .common import add_out, add_switches, open_output, positive_int
 
 SIMULATION_CHOICES = ["sim1", "sim2", "sim3", "sim4", "all"]
 
@@ -40,20 +40,24 @@ def write_reproduction(reproduction, out) -> dict:
     return out.json(f"{sim}/summary.json", summary, safe=False)
 
 
-def run(args) -> int:
-    """Run the command for parsed ``args``; returns the exit status."""
-    from ..infra.artifacts import Artifacts
+def prepare(args):
+    """Check ``args`` (the output directory now); return the work: a function returning the exit status."""
     from ..paper.reproduce import SIMULATIONS, reproduce
     from ..paper.reproduce_render import format_summary
 
-    out = Artifacts(args.out)
-    failed = False
-    for sim in SIMULATIONS if args.simulation == "all" else (args.simulation,):
-        result = reproduce(sim, seeds=args.seeds, quick=args.quick, progress=not args.no_progress)
-        summary = write_reproduction(result, out)
-        print(format_summary(summary))
-        print(f"  wrote:       {os.path.join(args.out, sim)}/ ({', '.join(summary['meta']['files'])})\n", flush=True)
-        failed |= any(c["pass"] is False for c in summary["meta"]["checks"])
-    if failed and not args.quick:
-        print("fepnet reproduce: some acceptance checks failed (see above and the summary notes)")
-    return 0
+    out = open_output(args)
+
+    def work() -> int:
+        failed = False
+        for sim in SIMULATIONS if args.simulation == "all" else (args.simulation,):
+            result = reproduce(sim, seeds=args.seeds, quick=args.quick, progress=not args.no_progress)
+            summary = write_reproduction(result, out)
+            print(format_summary(summary))
+            print(f"  wrote:       {os.path.join(args.out, sim)}/ ({', '.join(summary['meta']['files'])})\n",
+                  flush=True)
+            failed |= any(c["pass"] is False for c in summary["meta"]["checks"])
+        if failed and not args.quick:
+            print("fepnet reproduce: some acceptance checks failed (see above and the summary notes)")
+        return 0
+
+    return work

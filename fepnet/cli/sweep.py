@@ -5,7 +5,13 @@ from __future__ import annotations
 import time
 
 from ..infra.resources import configure_cpu_devices
-from .common import add_out, add_seed, add_switches, positive_int
+from .common import UsageError, add_out, add_seed, add_switches, open_output, positive_float, positive_int
+
+# Runs estimated to take longer than this are refused unless --allow-long.
+LONG_RUN_S = 24 * 3600.0
+# The grid options and the settings they replace.
+_SPECS = {"--evidence": "evidence_level", "--inverse-temperature": "inverse_temperature",
+          "--learning-rate": "learning_rate", "--epochs": "n_epochs", "--steps": "steps_per_epoch"}
 
 
 def add_parser(sub) -> None:
@@ -35,48 +41,75 @@ def add_parser(sub) -> None:
     sw.add_argument("--couplings", action="store_true", help="also store every network's final couplings in sweep.nc")
     sw.add_argument("--independent-keys", action="store_true",
                     help="a different key at every grid point (default: common random numbers per seed)")
-    sw.add_argument("--memory-limit-mb", type=float, default=1024.0,
+    sw.add_argument("--memory-limit-mb", type=positive_float, default=1024.0,
                     help="cap on a chunk's estimated device memory (default: 1024)")
     sw.add_argument("--chunk-size", type=positive_int, help="networks per chunk (default: from the memory cap, "
                                                               "about 10 chunks)")
     sw.add_argument("--cpu-devices", type=positive_int, default=None,
                     help="host devices to shard over on CPU (default: the usable cores; ignored when XLA_FLAGS "
                          "sets --xla_force_host_platform_device_count)")
+    sw.add_argument("--allow-long", action="store_true",
+                    help=f"run even when the sweep is estimated to take longer than {LONG_RUN_S / 3600:g} h "
+                         "(the memory checks always apply)")
     add_out(sw, "fepnet-sweep")
     add_switches(sw, figures="skip the figures", progress="hide the progress bar")
 
 
-def run(args) -> int:
-    """Run the command for parsed ``args``; returns the exit status."""
+def _grid(args):
+    """The grid: ``--grid`` with each given spec replacing its setting; an error names the option."""
+    from ..paper.grids import GRIDS
+    from ..sweep import SweepGrid
+
+    grid = GRIDS[args.grid]
+    for option, setting in _SPECS.items():
+        text = getattr(args, option[2:].replace("-", "_"))
+        if text is not None:
+            try:
+                grid = SweepGrid.from_specs(grid, **{setting: text})
+            except (TypeError, ValueError) as exc:
+                raise UsageError(f"{option} {text!r}: {exc}") from None
+    try:
+        return grid.replace(seeds=args.seeds)
+    except ValueError as exc:
+        raise UsageError(f"--seeds {args.seeds}: {exc}") from None
+
+
+def prepare(args):
+    """Check ``args``, then plan the sweep (memory and time, before anything is allocated); return the work."""
     t0 = time.perf_counter()
     note = configure_cpu_devices(args.cpu_devices)
     import jax
 
-    from ..infra.artifacts import Artifacts
-    from ..paper.grids import GRIDS
     from ..paper.landscapes_render import format_sweep, write_sweep
-    from ..sweep import Evaluation, SweepGrid, run_sweep
+    from ..sweep import Evaluation, estimate_sweep, run_sweep
+    from ..sweep.plan import format_seconds
 
+    grid = _grid(args)
+    evaluation = Evaluation(n_trials=args.trials)
     try:
-        grid = SweepGrid.from_specs(GRIDS[args.grid], evidence_level=args.evidence,
-                                    inverse_temperature=args.inverse_temperature, learning_rate=args.learning_rate,
-                                    n_epochs=args.epochs, steps_per_epoch=args.steps).replace(seeds=args.seeds)
-    except (TypeError, ValueError) as exc:
-        raise SystemExit(f"fepnet sweep: {exc}") from None
-    if not args.memory_limit_mb > 0:
-        raise SystemExit("fepnet sweep: --memory-limit-mb must be positive")
-    if args.seed < 0:
-        raise SystemExit("fepnet sweep: --seed must be >= 0")
-    try:
-        out = Artifacts(args.out, "--out")
-    except (TypeError, ValueError) as exc:
-        raise SystemExit(f"fepnet sweep: {exc}") from None
-    dims = " x ".join([f"{len(vals)} {name}" for name, vals in grid.swept.items()] + [f"{len(grid.seeds)} seed(s)"])
-    print(f"fepnet sweep: {grid.n_networks} networks ({dims}) on {jax.device_count()} "
-          f"{jax.devices()[0].platform} device(s) ({note})", flush=True)
-    ds = run_sweep(jax.random.key(args.seed), grid, evaluation=Evaluation(n_trials=args.trials), order=args.order,
-                   couplings=args.couplings, common_random_numbers=not args.independent_keys,
-                   memory_limit_mb=args.memory_limit_mb, chunk_size=args.chunk_size, progress=not args.no_progress)
-    summary = write_sweep(ds, out, started=t0, make_figures=not args.no_figures)
-    print(format_sweep(summary, args.out))
-    return 0
+        plan = estimate_sweep(grid, evaluation=evaluation, couplings=args.couplings,
+                              memory_limit_mb=args.memory_limit_mb, chunk_size=args.chunk_size)
+    except ValueError as exc:
+        raise UsageError(str(exc).replace("memory_limit_mb=", "--memory-limit-mb ")
+                         .replace("chunk_size=", "--chunk-size ")) from None
+    if plan.seconds > LONG_RUN_S and not args.allow_long:
+        raise UsageError(f"{grid.n_networks:,} networks would take about {format_seconds(plan.seconds)} here "
+                         f"({plan.training_steps:,} training steps on {plan.n_devices} {plan.platform} device(s)); "
+                         f"runs over {LONG_RUN_S / 3600:g} h need --allow-long, or sweep fewer values or seeds")
+    out = open_output(args)
+
+    def work() -> int:
+        dims = " x ".join([f"{len(vals)} {name}" for name, vals in grid.swept.items()]
+                          + [f"{len(grid.seeds)} seed(s)"])
+        print(f"fepnet sweep: {grid.n_networks} networks ({dims}) on {jax.device_count()} "
+              f"{jax.devices()[0].platform} device(s) ({note})", flush=True)
+        print(f"  plan:        {plan.describe()}", flush=True)
+        ds = run_sweep(jax.random.key(args.seed), grid, evaluation=evaluation, order=args.order,
+                       couplings=args.couplings, common_random_numbers=not args.independent_keys,
+                       memory_limit_mb=args.memory_limit_mb, chunk_size=args.chunk_size,
+                       progress=not args.no_progress)
+        summary = write_sweep(ds, out, started=t0, make_figures=not args.no_figures)
+        print(format_sweep(summary, args.out))
+        return 0
+
+    return work

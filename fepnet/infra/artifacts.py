@@ -9,23 +9,93 @@ writes its results the same way::
     out.figure("couplings.png", fig)         # PNG, atomic, figure closed
     out.report(report)                       # report.md + report.html
     out.files                                # what was written, in order
+
+Every file goes through :func:`fepnet.infra.files.atomic_path` (directly, or through
+``Network.save`` / ``save_sweep``, which use it too), so an interrupted run leaves
+complete files or none. The directories made for the output are remembered
+(:func:`created_mark`); a run that fails removes the ones still empty
+(:func:`remove_empty_created`), so a failed run leaves no empty output folder.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 
 from .files import json_safe, write_json, write_text
 from .plotting import save_figure
 
-__all__ = ["Artifacts", "check_output_dir"]
+__all__ = ["Artifacts", "check_output_dir", "created_mark", "remove_empty_created"]
+
+# Directories made by check_output_dir / Artifacts.path in this process, parents before children.
+_CREATED: list[str] = []
+
+
+def _makedirs(path: str) -> None:
+    """``os.makedirs(path, exist_ok=True)``, remembering each directory it made."""
+    path = os.path.abspath(path)
+    missing = []
+    while not os.path.isdir(path):
+        missing.append(path)
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    for directory in reversed(missing):
+        try:
+            os.mkdir(directory)
+        except FileExistsError:
+            if not os.path.isdir(directory):
+                raise
+            continue
+        _CREATED.append(directory)
+
+
+def created_mark() -> int:
+    """A mark for :func:`remove_empty_created`: the directories made so far."""
+    return len(_CREATED)
+
+
+def remove_empty_created(mark: int = 0) -> list[str]:
+    """Remove the output directories made since ``mark`` that are empty, deepest first; return them.
+
+    A directory that holds anything (a complete file, or a directory made before) stays.
+    """
+    removed = []
+    for directory in reversed(_CREATED[mark:]):
+        try:
+            os.rmdir(directory)  # refuses a directory that is not empty
+        except OSError:
+            continue
+        removed.append(directory)
+    del _CREATED[mark:]
+    return removed
 
 
 def check_output_dir(path, name: str = "out") -> str:
     """Make sure ``path`` is (or can become) a writable directory; create it; return it as a string.
 
-    Raises ``ValueError`` naming ``name`` when ``path`` is an existing file, or lies under one,
-    or cannot be created or written. Run it before any long computation.
+    Run it before any long computation. The directories it creates are remembered, so that
+    a failed run can remove them again while they are empty (:func:`remove_empty_created`).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The directory.
+    name : str
+        The argument's name in messages (``"out"``, ``"--out"``).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    TypeError
+        ``path`` is not a path.
+    ValueError
+        ``path`` is empty, an existing file, lies under one, or cannot be created or written
+        (a file is created and removed there to find out).
     """
     if path is None:
         raise TypeError(f"{name} must be a path, got None")
@@ -33,16 +103,22 @@ def check_output_dir(path, name: str = "out") -> str:
         path = os.fspath(path)
     except TypeError:
         raise TypeError(f"{name} must be a path, got {type(path).__name__}") from None
-    if path == "":
-        raise ValueError(f"{name} must not be empty")
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if path == "" or "\0" in path:
+        raise ValueError(f"{name} must be a directory path, got {path!r}")
     if os.path.exists(path) and not os.path.isdir(path):
         raise ValueError(f"{name} {path!r} exists and is not a directory")
     try:
-        os.makedirs(path, exist_ok=True)
+        _makedirs(path)
     except OSError as exc:
         raise ValueError(f"{name} {path!r} cannot be created: {exc.strerror or exc}") from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise ValueError(f"{name} {path!r} is not writable")
+    try:  # os.access says yes to root on read-only and virtual file systems: try it
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".fepnet-write-test.")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ValueError(f"{name} {path!r} is not writable: {exc.strerror or exc}") from None
     return path
 
 
@@ -61,6 +137,11 @@ class Artifacts:
     directory : str
     files : list of str
         Paths written so far, in order.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`check_output_dir`.
     """
 
     def __init__(self, directory, name: str = "out"):
@@ -70,7 +151,7 @@ class Artifacts:
     def path(self, name: str) -> str:
         """The path of ``name`` inside the directory (sub-directories are created)."""
         path = os.path.join(self.directory, name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        _makedirs(os.path.dirname(path))
         return path
 
     def _record(self, path: str) -> str:
@@ -102,6 +183,7 @@ class Artifacts:
 
     def report(self, report, subdir: str = "") -> list[str]:
         """Write a :class:`~fepnet.infra.report.Report` as report.md and report.html."""
-        paths = report.write(os.path.join(self.directory, subdir) if subdir else self.directory)
+        directory = os.path.dirname(self.path(os.path.join(subdir, "report.md")))
+        paths = report.write(directory)
         self.files.extend(paths)
         return paths

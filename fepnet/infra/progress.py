@@ -5,18 +5,72 @@ splits it at chosen boundaries, calls a jitted ``advance`` per piece, waits for
 the device, and advances a tqdm bar; training, AIS, SVI, coupling fits and SBC
 all run through it. The boundaries are explicit, so the caller decides the
 compiled chunk lengths (and hence the exact arithmetic).
+
+Interrupts: a Ctrl-C (SIGINT) that arrives while a compiled call runs is handled
+only when the call returns, and one that lands inside a host callback comes back
+as a JAX runtime error, not as ``KeyboardInterrupt``. Inside :func:`interruptible`
+(the ``fepnet`` command runs every command in it) SIGINT raises
+``KeyboardInterrupt`` as soon as Python runs again and is also remembered
+(:func:`interrupt_pending`); :func:`check_interrupt`, called between chunks,
+raises it again if something swallowed or converted it. A long run therefore
+stops at the end of the chunk that was running, and no later.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import signal
 import sys
+import threading
 
 import numpy as np
 from tqdm.auto import tqdm
 
-__all__ = ["ceil_chunks", "chunk_bounds", "even_bounds", "progress_bar", "run_in_chunks"]
+__all__ = ["ceil_chunks", "check_interrupt", "chunk_bounds", "even_bounds", "interrupt_pending", "interruptible",
+           "progress_bar", "run_in_chunks"]
+
+_INTERRUPTED = threading.Event()  # set by interruptible()'s SIGINT handler
+
+
+@contextlib.contextmanager
+def interruptible():
+    """Run the block with a SIGINT handler that raises ``KeyboardInterrupt`` and remembers the interrupt.
+
+    Python's default handler raises too, but does not remember: an interrupt that a library
+    swallowed or turned into another exception (a JAX host callback does) would be lost.
+    With this one, :func:`check_interrupt` raises again at the next chunk boundary and
+    :func:`interrupt_pending` tells the caller. Outside the main thread (where signals
+    cannot be handled), or where SIGINT is ignored (a process started in the background by a
+    non-interactive shell inherits that), the block runs unchanged.
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is signal.SIG_IGN):
+        yield
+        return
+
+    def handler(signum, frame):
+        _INTERRUPTED.set()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    _INTERRUPTED.clear()
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        _INTERRUPTED.clear()
+
+
+def interrupt_pending() -> bool:
+    """Whether an interrupt arrived inside the current :func:`interruptible` block."""
+    return _INTERRUPTED.is_set()
+
+
+def check_interrupt() -> None:
+    """Raise ``KeyboardInterrupt`` if an interrupt arrived inside :func:`interruptible` (a chunk boundary)."""
+    if _INTERRUPTED.is_set():
+        raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
@@ -72,6 +126,11 @@ def run_in_chunks(advance, carry, bounds, *, desc: str, unit: str = "it", progre
         The final carry, computed (``block_until_ready``) before the bar advanced.
     outputs : list
         The ``out`` of each piece, in order.
+
+    Raises
+    ------
+    KeyboardInterrupt
+        After the piece during which an interrupt arrived (:func:`check_interrupt`).
     """
     import jax
 
@@ -82,6 +141,7 @@ def run_in_chunks(advance, carry, bounds, *, desc: str, unit: str = "it", progre
         for start, stop in zip(bounds[:-1], bounds[1:]):
             carry, out = advance(carry, start, stop)
             jax.block_until_ready(carry)
+            check_interrupt()
             outputs.append(out)
             bar.update((stop - start) * units_per_item)
     return carry, outputs

@@ -23,14 +23,16 @@ Modules, one concept each:
 - :mod:`~fepnet.sweep.grid`: :class:`SweepGrid`, :func:`parse_values`, the networks a grid trains
 - :mod:`~fepnet.sweep.evaluation`: :class:`Evaluation`, how each network is scored
 - :mod:`~fepnet.sweep.keys`: :func:`network_key`, common random numbers or a key per grid point
-- :mod:`~fepnet.sweep.memory`: :func:`network_bytes`, the chunk plan under a memory cap
+- :mod:`~fepnet.sweep.memory`: :func:`network_bytes`, the chunk plan under a memory cap, host memory
+- :mod:`~fepnet.sweep.plan`: :func:`~fepnet.sweep.plan.plan_sweep`, chunks, memory checks and an estimated time,
+  made from sizes before anything is allocated (:func:`estimate_sweep`)
 - :mod:`~fepnet.sweep.pipeline`: the jitted, vmapped per-network program of one chunk
-- :mod:`~fepnet.sweep.engine`: :func:`run_sweep`, chunks sharded over the devices
+- :mod:`~fepnet.sweep.engine`: :func:`run_sweep` (chunks sharded over the devices), :func:`estimate_sweep`
 - :mod:`~fepnet.sweep.dataset`: :data:`METRICS`, the ``xarray.Dataset``, :func:`save_sweep` / :func:`load_sweep`
 """
 
 from .dataset import METRICS, load_sweep, save_sweep
-from .engine import run_sweep
+from .engine import estimate_sweep, run_sweep
 from .evaluation import Evaluation
 from .grid import SETTINGS, SweepGrid, parse_values
 from .keys import network_key
@@ -46,6 +48,7 @@ __all__ = [
     "network_key",
     "network_bytes",
     "run_sweep",
+    "estimate_sweep",
     "save_sweep",
     "load_sweep",
 ]

@@ -24,17 +24,17 @@ import numpy as np
 
 from ..attractors import orthogonality
 from ..infra import checks as v
-from ..infra.progress import chunk_bounds, progress_bar
+from ..infra.progress import check_interrupt, chunk_bounds, progress_bar
 from ..training import ORDERS
 from ..version import __version__
 from .dataset import METRICS, sweep_dataset
 from .evaluation import Evaluation
 from .grid import SETTINGS, SweepGrid, network_table
 from .keys import network_key_data, root_key
-from .memory import max_chunk_size, network_bytes, plan_chunk_size
+from .plan import SweepPlan, plan_sweep
 from .pipeline import ChunkSettings, attractor_metrics, run_chunk
 
-__all__ = ["run_sweep", "resolve_devices"]
+__all__ = ["run_sweep", "estimate_sweep", "resolve_devices"]
 
 
 def resolve_devices(devices) -> list:
@@ -120,6 +120,57 @@ def _flag_diverged(out, settings, checkpoints):
                   "their metrics are NaN and n_attractors -1: lower the learning rate", RuntimeWarning, stacklevel=3)
 
 
+
+def _plan(grid, evaluation, train_patterns, test_patterns, couplings, memory_limit_mb, chunk_size, devices):
+    """The argument checks of a sweep and its plan: (plan, devices, dtype, (train, test, source))."""
+    if not isinstance(grid, SweepGrid):
+        raise TypeError(f"grid must be a fepnet.SweepGrid, got {type(grid).__name__}")
+    if not isinstance(evaluation, Evaluation):
+        raise TypeError(f"evaluation must be a fepnet.sweep.Evaluation, got {type(evaluation).__name__}")
+    memory_limit_mb = float(v.positive_scalar(memory_limit_mb, "memory_limit_mb"))
+    if chunk_size is not None:
+        chunk_size = v.count(chunk_size, "chunk_size", minimum=1)
+    devices = resolve_devices(devices)
+    dtype = np.dtype(jnp.result_type(float))
+    patterns = _patterns(train_patterns, test_patterns, dtype)
+    (k_pat, n_nodes), n_test = patterns[0].shape, patterns[1].shape[0]
+    plan = plan_sweep(grid, devices, n_nodes=n_nodes, n_patterns=k_pat, n_test_patterns=n_test,
+                      evaluation=evaluation, couplings=bool(couplings), memory_limit_mb=memory_limit_mb,
+                      chunk_size=chunk_size, itemsize=dtype.itemsize)
+    return plan, devices, dtype, patterns
+
+
+def estimate_sweep(grid: SweepGrid, *, train_patterns=None, test_patterns=None, evaluation: Evaluation = Evaluation(),
+                   couplings: bool = False, memory_limit_mb: float = 1024.0, chunk_size: int | None = None,
+                   devices=None) -> SweepPlan:
+    """What :func:`run_sweep` with these arguments would do: its chunks, memory and estimated time.
+
+    Computed from sizes only (nothing per network is allocated), with the same checks as
+    :func:`run_sweep`, which makes the same plan before it starts
+    (:func:`fepnet.sweep.plan.plan_sweep`; the time model is described there).
+
+    Parameters
+    ----------
+    grid, train_patterns, test_patterns, evaluation, couplings, memory_limit_mb, chunk_size, devices
+        As for :func:`run_sweep`.
+
+    Returns
+    -------
+    fepnet.sweep.plan.SweepPlan
+
+    Raises
+    ------
+    TypeError
+        A bad grid, evaluation or devices.
+    ValueError
+        Bad patterns or devices count, a memory cap below one network per device (or below the
+        requested chunk size), a chunk larger than an accelerator's memory, or a sweep whose table
+        and results would not fit in the host's available memory.
+    """
+    return _plan(grid, evaluation, train_patterns, test_patterns, couplings, memory_limit_mb, chunk_size,
+                 devices)[0]
+
+
 def run_sweep(
     key,
     grid: SweepGrid,
@@ -180,23 +231,19 @@ def run_sweep(
         A bad grid, evaluation, key or devices.
     ValueError
         A bad order, patterns, devices count, or a memory cap below one network per device
-        (or below the requested chunk size).
+        (or below the requested chunk size); a chunk larger than an accelerator's memory, or a
+        sweep whose table and results would not fit in the host's available memory (checked
+        before anything is allocated, :func:`estimate_sweep`).
+    KeyboardInterrupt
+        At the end of the chunk during which an interrupt arrived.
     """
-    if not isinstance(grid, SweepGrid):
-        raise TypeError(f"grid must be a fepnet.SweepGrid, got {type(grid).__name__}")
-    if not isinstance(evaluation, Evaluation):
-        raise TypeError(f"evaluation must be a fepnet.sweep.Evaluation, got {type(evaluation).__name__}")
     if order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
     root = root_key(key)
-    limit_bytes = float(v.positive_scalar(memory_limit_mb, "memory_limit_mb")) * 2**20
-    if chunk_size is not None:
-        chunk_size = v.count(chunk_size, "chunk_size", minimum=1)
-    devices = resolve_devices(devices)
-    n_dev = len(devices)
-    dtype = np.dtype(jnp.result_type(float))
-    train_p, test_p, source = _patterns(train_patterns, test_patterns, dtype)
+    plan, devices, dtype, (train_p, test_p, source) = _plan(
+        grid, evaluation, train_patterns, test_patterns, couplings, memory_limit_mb, chunk_size, devices)
     k_pat, n_nodes = train_p.shape
+    n_dev = len(devices)
 
     t0 = time.perf_counter()
     table = network_table(grid)
@@ -219,26 +266,11 @@ def run_sweep(
     batch = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("batch"))
     replicated = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec())
     shared = [_put(train_p, replicated), _put(test_p, replicated), _put(ev, replicated)]
-    steps_values = sorted(set(flat["steps_per_epoch"].tolist()))
-    sizes, n_chunks = [], 0
+    n_chunks = 0
     total_steps = 0
     with progress_bar(total=n_net, desc="sweep", unit="network", enable=progress) as bar:
-        for steps in steps_values:
+        for steps, _, size in plan.groups:
             members = np.flatnonzero(flat["steps_per_epoch"] == steps)
-            per_net = network_bytes(n_nodes, k_pat, n_epochs=checkpoints[-1], steps_per_epoch=int(steps),
-                                    n_checkpoints=n_ckpt, n_trials=evaluation.n_trials, couplings=couplings,
-                                    itemsize=dtype.itemsize)
-            fixed_bytes = (train_p.size + test_p.size) * dtype.itemsize
-            max_chunk = max_chunk_size(limit_bytes, fixed_bytes, per_net, n_dev)
-            if max_chunk < n_dev:
-                need = (fixed_bytes + n_dev * per_net) / 2**20
-                raise ValueError(f"memory_limit_mb={memory_limit_mb} is below one network per device "
-                                 f"({need:.1f} MB for {n_dev} device(s))")
-            if chunk_size is not None and -(-chunk_size // n_dev) * n_dev > max_chunk:
-                raise ValueError(f"chunk_size={chunk_size} exceeds memory_limit_mb={memory_limit_mb} "
-                                 f"(at most {max_chunk} networks per chunk here)")
-            size = plan_chunk_size(members.size, n_dev, max_chunk, chunk_size)
-            sizes.append(size)
             static = ChunkSettings(checkpoints, int(steps), order, evaluation.n_trials, evaluation.n_steps,
                                    evaluation.max_steps, bool(couplings), key_impl)
             for begin in chunk_bounds(members.size, size)[:-1]:
@@ -246,6 +278,7 @@ def run_sweep(
                 padded = np.concatenate([idx, np.full(size - idx.size, idx[-1])])
                 args = [_put(a[padded], batch) for a in (key_data, level, it, lr, start_scale)]
                 res = _fetch(run_chunk(*args, *shared, static=static))
+                check_interrupt()  # an interrupt during the compiled chunk lands here at the latest
                 m = idx.size
                 count, orth, conv = (x[:m] for x in attractor_metrics(res.end_states, res.converged,
                                                                        evaluation.decimals, dtype))
@@ -281,7 +314,7 @@ def run_sweep(
         "jax_version": jax.__version__,
         "n_devices": n_dev,
         "device_kind": devices[0].platform,
-        "chunk_size": int(max(sizes)),
+        "chunk_size": int(max(size for _, _, size in plan.groups)),
         "n_chunks": int(n_chunks),
         "training_steps": int(total_steps),
         "wall_s": float(wall),

@@ -16,13 +16,16 @@ import numpy as np
 
 from ..infra import checks as v
 
-__all__ = ["SETTINGS", "INTEGER_SETTINGS", "SweepGrid", "parse_values", "NetworkTable", "network_table"]
+__all__ = ["SETTINGS", "INTEGER_SETTINGS", "MAX_VALUES", "SweepGrid", "parse_values", "NetworkTable", "network_table"]
 
 # The swept training settings, in the order their dimensions appear in the result.
 SETTINGS = ("evidence_level", "inverse_temperature", "learning_rate", "n_epochs", "steps_per_epoch")
 # The settings that are counts (integers); the others are real numbers.
 INTEGER_SETTINGS = ("n_epochs", "steps_per_epoch")
 _POSITIVE = ("evidence_level", "inverse_temperature")
+# The most values of one setting, or seeds: a spec's n or a seed count beyond it is refused before
+# anything is allocated (a million values of one axis is already far beyond any landscape).
+MAX_VALUES = 1_000_000
 
 
 def _setting_values(value, name):
@@ -77,7 +80,7 @@ class SweepGrid:
     steps_per_epoch : int or sequence of int
         Steps per epoch, >= 1 (default 10).
     seeds : int or sequence of int
-        A count K (seeds 0..K-1, default 1) or distinct non-negative integers.
+        A count K (seeds 0..K-1, default 1, at most :data:`MAX_VALUES`) or distinct non-negative integers.
 
     Raises
     ------
@@ -99,7 +102,7 @@ class SweepGrid:
             object.__setattr__(self, name, _setting_values(getattr(self, name), name))
         seeds = self.seeds
         if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, (bool, np.bool_)):
-            seeds = tuple(range(v.count(int(seeds), "seeds", minimum=1)))
+            seeds = tuple(range(v.count(int(seeds), "seeds", minimum=1, maximum=MAX_VALUES)))
         else:
             if isinstance(seeds, (str, bool, np.bool_)) or np.ndim(seeds) != 1:
                 raise TypeError(f"seeds must be a count or a 1-D sequence of integers, got {seeds!r}")
@@ -199,7 +202,8 @@ def parse_values(text: str, name: str = "value", *, integer: bool = False):
     TypeError
         ``text`` is not a string.
     ValueError
-        The spec does not parse, gives non-finite values, or (``integer``) non-integer values.
+        The spec does not parse, asks for more than :data:`MAX_VALUES` values, gives non-finite values,
+        or (``integer``) non-integer values.
     """
     if not isinstance(text, str):
         raise TypeError(f"{name} spec must be a string, got {type(text).__name__}")
@@ -213,6 +217,8 @@ def parse_values(text: str, name: str = "value", *, integer: bool = False):
             a, b, n = float(parts[0]), float(parts[1]), int(parts[2])
             if n < 1:
                 raise ValueError("n must be >= 1")
+            if n > MAX_VALUES:
+                raise ValueError(f"n must be <= {MAX_VALUES}")
             if log and (a <= 0 or b <= 0):
                 raise ValueError("log spacing needs positive end points")
             values = np.geomspace(a, b, n) if log else np.linspace(a, b, n)

@@ -206,8 +206,7 @@ def test_run_validation_rejects_bad_arguments(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(ValueError, match="not a directory"):
         validate(_vn(), out=tmp_path / "file")
-    with pytest.raises(SystemExit):
-        main(["validate", "--network", "no-such-network"])
+    assert main(["validate", "--network", "no-such-network"]) == 2
 
 
 # ----------------------------------------------------------------------------- end to end
@@ -302,10 +301,10 @@ def test_cli_validate_loaded_network(tmp_path, capsys):
     assert details["sbc"] is None and details["network"]["name"] == "loaded"
 
 
-def test_cli_checks_the_output_directory_before_the_work(tmp_path, monkeypatch):
+def test_cli_checks_the_output_directory_before_the_work(tmp_path, monkeypatch, capsys):
     import diagnostics.validation as dv
 
     monkeypatch.setattr(dv, "run_validation", lambda *a, **k: pytest.fail("ran before checking --out"))
     (tmp_path / "file").write_text("x")
-    with pytest.raises(ValueError, match="not a directory"):
-        main(["validate", "--network", "random", "--out", str(tmp_path / "file"), "--no-progress"])
+    assert main(["validate", "--network", "random", "--out", str(tmp_path / "file"), "--no-progress"]) == 2
+    assert "not a directory" in capsys.readouterr().err
