@@ -18,8 +18,12 @@ and reports variance ratios var x_i / var y_i, the correlation-matrix distance
 1 - tr(Rx Ry) / (||Rx||_F ||Ry||_F) (Herdin et al. 2005), the largest
 correlation difference, R-hat and bulk / tail ESS of each sampler, and ESS per
 second. The overall verdict is "consistent" when every test passes and
-"biased" otherwise; ``converged`` says whether both samplers' R-hat < 1.01 and
-bulk ESS >= 400 (if not, read the verdict with care).
+"biased" otherwise, or "cannot judge" when a test's statistic is undefined (an MCSE
+whose ESS estimate is not positive, in short chains; see ``undetermined``);
+``converged`` says whether both samplers' R-hat < 1.01 and bulk ESS >= 400 (if not,
+read the verdict with care). Each sample set needs at least ``MIN_CHAINS`` = 2 chains
+of ``MIN_DRAWS`` = 4 draws: ArviZ's minimum for R-hat (split chains, a variance with
+1 degree of freedom per half), also enough for its ESS and for batch means.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ __all__ = ["Comparison", "SamplerSummary", "compare", "summarize", "second_momen
 
 RHAT_MAX = 1.01
 ESS_MIN = 400.0
+MIN_CHAINS = 2
+MIN_DRAWS = 4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,7 +97,18 @@ class Comparison:
     passed: dict  # quantity -> bool
 
     @property
+    def undetermined(self) -> tuple:
+        """The tests whose statistic is undefined (NaN): an MCSE without a positive ESS estimate."""
+        stats_ = {"means": self.mean_z, "second_moments": self.second_moment_z,
+                  "energy": 0.0 if self.energy_z is None else self.energy_z,
+                  "distribution": self.energy_distance.p_value}
+        return tuple(k for k, x in stats_.items() if np.any(np.isnan(np.asarray(x, np.float64))))
+
+    @property
     def verdict(self) -> str:
+        """"cannot judge" if a statistic is undefined, else "consistent" if every test passed, else "biased"."""
+        if self.undetermined:
+            return "cannot judge"
         return "consistent" if all(self.passed.values()) else "biased"
 
     @property
@@ -100,7 +117,7 @@ class Comparison:
 
     @property
     def max_abs_z(self) -> float:
-        """Largest |z| of the per-node means."""
+        """Largest |z| of the per-node means (NaN if one is undefined, never inf for an undefined MCSE)."""
         return float(np.max(np.abs(self.mean_z)))
 
     @property
@@ -120,6 +137,7 @@ class Comparison:
         return {
             "verdict": self.verdict,
             "passed": {k: bool(val) for k, val in self.passed.items()},
+            "undetermined": list(self.undetermined),
             "converged": bool(self.converged),
             "max_abs_z": self.max_abs_z,
             "z_threshold": float(self.z_threshold),
@@ -147,6 +165,16 @@ class Comparison:
 # --- statistics -----------------------------------------------------------------------------------
 
 
+def _judgeable(data, name: str) -> np.ndarray:
+    """:func:`posterior_samples` of ``data``, refused when too short to judge (MIN_CHAINS x MIN_DRAWS)."""
+    x = posterior_samples(data, name)
+    if x.shape[0] < MIN_CHAINS or x.shape[1] < MIN_DRAWS:
+        raise ValueError(
+            f"{name} has {x.shape[0]} chain(s) of {x.shape[1]} draws, too few to judge: at least {MIN_CHAINS} chains "
+            f"of {MIN_DRAWS} draws are needed (ArviZ's minimum for R-hat and ESS)")
+    return x
+
+
 def _dataset(x: np.ndarray):
     return az.convert_to_dataset({"sigma": x})
 
@@ -157,9 +185,15 @@ def summarize(samples, name: str = "samples", wall_s=None) -> SamplerSummary:
     The slow part of :func:`compare` (ranks of every node's draws); compute it
     once for a reference that several samplers are compared with. ``wall_s``
     defaults to the InferenceData's ``wall_s`` attribute.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`~diagnostics.convert.posterior_samples`; fewer than ``MIN_CHAINS`` = 2 chains or
+        ``MIN_DRAWS`` = 4 draws per chain (too few to judge).
     """
     wall_s = _attr(samples, "wall_s") if wall_s is None else wall_s
-    x = posterior_samples(samples, name)
+    x = _judgeable(samples, name)
     ds = _dataset(x)
     with np.errstate(invalid="ignore", divide="ignore"):
         rhat = np.asarray(az.rhat(ds)["sigma"].values, np.float64)
@@ -204,8 +238,13 @@ def second_moment_z_scores(samples, reference, alpha: float = 0.01):
     combined in quadrature. Under equal distributions each z_ij is roughly
     Student-t with (batches - 1) degrees of freedom; the bound is that t
     quantile at two-sided level alpha / (N (N + 1) / 2).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`summarize` for ``samples`` and ``reference``.
     """
-    x, y = posterior_samples(samples, "samples"), posterior_samples(reference, "reference")
+    x, y = _judgeable(samples, "samples"), _judgeable(reference, "reference")
     cx, sx, bx = _batch_second_moments(x, x.mean(axis=(0, 1)))
     cy, sy, by = _batch_second_moments(y, y.mean(axis=(0, 1)))
     n = x.shape[2]
@@ -277,9 +316,19 @@ def compare(
     InferenceData attributes when not given). ``reference_summary``: the
     reference's :func:`summarize`, if already computed. ``key`` seeds the
     permutation test (default: a fixed key, so the result is reproducible).
+
+    Raises
+    ------
+    TypeError
+        Samples that are not real numbers; ``network`` not a Network; ``reference_summary`` not a
+        SamplerSummary; ``key`` not a PRNG key.
+    ValueError
+        Samples not (chains, draws, N) in [-1, 1] and finite, or fewer than ``MIN_CHAINS`` = 2 chains
+        of ``MIN_DRAWS`` = 4 draws (too few to judge); node counts that differ; ``z_threshold`` not
+        positive, ``alpha`` not in (0, 1); ``names`` not two; a ``reference_summary`` of another shape.
     """
-    x = posterior_samples(samples, "samples")
-    y = posterior_samples(reference, "reference")
+    x = _judgeable(samples, "samples")
+    y = _judgeable(reference, "reference")
     if x.shape[2] != y.shape[2]:
         raise ValueError(f"samples have {x.shape[2]} nodes but reference has {y.shape[2]}")
     z_threshold = float(v.positive_scalar(z_threshold, "z_threshold"))

@@ -37,6 +37,14 @@ def posterior_samples(data, name: str = "samples") -> np.ndarray:
 
     ``data``: an array (chains, draws, N) or (draws, N) (one chain), an
     InferenceData with ``posterior.sigma``, or a :class:`inference.NUTSResult`.
+
+    Raises
+    ------
+    TypeError
+        ``data`` does not hold real numbers.
+    ValueError
+        No ``posterior.sigma``; a shape other than (chains >= 1, draws >= 2, N >= 1) or (draws >= 2, N >= 1);
+        values outside [-1, 1] or not finite.
     """
     if isinstance(data, NUTSResult):
         data = data.samples
@@ -44,28 +52,15 @@ def posterior_samples(data, name: str = "samples") -> np.ndarray:
         if "posterior" not in data.groups() or "sigma" not in data.posterior:
             raise ValueError(f"{name} must hold posterior.sigma (use diagnostics.from_chains / from_nuts)")
         data = data.posterior["sigma"].transpose("chain", "draw", ...).values
-    x = _float64(data, name)
+    x = v.as_float64(data, name)
     if x.ndim == 2:
         x = x[None]
-    if x.ndim != 3 or x.shape[1] < 2 or x.shape[2] < 1:
-        raise ValueError(f"{name} must have shape (chains, draws >= 2, N) or (draws, N), got {x.shape}")
+    if x.ndim != 3 or x.shape[0] < 1 or x.shape[1] < 2 or x.shape[2] < 1:
+        raise ValueError(f"{name} must have shape (chains >= 1, draws >= 2, N >= 1) or (draws >= 2, N >= 1), "
+                         f"got {x.shape}")
     if np.any(np.abs(x) > 1):
         raise ValueError(f"{name} must lie in [-1, 1] (node states)")
     return x
-
-
-def _float64(data, name: str) -> np.ndarray:
-    """A finite real array as float64 (no detour through float32), or a TypeError / ValueError naming it."""
-    try:
-        a = np.asarray(data)
-    except Exception as exc:
-        raise TypeError(f"{name} must be an array of real numbers: {exc}") from None
-    if a.dtype == np.bool_ or a.dtype.kind not in "fiu":
-        raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}")
-    a = a.astype(np.float64)
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} contains non-finite values (NaN or inf)")
-    return a
 
 
 def network_energy(network: fepnet.Network, samples, evidence=None) -> np.ndarray:
@@ -177,6 +172,14 @@ def from_chains(
     With ``network`` (and the ``evidence`` the chains ran under) the sample
     statistics hold ``network_energy`` per draw and ``constant_data`` holds J,
     b and s. ``wall_s`` (seconds the sampling took) is kept for ESS per second.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`posterior_samples` for ``samples`` (at least one chain of two draws; too
+        few to judge by :func:`diagnostics.compare` is its own error there); a ``network`` that is
+        not a Network or of another size, ``evidence`` without a network, a bad
+        ``inverse_temperature``, ``schedule`` or ``wall_s``.
     """
     x = posterior_samples(samples)
     ev = _check_network(network, evidence, x.shape[2])
@@ -291,12 +294,12 @@ def from_coupling_posterior(posterior, *, node_names=None) -> "az.InferenceData"
         raise TypeError(f"posterior must be an inference.coupling.CouplingPosterior, got {type(posterior).__name__}")
     import xarray as xr
 
-    J = _float64(posterior.couplings, "posterior.couplings")
-    b = _float64(posterior.biases, "posterior.biases")
-    tau = _float64(posterior.coupling_scale, "posterior.coupling_scale")
-    ll = _float64(posterior.log_likelihood, "posterior.log_likelihood")
-    targets = _float64(posterior.data.targets, "posterior.data.targets")
-    inputs = _float64(posterior.data.inputs, "posterior.data.inputs")
+    J = v.as_float64(posterior.couplings, "posterior.couplings")
+    b = v.as_float64(posterior.biases, "posterior.biases")
+    tau = v.as_float64(posterior.coupling_scale, "posterior.coupling_scale")
+    ll = v.as_float64(posterior.log_likelihood, "posterior.log_likelihood")
+    targets = v.as_float64(posterior.data.targets, "posterior.data.targets")
+    inputs = v.as_float64(posterior.data.inputs, "posterior.data.inputs")
     n_obs, n_nodes = targets.shape
     if ll.ndim not in (3, 4) or (ll.ndim == 4 and ll.shape[3] != n_nodes):
         raise ValueError(f"posterior.log_likelihood must have shape (chain, draw, n) or (chain, draw, n, {n_nodes}), "

@@ -25,6 +25,7 @@ import numpy as np
 
 from .infra import checks as v
 from .network import Network
+from .reductions import power_of_two_scale
 from .relaxation import RelaxResult, relax
 
 __all__ = [
@@ -66,15 +67,44 @@ class Attractors(NamedTuple):
         return float(orthogonality(self.states, exclude=exclude)) if self.count else float("nan")
 
 
+MAX_DECIMALS = 15  # float64 holds 15 to 17 significant decimal digits
+
+
+def _decimals(decimals) -> int:
+    return v.count(decimals, "decimals", maximum=MAX_DECIMALS)
+
+
+def _states(states):
+    """(S, N) real states as a float array (shape and dtype checked under tracing, values when concrete)."""
+    return v.as_real_array(states, "states", ndim=2)
+
+
+def _round(x, decimals: int, xp):
+    """Round to ``decimals``, leaving values so large that x 10^decimals is already an integer (|x| 10^d >=
+    2^(mantissa bits)) as they are: rounding cannot change them, and x 10^d could overflow to inf."""
+    big = float(2 ** np.finfo(x.dtype).nmant) / 10.0**decimals
+    with np.errstate(over="ignore", invalid="ignore"):
+        return xp.where(xp.abs(x) < big, xp.round(x, decimals), x) + 0.0  # + 0.0 folds -0.0 into 0.0
+
+
 def first_copy(states, decimals: int = 2):
-    """(S,) index of the first row equal to each row after rounding to ``decimals``."""
-    x = jnp.round(jnp.asarray(states), decimals) + 0.0  # + 0.0 folds -0.0 into 0.0
+    """(S,) index of the first row equal to each row after rounding to ``decimals`` (0 .. 15).
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``states`` not an (S, N) array of finite real numbers; ``decimals`` not an integer in [0, 15].
+    """
+    x = _round(_states(states), _decimals(decimals), jnp)
     equal = jnp.all(x[:, None, :] == x[None, :, :], axis=-1)
     return jnp.argmax(equal, axis=1)
 
 
 def unique_mask(states, decimals: int = 2):
-    """(S,) True for the first copy of every distinct row (after rounding); its sum counts the rows."""
+    """(S,) True for the first copy of every distinct row (after rounding); its sum counts the rows.
+
+    Raises as :func:`first_copy`.
+    """
     return first_copy(states, decimals) == jnp.arange(jnp.shape(states)[0])
 
 
@@ -82,36 +112,70 @@ def deduplicate(states, decimals: int = 2):
     """Distinct rows after rounding to ``decimals`` (the paper rounds to 2): (unique (A, N), label (S,)).
 
     Unique rows keep their order of first appearance; label[s] indexes the unique row of start s.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``states`` not an (S, N) array of finite real numbers; ``decimals`` not an integer in [0, 15].
     """
-    v.as_real_array(states, "states", ndim=2)
-    decimals = v.count(decimals, "decimals")
+    _states(states)
+    decimals = _decimals(decimals)
     # Round once, in float64; re-rounding those values inside first_copy (float32 or float64) is exact,
     # so equality and the returned rows agree at every rounding boundary.
-    rounded = np.round(np.asarray(states, dtype=np.float64), decimals) + 0.0
+    rounded = _round(np.asarray(states, dtype=np.float64), decimals, np)
     first = np.asarray(first_copy(rounded, decimals))
     keep = first == np.arange(first.size)
     rank = np.cumsum(keep) - 1
     return rounded[keep], rank[first]
 
 
+def _scaled(x):
+    """Each row divided by the power of two of its largest magnitude: exact, so directions keep their
+    bits, and squared norms stay in range for rows of any finite magnitude."""
+    return x / power_of_two_scale(x)[..., None]
+
+
 def _unit_rows(states):
+    states = _scaled(states)
     norm = jnp.linalg.norm(states, axis=-1, keepdims=True)
     return states / jnp.where(norm > 0, norm, 1.0), norm[..., 0] > 0
 
 
 def pairwise_angles(states):
-    """(A, A) angles in degrees, arccos of the cosine similarity; NaN where a row is all zeros."""
-    u, nonzero = _unit_rows(jnp.asarray(states))
+    """(A, A) angles in degrees, arccos of the cosine similarity; NaN where a row is all zeros.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``states`` not an (A, N) array of finite real numbers.
+    """
+    u, nonzero = _unit_rows(_states(states))
     cos = jnp.clip(u @ u.T, -1.0, 1.0)
     both = nonzero[:, None] & nonzero[None, :]
     return jnp.where(both, jnp.degrees(jnp.arccos(cos)), jnp.nan)
 
 
 def pairwise_correlations(states):
-    """(A, A) Pearson correlations between rows; a constant row correlates 0 with everything."""
-    x = jnp.asarray(states)
+    """(A, A) Pearson correlations between rows, in [-1, 1]; a constant row correlates 0 with everything.
+
+    Raises as :func:`pairwise_angles`.
+    """
+    x = _scaled(_states(states))
     u, _ = _unit_rows(x - x.mean(axis=-1, keepdims=True))
     return jnp.clip(u @ u.T, -1.0, 1.0)
+
+
+def _mask(mask, n: int):
+    """(n,) booleans (or 0 / 1): values checked when concrete, the shape always."""
+    if v.is_concrete(mask):
+        try:
+            m = np.asarray(mask)
+        except Exception as exc:  # ragged lists and the like
+            raise TypeError(f"mask must be an array of booleans: {exc}") from None
+        mask = m if m.dtype == np.bool_ else v.binary_mask(m, "mask") != 0
+    if tuple(jnp.shape(mask)) != (n,):
+        raise ValueError(f"mask must have shape ({n},), one entry per row of states, got {tuple(jnp.shape(mask))}")
+    return jnp.asarray(mask, bool)
 
 
 def orthogonality(states, *, exclude: float = 1.0, mask=None):
@@ -120,13 +184,23 @@ def orthogonality(states, *, exclude: float = 1.0, mask=None):
 
     0 for mutually orthogonal rows. NaN when no pair qualifies (fewer than two distinct
     directions), which is what the paper's rule leaves undefined.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``states`` not an (A, N) array of finite real numbers; ``exclude`` not a real number in
+        [0, 90]; ``mask`` not (A,) of booleans or 0 / 1.
     """
     a = pairwise_angles(states)
     n = a.shape[0]
+    if v.is_concrete(exclude):
+        checked = v.nonnegative_scalar(exclude, "exclude")  # under jit a traced copy: the value check is skipped
+        if v.is_concrete(checked) and not float(checked) <= 90:
+            raise ValueError(f"exclude must lie in [0, 90] degrees, got {float(checked)}")
     upper = jnp.arange(n)[:, None] < jnp.arange(n)[None, :]
     keep = upper & (a >= exclude) & (a <= 180.0 - exclude)  # NaN compares False
     if mask is not None:
-        mask = jnp.asarray(mask, bool)
+        mask = _mask(mask, n)
         keep = keep & mask[:, None] & mask[None, :]
     total = jnp.sum(jnp.where(keep, jnp.abs(90.0 - a), 0.0))
     pairs = jnp.sum(keep)
@@ -168,7 +242,13 @@ def find_attractors(
     Attractors
         ``states`` (A, N) distinct attractors, ``label`` (S,) the attractor each start reached,
         ``relaxed`` the per-start :class:`RelaxResult`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``decimals`` not an integer in [0, 15]; the rest as :func:`fepnet.relax`.
     """
+    decimals = _decimals(decimals)
     relaxed = relax(network, starts, inverse_temperature, schedule=schedule, tol=tol, max_steps=max_steps, key=key)
     sigma = np.asarray(relaxed.sigma).reshape(-1, network.size)
     keep = np.asarray(relaxed.converged).reshape(-1) if converged_only else np.ones(sigma.shape[0], bool)

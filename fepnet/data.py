@@ -9,6 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .infra import checks as v
+from .stats import pow2_scaled
 
 __all__ = ["Digits", "load_digits", "preprocess_digits", "Bars", "load_bars", "standardize", "random_patterns"]
 
@@ -23,11 +24,28 @@ class Digits(NamedTuple):
     test_labels: np.ndarray
 
 
+def _images(images) -> np.ndarray:
+    """Images (..., P >= 1 pixels) of real numbers as finite float64, or a TypeError / ValueError naming them."""
+    x = v.as_float64(images, "images")
+    if x.ndim == 0 or x.shape[-1] == 0:
+        raise ValueError(f"images must have shape (..., pixels >= 1), got {x.shape}")
+    return x
+
+
 def standardize(images) -> np.ndarray:
-    """Standardise each image (row) to mean 0 and std 1 over its pixels (ddof = 0)."""
-    x = np.asarray(images, dtype=np.float64)
-    if not np.all(np.isfinite(x)):
-        raise ValueError("images contain non-finite values (NaN or inf)")
+    """Standardise each image (row) to mean 0 and std 1 over its pixels (ddof = 0).
+
+    Each image is first divided by the power of two of its largest pixel (exact, so the
+    same bits), so any finite magnitude works.
+
+    Raises
+    ------
+    TypeError
+        ``images`` are not real numbers (None, strings, bool, complex, objects).
+    ValueError
+        ``images`` are 0-d or have no pixels, are not finite, or an image is constant.
+    """
+    x = pow2_scaled(_images(images), -1)
     x = x - x.mean(axis=-1, keepdims=True)
     sd = x.std(axis=-1, keepdims=True)
     if np.any(sd == 0):
@@ -36,17 +54,29 @@ def standardize(images) -> np.ndarray:
 
 
 def preprocess_digits(images) -> np.ndarray:
-    """The paper's preprocessing: square the pixel values, then :func:`standardize` each image."""
-    return standardize(np.asarray(images, dtype=np.float64) ** 2)
+    """The paper's preprocessing: square the pixel values, then :func:`standardize` each image.
+
+    Each image is divided by a power of two before squaring (exact; the standardised result
+    does not depend on it), so large pixel values cannot overflow. Raises as :func:`standardize`.
+    """
+    return standardize(pow2_scaled(_images(images), -1) ** 2)
 
 
 def load_digits(dtype=None) -> Digits:
-    """The bundled scikit-learn digits (1797 images, 64 nodes), split as in the paper (first 10 = train)."""
+    """The bundled scikit-learn digits (1797 images, 64 nodes), split as in the paper (first 10 = train).
+
+    ``dtype``: a floating dtype for ``train`` / ``test`` (default: JAX's default float).
+
+    Raises
+    ------
+    TypeError
+        ``dtype`` is not a floating dtype (an integer dtype would truncate the standardised pixels).
+    """
+    dtype = v.float_dtype(dtype, "dtype")
     from sklearn.datasets import load_digits as _sk_load_digits
 
     raw = _sk_load_digits()
     x = preprocess_digits(raw.data)
-    dtype = jnp.result_type(float) if dtype is None else dtype
     return Digits(
         jnp.asarray(x[:10], dtype), jnp.asarray(x[10:], dtype), raw.target[:10].copy(), raw.target[10:].copy()
     )
@@ -64,22 +94,36 @@ class Bars(NamedTuple):
 def load_bars(dtype=None) -> Bars:
     """Bar pixels 1, the centre pixel 4, background 0, each image standardised (corr(vertical, horizontal) = 0.77).
 
-    The cross takes both bars at once (bar pixels 1, centre 4).
+    The cross takes both bars at once (bar pixels 1, centre 4). ``dtype``: a floating dtype
+    (default: JAX's default float).
+
+    Raises
+    ------
+    TypeError
+        ``dtype`` is not a floating dtype.
     """
+    dtype = v.float_dtype(dtype, "dtype")
     vertical = np.zeros((5, 5))
     vertical[:, 2] = 1.0
     vertical[2, 2] = 4.0
     horizontal = vertical.T
     cross = np.maximum(vertical, horizontal)
-    dtype = jnp.result_type(float) if dtype is None else dtype
     images = standardize(np.stack([vertical.ravel(), horizontal.ravel(), cross.ravel()]))
     return Bars(jnp.asarray(images[:2], dtype), jnp.asarray(images[2], dtype), ("vertical", "horizontal"))
 
 
 def random_patterns(key, n_patterns: int, n_nodes: int, dtype=None) -> jax.Array:
-    """K random dense +-1 patterns (K, N), each entry +1 or -1 with probability 1/2."""
+    """K random dense +-1 patterns (K, N), each entry +1 or -1 with probability 1/2.
+
+    Raises
+    ------
+    TypeError
+        ``key`` is not a PRNG key, ``n_patterns`` / ``n_nodes`` not integers, ``dtype`` not a floating dtype.
+    ValueError
+        ``n_patterns`` or ``n_nodes`` < 1 (or beyond the int32 range).
+    """
     key = v.prng_key(key)
     n_patterns = v.count(n_patterns, "n_patterns", minimum=1)
     n_nodes = v.count(n_nodes, "n_nodes", minimum=1)
-    dtype = jnp.result_type(float) if dtype is None else dtype
+    dtype = v.float_dtype(dtype, "dtype")
     return jnp.where(jax.random.bernoulli(key, 0.5, (n_patterns, n_nodes)), 1.0, -1.0).astype(dtype)

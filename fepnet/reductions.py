@@ -14,7 +14,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-__all__ = ["tree_sum", "tree_mean"]
+__all__ = ["tree_sum", "tree_mean", "power_of_two_scale"]
 
 
 def tree_sum(x, axis: int = -1):
@@ -38,3 +38,23 @@ def tree_mean(x, axis: int = -1):
     """Mean over ``axis`` as :func:`tree_sum` / length."""
     x = jnp.asarray(x)
     return tree_sum(x, axis) / x.shape[axis]
+
+
+def power_of_two_scale(x):
+    """The power of two 2^k with max |x| / 2^k in [1, 2) along the last axis (shape x.shape[:-1]).
+
+    Dividing by a power of two is exact, so a scale-free result (a correlation, a
+    standardised vector) computed from ``x / power_of_two_scale(x)[..., None]`` has the
+    same bits as from x itself wherever x's own sums of squares stay in range, and
+    stays finite and accurate where they would not (x of 1e20 or 1e-25 in float32).
+    k is clipped so that 2^k and 2^-k are normal numbers; an all-zero row gives 1/2.
+    The maximum is exact in any order, so this is batch-invariant as well.
+    """
+    x = jnp.asarray(x)
+    info = jnp.finfo(x.dtype)
+    top = jnp.max(jnp.abs(x), axis=-1, initial=0.0)
+    _, e = jnp.frexp(top)
+    k = jnp.clip(e - 1, info.minexp + 1, info.maxexp - 2)
+    uint = jnp.dtype(f"uint{8 * x.dtype.itemsize}")
+    # 2^k built from its bits (exponent field k + bias, mantissa 0): exact for every k
+    return jax.lax.bitcast_convert_type((k + (info.maxexp - 1)).astype(uint) << info.nmant, x.dtype)

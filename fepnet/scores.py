@@ -23,11 +23,12 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .infra import checks as v
 from .kernels import ChainState, KernelParams, build_kernel
 from .network import Network
-from .reductions import tree_mean, tree_sum
+from .reductions import power_of_two_scale, tree_mean, tree_sum
 
 __all__ = [
     "Cues",
@@ -64,16 +65,37 @@ class ScoreResult(NamedTuple):
     sigma: jax.Array
 
 
-def correlation(a, b):
-    """Pearson correlation of a and b along the last axis; 0 when either is constant.
+def _centred(x):
+    """x / 2^k - mean, with 2^k the power of two of max |x| (:func:`~fepnet.reductions.power_of_two_scale`).
 
-    Sums are batch-invariant tree sums (:mod:`fepnet.reductions`), so a vmapped score
-    has the same bits for every batch size.
+    The division is exact, so this is (x - mean x) / 2^k to the bit wherever x - mean x is, and its
+    squares and products stay in range whatever the scale of x (1e-30 or 1e30 in float32).
     """
-    a = a - tree_mean(a)[..., None]
-    b = b - tree_mean(b)[..., None]
+    u = x / power_of_two_scale(x)[..., None]
+    return u - tree_mean(u)[..., None]
+
+
+def correlation(a, b):
+    """Pearson correlation of a and b along the last axis, in [-1, 1]; 0 when either is constant.
+
+    Each input is first divided by the power of two of its largest magnitude (exact), then
+    centred: scale-free, so inputs of any finite magnitude (1e-30 .. 1e30 in float32) give
+    the correlation of their direction rather than 0 or NaN from squares that leave the
+    float range, and the same bits as the unscaled sums wherever those stay in range.
+    Sums are batch-invariant tree sums (:mod:`fepnet.reductions`), so a vmapped score
+    has the same bits for every batch size. Jitted inner code: no argument checks.
+    """
+    a, b = _centred(jnp.asarray(a)), _centred(jnp.asarray(b))
     den = jnp.sqrt(tree_sum(a * a) * tree_sum(b * b))
-    return jnp.where(den > 0, tree_sum(a * b) / jnp.where(den > 0, den, 1.0), 0.0)
+    r = jnp.where(den > 0, tree_sum(a * b) / jnp.where(den > 0, den, 1.0), 0.0)
+    return jnp.clip(r, -1.0, 1.0)  # a rounding step past +-1 (parallel inputs) stays in range
+
+
+def _std(x):
+    """Standard deviation (ddof = 0) along the last axis, scaled as :func:`correlation` (same bits in range)."""
+    s = power_of_two_scale(x)
+    u = _centred(x)
+    return s * jnp.sqrt(tree_mean(u * u))
 
 
 def score_gains(response, original, noisy):
@@ -90,23 +112,66 @@ def _cues(key, patterns, level, n_trials, order, scale, noise):
     else:
         index = jax.random.randint(k_index, (n_trials,), 0, patterns.shape[0])
     original = scale * (level * patterns[index])
-    sd = jnp.sqrt(tree_mean((original - tree_mean(original)[..., None]) ** 2))[..., None]
+    sd = _std(original)[..., None]
     noisy = original + noise * sd * jax.random.normal(k_noise, original.shape, original.dtype)
     return Cues(index, original, noisy)
+
+
+def _scalar(x, name: str, dtype, *, positive: bool = True):
+    """A finite scalar in ``dtype`` (the network's), checked after the cast: 1e39 is refused under float32."""
+    x = v.as_real_array(x, name, dtype=dtype)
+    return v.positive_scalar(x, name) if positive else v.nonnegative_scalar(x, name)
+
+
+# |N(0, 1)| draws of jax.random.normal stay below this (about 5.4 in float32, 8.3 in float64)
+_MAX_NORMAL_DRAW = 9.0
+
+
+def _check_patterns(patterns, dtype, n_nodes=None):
+    """Patterns (K >= 1, N >= 1) as ``dtype`` (None: their own float dtype), checked finite after the cast."""
+    patterns = v.as_real_array(patterns, "patterns", ndim=2, dtype=dtype)
+    want = n_nodes if n_nodes is not None else "N >= 1"
+    if patterns.shape[0] == 0 or patterns.shape[1] == 0 or (n_nodes is not None and patterns.shape[1] != n_nodes):
+        raise ValueError(f"patterns must be (K >= 1, {want}), got shape {tuple(patterns.shape)}")
+    return patterns
+
+
+def _check_cue_range(patterns, level, scale, noise):
+    """Refuse cues that would overflow: |noisy| <= M (1 + noise |z|), M = scale * level * max |patterns|
+    (std(original) <= M), |z| < 9 for JAX's normal draws."""
+    if not all(v.is_concrete(x) for x in (patterns, level, scale, noise)):
+        return
+    top = float(scale) * float(level) * float(np.max(np.abs(np.asarray(patterns, np.float64))))
+    bound = top * (1.0 + float(noise) * _MAX_NORMAL_DRAW)
+    limit = float(jnp.finfo(patterns.dtype).max)
+    if not bound <= limit:
+        raise ValueError(
+            f"the cues would overflow {patterns.dtype}: scale * evidence_level * max|patterns| * (1 + {_MAX_NORMAL_DRAW:g} "
+            f"noise) = {bound:.3g} > {limit:.3g}; lower evidence_level, scale, noise or the patterns' magnitude")
 
 
 def noisy_cues(key, patterns, n_trials: int = 100, *, order: str = "cycle", scale=0.1, noise=1.0) -> Cues:
     """Draw T noisy cues from ``patterns`` (K, N): original = scale x, noisy = original + noise * std(original) * N(0, 1).
 
     ``order='cycle'`` takes patterns 0, 1, .., K-1, 0, ..; ``'random'`` draws them uniformly with replacement.
+
+    Raises
+    ------
+    TypeError
+        ``key`` is not a PRNG key; ``patterns``, ``scale`` or ``noise`` are not real numbers;
+        ``n_trials`` is not an integer.
+    ValueError
+        ``patterns`` is not (K >= 1, N >= 1) or not finite in its dtype; ``n_trials`` < 1; ``order``
+        unknown; ``scale`` <= 0 or ``noise`` < 0 (or either not finite); cues that would overflow.
     """
     key = v.prng_key(key)
-    patterns = v.as_real_array(patterns, "patterns", ndim=2)
+    patterns = _check_patterns(patterns, None)
     n_trials = v.count(n_trials, "n_trials", minimum=1)
     if order not in CUE_ORDERS:
         raise ValueError(f"order must be one of {CUE_ORDERS}, got {order!r}")
     scale = v.positive_scalar(scale, "scale")
     noise = v.nonnegative_scalar(noise, "noise")
+    _check_cue_range(patterns, 1.0, scale, noise)
     return _cues(key, patterns, jnp.ones((), patterns.dtype), n_trials, order, scale, noise)
 
 
@@ -136,17 +201,26 @@ def evoke(key, network: Network, inputs, *, n_steps: int = 100, inverse_temperat
 
     The state carries over from trial to trial (starting at ``sigma``, default 0).
     Returns (response (T, N): mean state of each trial, final sigma (N,)).
+
+    Raises
+    ------
+    TypeError
+        ``network`` is not a Network, ``key`` not a PRNG key, ``inputs`` / ``inverse_temperature`` / ``sigma``
+        not real numbers, ``n_steps`` not an integer.
+    ValueError
+        ``inputs`` not (T, N) or not finite in the network's dtype; ``n_steps`` < 1;
+        ``inverse_temperature`` not positive and finite in the network's dtype; ``sigma`` not (N,) in [-1, 1].
     """
     if not isinstance(network, Network):
         raise TypeError(f"network must be a fepnet.Network, got {type(network).__name__}")
     key = v.prng_key(key)
-    inputs = v.as_real_array(inputs, "inputs", ndim=2)
+    inputs = v.as_real_array(inputs, "inputs", ndim=2, dtype=network.dtype)
     if inputs.shape[1] != network.size:
         raise ValueError(f"inputs have {inputs.shape[1]} nodes, the network has {network.size}")
     n_steps = v.count(n_steps, "n_steps", minimum=1)
-    it = v.positive_scalar(inverse_temperature, "inverse_temperature")
+    it = _scalar(inverse_temperature, "inverse_temperature", network.dtype)
     sigma = jnp.zeros((network.size,), network.dtype) if sigma is None else v.states(sigma, "sigma", network.size, batch_ok=False)
-    final, response = _evoke(key, network.couplings, inputs.astype(network.dtype), sigma.astype(network.dtype), it, n_steps)
+    final, response = _evoke(key, network.couplings, inputs, sigma.astype(network.dtype), it, n_steps)
     return response, final
 
 
@@ -207,24 +281,38 @@ def recall_score(
     noise=1.0,
     sigma=None,
 ) -> ScoreResult:
-    """The paper's score for ``patterns`` (K, N) times ``evidence_level``, cues in ``order`` (module docstring)."""
+    """The paper's score for ``patterns`` (K, N) times ``evidence_level``, cues in ``order`` (module docstring).
+
+    Every float argument is checked finite after its cast to the network's dtype.
+
+    Raises
+    ------
+    TypeError
+        ``network`` is not a Network, ``key`` not a PRNG key, an array or scalar argument not real
+        numbers, ``n_trials`` / ``n_steps`` not integers.
+    ValueError
+        ``patterns`` not (K >= 1, N) or not finite in the network's dtype; ``order`` unknown;
+        ``evidence_level``, ``inverse_temperature``, ``scale`` not positive and finite, ``noise`` negative
+        or not finite (in the network's dtype); ``n_trials`` / ``n_steps`` < 1; ``sigma`` not (N,) in
+        [-1, 1]; cues that would overflow the dtype.
+    """
     if not isinstance(network, Network):
         raise TypeError(f"network must be a fepnet.Network, got {type(network).__name__}")
     key = v.prng_key(key)
-    patterns = v.as_real_array(patterns, "patterns", ndim=2)
-    if patterns.shape[0] == 0 or patterns.shape[1] != network.size:
-        raise ValueError(f"patterns must be (K >= 1, {network.size}), got shape {tuple(patterns.shape)}")
+    dtype = network.dtype
+    patterns = _check_patterns(patterns, dtype, network.size)
     if order not in CUE_ORDERS:
         raise ValueError(f"order must be one of {CUE_ORDERS}, got {order!r}")
-    level = v.positive_scalar(evidence_level, "evidence_level")
-    dtype = network.dtype
+    level = _scalar(evidence_level, "evidence_level", dtype)
+    it = _scalar(inverse_temperature, "inverse_temperature", dtype)
+    scale = _scalar(scale, "scale", dtype)
+    noise = _scalar(noise, "noise", dtype, positive=False)
+    n_trials = v.count(n_trials, "n_trials", minimum=1)
+    n_steps = v.count(n_steps, "n_steps", minimum=1)
     sigma = jnp.zeros((network.size,), dtype) if sigma is None else v.states(sigma, "sigma", network.size, batch_ok=False)
-    return _recall(
-        key, network.couplings, patterns.astype(dtype), level.astype(dtype), sigma.astype(dtype),
-        v.positive_scalar(inverse_temperature, "inverse_temperature").astype(dtype),
-        v.positive_scalar(scale, "scale").astype(dtype), v.nonnegative_scalar(noise, "noise").astype(dtype),
-        v.count(n_trials, "n_trials", minimum=1), order, v.count(n_steps, "n_steps", minimum=1),
-    )
+    _check_cue_range(patterns, level, scale, noise)
+    return _recall(key, network.couplings, patterns, level, sigma.astype(dtype), it, scale, noise, n_trials, order,
+                   n_steps)
 
 
 def retrieval_score(key, network: Network, train_patterns, **kwargs) -> ScoreResult:

@@ -6,6 +6,10 @@ vmapped score has the same bits for every batch size) and
 :func:`fepnet.attractors.pairwise_correlations` (rows of one array, JAX).
 
     r(x, y) = sum((x - mean x)(y - mean y)) / sqrt(sum (x - mean x)^2 sum (y - mean y)^2)
+
+Each input is first divided by the power of two of its largest magnitude: exact, so the
+result has the same bits as without it wherever the sums of squares stay in the float64
+range, and stays right where they would not (1e200 or 1e-200).
 """
 
 from __future__ import annotations
@@ -15,14 +19,32 @@ import numpy as np
 __all__ = ["cosine_similarity", "cross_correlations", "pearson", "upper_triangle"]
 
 
+def pow2_scaled(x, axis=None) -> np.ndarray:
+    """x / 2^k, 2^k the power of two with max |x| / 2^k in [1, 2) (over ``axis``; all of x for None).
+
+    The division is exact (k is clipped so that 2^k and 2^-k are normal numbers), so
+    scale-free results computed from it keep their bits; a zero array is returned as is.
+    Floating input keeps its dtype, other input becomes float64. The NumPy counterpart of
+    :func:`fepnet.reductions.power_of_two_scale`, which returns 2^k itself.
+    """
+    x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float64)
+    info = np.finfo(x.dtype)
+    top = np.max(np.abs(x), axis=axis, keepdims=True, initial=0.0)
+    _, e = np.frexp(top)
+    return x / np.ldexp(1.0, np.clip(e - 1, info.minexp + 1, info.maxexp - 2)).astype(x.dtype)
+
+
 def pearson(x, y) -> float:
     """Pearson correlation of two equal-length arrays (flattened), in float64.
 
     Returns NaN when either is constant (the correlation is undefined), never a warning.
-    Equals ``np.corrcoef(x, y)[0, 1]`` bit for bit otherwise.
+    Equals ``np.corrcoef(x, y)[0, 1]`` bit for bit otherwise, for inputs of any finite
+    magnitude (each is divided by a power of two first, see :func:`pow2_scaled`).
     """
-    x = np.asarray(x, np.float64).ravel()
-    y = np.asarray(y, np.float64).ravel()
+    x = pow2_scaled(np.asarray(x, np.float64).ravel())
+    y = pow2_scaled(np.asarray(y, np.float64).ravel())
     if x.shape != y.shape:
         raise ValueError(f"x and y must have the same size, got {x.size} and {y.size}")
     if x.size < 2 or np.std(x) == 0 or np.std(y) == 0:
@@ -32,7 +54,7 @@ def pearson(x, y) -> float:
 
 def cosine_similarity(a, b) -> np.ndarray:
     """Cosine similarity of each row of ``a`` (T, N) with each row of ``b`` (K, N): (T, K); NaN for zero rows."""
-    a, b = np.asarray(a), np.asarray(b)
+    a, b = pow2_scaled(a, 1), pow2_scaled(b, 1)
     na = np.linalg.norm(a, axis=1, keepdims=True)
     nb = np.linalg.norm(b, axis=1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -41,7 +63,7 @@ def cosine_similarity(a, b) -> np.ndarray:
 
 def cross_correlations(a, b) -> np.ndarray:
     """Pearson correlation of each row of ``a`` (T, N) with each row of ``b`` (K, N): (T, K); NaN for constant rows."""
-    a, b = np.asarray(a), np.asarray(b)
+    a, b = pow2_scaled(a, 1), pow2_scaled(b, 1)
     return cosine_similarity(a - a.mean(axis=1, keepdims=True), b - b.mean(axis=1, keepdims=True))
 
 

@@ -26,6 +26,8 @@ it checks.
 
 from __future__ import annotations
 
+import math
+import warnings
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -52,12 +54,19 @@ __all__ = [
 ]
 
 MAX_QUADRATURE_NODES = 3
-# Gauss-Legendre with n points integrates exp(c s) on [-1, 1] with relative error
-# about (e |c| / (4 n))^(2 n); 64 points leave < 1e-12 in log Z, means and
-# covariances for |iT (b + Js s)| up to ~40 (tested: couplings and biases of 5,
-# iT 2). N = 3 then uses 64^3 = 262,144 nodes (~10 MB of work arrays).
+# 64 points leave < 1e-12 in log Z, means and covariances for |iT (b + Js s)| up to
+# ~40 (tested: couplings and biases of 5, iT 2). N = 3 then uses 64^3 = 262,144 nodes
+# (~10 MB of work arrays).
 DEFAULT_N_POINTS = 64
 _MAX_POINTS = 2_000_000  # nodes in the tensor grid (memory guard)
+# Resolution. Along axis i the log density changes at a rate |d/ds_i| <= c = iT max_i (|b_i| + sum_j |Js_ij|)
+# on the cube, so the density can pile up in a layer of width ~1/c at a face. The outermost Gauss-Legendre
+# node lies h_n = 1 - x_n ~ j0^2 / (2 (n + 1/2)^2) from the face (j0: first zero of J_0); the n-point rule
+# integrates exp(c s) to a relative error below ~1e-10 while c h_n <= 0.15 (measured for n = 16 .. 300; a
+# Gaussian peak inside the cube, of curvature <= c, is then resolved as well).
+_RESOLUTION = 0.15
+_J0 = 2.404825557695773
+_MAX_AUTO_POINTS = 1024  # the most points per axis chosen automatically (leggauss costs O(n^3))
 
 _SMALL = 0.1  # |c| below this: Taylor series (truncation < 1e-15 relative)
 
@@ -87,7 +96,8 @@ def _split(c):
     c = np.asarray(c, np.float64)
     small = np.abs(c) < _SMALL
     a = np.where(small, 1.0, np.abs(c))
-    return c, small, a, np.exp(-2.0 * a)
+    with np.errstate(over="ignore"):  # -2|c| = -inf for |c| > 9e307: exp gives the right 0
+        return c, small, a, np.exp(-2.0 * a)
 
 
 def log_normalizer(c):
@@ -108,7 +118,7 @@ def log_normalizer(c):
         A(c), float64, same shape; A(0) = log 2.
     """
     c, small, a, x = _split(c)
-    z = c * c
+    z = np.where(small, c, 0.0) ** 2  # the series is only used where small (no overflow elsewhere)
     series = np.log(2.0) + z * (1 / 6 + z * (-1 / 180 + z * (1 / 2835 + z * (-1 / 37800))))
     return np.where(small, series, a + np.log1p(-x) - np.log(a))
 
@@ -116,7 +126,7 @@ def log_normalizer(c):
 def _langevin(c):
     """Mean of CB(c): L(c) = coth(c) - 1/c = sign(c) ((1 + x) / (1 - x) - 1/|c|)."""
     c, small, a, x = _split(c)
-    z = c * c
+    z = np.where(small, c, 0.0) ** 2  # the series is only used where small (no overflow elsewhere)
     series = c * (1 / 3 + z * (-1 / 45 + z * (2 / 945 + z * (-1 / 4725 + z * (2 / 93555)))))
     return np.where(small, series, np.sign(c) * ((1.0 + x) / -np.expm1(-2.0 * a) - 1.0 / a))
 
@@ -124,7 +134,7 @@ def _langevin(c):
 def _langevin_grad(c):
     """Variance of CB(c): L'(c) = 1/c^2 - 1/sinh(c)^2 = 1/c^2 - 4x / (1 - x)^2; L'(0) = 1/3."""
     c, small, a, x = _split(c)
-    z = c * c
+    z = np.where(small, c, 0.0) ** 2  # the series is only used where small (no overflow elsewhere)
     series = 1 / 3 + z * (-1 / 15 + z * (2 / 189 + z * (-1 / 675 + z * (2 / 10395))))
     return np.where(small, series, 1.0 / (a * a) - 4.0 * x / np.expm1(-2.0 * a) ** 2)
 
@@ -158,6 +168,34 @@ def _n_points(n_points) -> int:
     return v.count(n_points, "n_points", minimum=2)
 
 
+def _grid_size(Js, b, it, n_points) -> int:
+    """Points per axis that resolve exp(iT (b·s + 1/2 s^T Js s)) (see ``_RESOLUTION``).
+
+    ``n_points`` None: DEFAULT_N_POINTS, raised to what the density needs, or a ValueError
+    naming inverse_temperature when that exceeds the grid limits. Given: used as is, with a
+    RuntimeWarning when it under-resolves the density.
+    """
+    with np.errstate(over="ignore"):
+        c = it * float(np.max(np.abs(b) + np.sum(np.abs(Js), axis=1)))
+    if not math.isfinite(c):
+        raise ValueError("inverse_temperature * max_i(|b_i| + sum_j |Js_ij|) overflows float64")
+    need = max(2, math.ceil(math.sqrt(_J0**2 * c / (2 * _RESOLUTION)) - 0.5))
+    if n_points is not None:
+        m = _n_points(n_points)
+        if m < need:
+            warnings.warn(f"n_points={m} under-resolves the density (iT max_i(|b_i| + sum_j |Js_ij|) = {c:.4g} "
+                          f"needs n_points >= {need} for a relative error of about 1e-10)", RuntimeWarning,
+                          stacklevel=3)
+        return m
+    m = max(DEFAULT_N_POINTS, need)
+    if m > _MAX_AUTO_POINTS or m**b.size > _MAX_POINTS:
+        raise ValueError(
+            f"inverse_temperature * max_i(|b_i| + sum_j |Js_ij|) = {c:.4g} makes the density too peaked for "
+            f"tensor quadrature: it needs n_points >= {need} per axis, beyond the grid limit for N = {b.size}; "
+            "lower inverse_temperature, or estimate log Z with inference.ais.log_partition")
+    return m
+
+
 def _check_quadrature_size(n: int, what: str):
     if n > MAX_QUADRATURE_NODES:
         raise ValueError(
@@ -173,10 +211,20 @@ def independent_moments(biases, inverse_temperature=1.0) -> Moments:
     """Exact moments for J = 0: independent CB(c_i), c = iT b (N,).
 
     mean_i = L(c_i), covariance = diag(L'(c_i)), log Z = sum_i A(c_i).
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``biases`` not a 1-d array of finite real numbers, ``inverse_temperature`` not positive and
+        finite, or log Z beyond float64.
     """
     b = _float64(biases, "biases", ndim=1)
-    c = _inverse_temperature(inverse_temperature) * b
-    return Moments(_langevin(c), np.diag(_langevin_grad(c)), float(np.sum(log_normalizer(c))))
+    with np.errstate(over="ignore"):
+        c = _inverse_temperature(inverse_temperature) * b
+        log_z = float(np.sum(log_normalizer(c)))
+    if not np.isfinite(log_z):
+        raise ValueError("inverse_temperature * biases overflows float64 (log Z is not finite)")
+    return Moments(_langevin(c), np.diag(_langevin_grad(c)), log_z)
 
 
 def quadrature_moments(
@@ -229,7 +277,7 @@ def _quadrature_inputs(network, evidence, inverse_temperature):
 
 
 def boltzmann_quadrature(
-    network: Network, inverse_temperature=1.0, evidence=None, n_points: int = DEFAULT_N_POINTS
+    network: Network, inverse_temperature=1.0, evidence=None, n_points: int | None = None
 ) -> Moments:
     """Moments and log Z of p(s) ∝ exp(iT (b·s + 1/2 s^T Js s)) (N <= 3) by tensor Gauss-Legendre quadrature.
 
@@ -241,8 +289,11 @@ def boltzmann_quadrature(
         iT > 0.
     evidence : (N,) array or None
         Bias shift.
-    n_points : int
-        Points per axis.
+    n_points : int, optional
+        Points per axis. Default: ``DEFAULT_N_POINTS``, raised where the density is too peaked
+        for it: with c = iT max_i (|b_i| + sum_j |Js_ij|), the outermost node must lie within
+        about 0.15 / c of each face (relative error ~1e-10), up to 1024 points and the grid limit.
+        A given ``n_points`` is used as is, with a ``RuntimeWarning`` if it is coarser than that.
 
     Returns
     -------
@@ -251,10 +302,16 @@ def boltzmann_quadrature(
 
     Raises
     ------
+    TypeError
+        ``network`` is not a Network; ``n_points`` not an integer; ``evidence`` or
+        ``inverse_temperature`` not real numbers.
     ValueError
-        If N > 3.
+        N > 3; ``inverse_temperature`` not positive and finite; ``evidence`` not (N,) or not
+        finite; ``n_points`` < 2; a density too peaked for any grid within the limits (large
+        iT |J| or iT |b|, the message names inverse_temperature).
     """
     Js, b, it = _quadrature_inputs(network, evidence, inverse_temperature)
+    n_points = _grid_size(Js, b, it, n_points)
 
     def log_density(S):
         # -iT E(s), independent of fepnet.network on purpose, so that tests compare two implementations
@@ -271,7 +328,7 @@ def synchronous_log_density(S, couplings, biases, inverse_temperature):
 
 
 def synchronous_quadrature(
-    network: Network, inverse_temperature=1.0, evidence=None, n_points: int = DEFAULT_N_POINTS
+    network: Network, inverse_temperature=1.0, evidence=None, n_points: int | None = None
 ) -> Moments:
     """Moments of the synchronous chain's stationary density (N <= 3) by quadrature.
 
@@ -288,7 +345,8 @@ def synchronous_quadrature(
     Parameters
     ----------
     network, inverse_temperature, evidence, n_points
-        As for :func:`boltzmann_quadrature` (only Js enters here too).
+        As for :func:`boltzmann_quadrature` (only Js enters here too; the log density's rate along
+        each axis has the same bound, as |L| < 1, so the same grid resolves it).
 
     Returns
     -------
@@ -298,15 +356,16 @@ def synchronous_quadrature(
 
     Raises
     ------
-    ValueError
-        If N > 3.
+    TypeError, ValueError
+        As :func:`boltzmann_quadrature`.
     """
     Js, b, it = _quadrature_inputs(network, evidence, inverse_temperature)
+    n_points = _grid_size(Js, b, it, n_points)
     return quadrature_moments(lambda S: synchronous_log_density(S, Js, b, it), b.size, n_points)
 
 
 def boltzmann_moments(
-    network: Network, inverse_temperature=1.0, evidence=None, *, n_points: int = DEFAULT_N_POINTS
+    network: Network, inverse_temperature=1.0, evidence=None, *, n_points: int | None = None
 ) -> Moments:
     """Exact Boltzmann moments: closed form if Js == 0 exactly (J = 0 or antisymmetric), else quadrature if N <= 3.
 
@@ -335,11 +394,13 @@ def _chains(samples, name="samples"):
 
 
 def _mcse(x):
-    """sd / sqrt(ESS) over axes (chains, draws) of a float64 array (chains, draws, ...)."""
+    """sd / sqrt(ESS) over axes (chains, draws) of a float64 array (chains, draws, ...); NaN where the ESS
+    estimate is not positive and finite (short chains: Geyer's sum can reach 0 or below), 0 for constants."""
     sd = np.std(x.reshape((-1,) + x.shape[2:]), axis=0, ddof=1)
     with np.errstate(divide="ignore", invalid="ignore"):  # constant series: ESS is 0 / 0
-        ess = effective_sample_size(x)
-        return np.where(sd > 0, sd / np.sqrt(ess), 0.0)
+        ess = np.asarray(effective_sample_size(x), np.float64)
+    defined = np.isfinite(ess) & (ess > 0)
+    return np.where(sd > 0, np.where(defined, sd / np.sqrt(np.where(defined, ess, 1.0)), np.nan), 0.0)
 
 
 def mcse(samples) -> np.ndarray:
@@ -347,15 +408,26 @@ def mcse(samples) -> np.ndarray:
 
     ``samples`` (chains, draws, ...); MCSE = sd / sqrt(ESS) with the pooled sample
     standard deviation and numpyro's multi-chain ESS (Stan's estimator with
-    Geyer's initial monotone sequence). Constant quantities get MCSE 0.
+    Geyer's initial monotone sequence). Constant quantities get MCSE 0; where the ESS
+    estimate is not positive and finite (too few draws to estimate the autocorrelation)
+    the MCSE is NaN: undefined, never 0 or inf.
+
+    Raises
+    ------
+    TypeError
+        ``samples`` are not real numbers.
+    ValueError
+        ``samples`` are not finite or not (chains >= 1, draws >= 2, ...).
     """
     return _mcse(_chains(samples))
 
 
 def z_score(diff, se):
-    """diff / se elementwise; where se = 0: 0 if diff = 0 (an exact estimate), else +-inf."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.where(diff == 0, 0.0, np.inf * np.sign(diff)))
+    """diff / se elementwise; where se = 0: 0 if diff = 0 (an exact estimate), else +-inf; where se is
+    NaN (an undefined MCSE): NaN, so that an undefined error never reads as an infinite z."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        z = np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.where(diff == 0, 0.0, np.inf * np.sign(diff)))
+    return np.where(np.isnan(se), np.nan, z)
 
 
 def moment_z_scores(samples, moments: Moments) -> MomentZScores:
@@ -365,7 +437,8 @@ def moment_z_scores(samples, moments: Moments) -> MomentZScores:
     y_ij = (s_i - mu_i)(s_j - mu_j), centred at the EXACT means mu, has
     expectation Sigma_ij, so covariance_z_ij = (mean(y_ij) - Sigma_ij) / MCSE(y_ij).
     Under a correct sampler each z is approximately standard normal (a zero MCSE
-    gives z = 0 if the estimate is exact, else +-inf). max_abs_z is the largest |z|.
+    gives z = 0 if the estimate is exact, else +-inf). max_abs_z is the largest |z|,
+    NaN where an MCSE is undefined (see :func:`mcse`): no verdict, rather than a false one.
     """
     x = _chains(samples)
     mu = np.asarray(moments.mean, np.float64)
@@ -380,5 +453,5 @@ def moment_z_scores(samples, moments: Moments) -> MomentZScores:
         y = d[..., i : i + 1] * d[..., i:]
         cov_z[i, i:] = z_score(y.mean(axis=(0, 1)) - sigma[i, i:], _mcse(y))
         cov_z[i:, i] = cov_z[i, i:]
-    max_abs = float(max(np.max(np.abs(mean_z)), np.max(np.abs(cov_z))))
+    max_abs = float(np.max(np.abs(np.concatenate([mean_z.ravel(), cov_z.ravel()]))))  # NaN propagates
     return MomentZScores(mean_z, cov_z, max_abs)

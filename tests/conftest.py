@@ -45,3 +45,20 @@ settings.register_profile(
     "thorough", max_examples=500, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 settings.load_profile(_os.environ.get("HYPOTHESIS_PROFILE", "default-suite"))
+
+
+def _call_checked(f, names, *args, **kwargs):
+    """f(*args, **kwargs), or None when it raised ValueError / TypeError whose message names one of ``names``
+    (any other exception, or a message naming none of them, fails the test)."""
+    try:
+        return f(*args, **kwargs)
+    except (ValueError, TypeError) as exc:
+        assert any(name in str(exc) for name in names), (names, exc)
+        return None
+
+
+@pytest.fixture
+def call_checked():
+    """For property tests of the public boundary: ``call_checked(f, names, *args, **kwargs)`` is the result of
+    ``f(*args, **kwargs)``, or None when f raised ValueError / TypeError naming one of the arguments ``names``."""
+    return _call_checked

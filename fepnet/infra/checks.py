@@ -137,6 +137,29 @@ def binary_mask(x, name: str, *, shape=None):
     return arr
 
 
+def as_float64(x, name: str, *, ndim: int | None = None) -> np.ndarray:
+    """A finite real array as NumPy float64 (no detour through float32, whatever JAX's x64 flag).
+
+    For code that works in float64 NumPy (references, diagnostics, preprocessing): refuses
+    None, strings, bool, complex and objects with ``TypeError``, a wrong ``ndim`` and
+    non-finite values with ``ValueError``, each naming the argument.
+    """
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be an array of real numbers, got {type(x).__name__}")
+    try:
+        a = np.asarray(x)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{name} must be an array of real numbers: {exc}") from None
+    if a.dtype == np.bool_ or a.dtype.kind not in "fiu":
+        raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}")
+    if ndim is not None and a.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-dimensional, got shape {a.shape}")
+    a = a.astype(np.float64)
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} contains non-finite values (NaN or inf)")
+    return a
+
+
 def states(x, name: str, n: int, *, batch_ok: bool = True):
     """Node states in [-1, 1] with last axis n."""
     arr = as_real_array(x, name)

@@ -119,7 +119,32 @@ def load_sweep(path):
     Returns
     -------
     xarray.Dataset
+
+    Raises
+    ------
+    TypeError
+        ``path`` is not a str or os.PathLike.
+    FileNotFoundError
+        No file at ``path``.
+    ValueError
+        "not a fepnet sweep file: <path> (<why>)": not netCDF-4 / HDF5, unreadable, or netCDF
+        without any of the sweep's metrics.
     """
     import xarray as xr
 
-    return xr.load_dataset(path, engine="h5netcdf")
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no sweep file at {path}")
+    if os.path.isdir(path):
+        raise ValueError(f"not a fepnet sweep file: {path} (a directory)")
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as ds:
+            ds = ds.load()
+    except Exception as exc:  # h5py / h5netcdf / xarray: OSError, ValueError, KeyError, ...
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ValueError(f"not a fepnet sweep file: {path} ({why})") from None
+    if not any(name in ds.data_vars for name in METRICS):
+        raise ValueError(f"not a fepnet sweep file: {path} (none of the sweep's metrics {', '.join(METRICS)})")
+    return ds

@@ -111,3 +111,35 @@ def test_compare_errors_name_the_argument():
         compare(x, x, network="net")
     with pytest.raises(ValueError, match="reference must lie in"):
         compare(x, 3 * x)
+
+
+# --- issue 16 ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("chains, draws", [(2, 3), (1, 500), (3, 2)])
+def test_cause05_chains_too_short_to_judge_are_refused_with_the_minimum(chains, draws):
+    # 2 chains x 3 draws gave the verdict "biased" with max_abs_z = inf
+    x = _tanh_gaussian(3, 2, 0.0, chains=chains, draws=draws)
+    ok = _tanh_gaussian(4, 2, 0.0, chains=2, draws=50)
+    for a, b, name in [(x, ok, "samples"), (ok, x, "reference")]:
+        with pytest.raises(ValueError, match=rf"{name} has .*too few to judge: at least 2 chains of 4 draws"):
+            compare(a, b, n_permutations=10)
+    with pytest.raises(ValueError, match="too few to judge"):
+        second_moment_z_scores(x, ok)
+
+
+def test_cause05_an_undefined_mcse_gives_cannot_judge_not_an_infinite_z():
+    # Long enough to run, but the ESS estimate of node 0 is negative (draws alternate in sign): its MCSE is
+    # undefined. That is neither "consistent" nor "biased".
+    x = _tanh_gaussian(5, 2, 0.0, chains=2, draws=8)
+    x[:, :, 0] = np.array([0.5, -0.4, 0.6, -0.5, 0.45, -0.55, 0.4, -0.6]) * np.array([[1.0], [-1.0]])
+    y = _tanh_gaussian(6, 2, 0.0, chains=2, draws=8)
+    c = compare(x, y, n_permutations=10)
+    assert np.isnan(c.mean_mcse[0]) and np.isnan(c.mean_z[0])
+    assert c.verdict == "cannot judge" and "means" in c.undetermined
+    assert np.isnan(c.max_abs_z)  # not inf
+    d = c.to_dict()
+    assert d["verdict"] == "cannot judge" and d["undetermined"] == list(c.undetermined)
+    # well-defined chains keep the two verdicts
+    assert compare(_tanh_gaussian(1, 2, 0.0, draws=500), _tanh_gaussian(2, 2, 0.0, draws=500),
+                   n_permutations=50).undetermined == ()

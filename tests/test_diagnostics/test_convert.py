@@ -133,3 +133,13 @@ def test_conversion_errors_name_the_argument(small):
         from_nuts(x)
     with pytest.raises(TypeError, match="result must be an inference.SVIResult"):
         from_svi(x, jax.random.key(0), network=net)
+
+
+def test_cause05_from_chains_refuses_empty_samples():
+    # from_chains accepted zero chains (an InferenceData with nothing in it)
+    for shape in [(0, 5, 3), (2, 0, 3), (0, 3), (3, 0), (2, 5, 0)]:
+        with pytest.raises(ValueError, match=r"samples must have shape \(chains >= 1, draws >= 2, N >= 1\)"):
+            from_chains(np.zeros(shape))
+    for bad in (None, "abc", [[0.1, 0.2], [0.3]]):
+        with pytest.raises(TypeError, match="samples"):
+            from_chains(bad)

@@ -305,3 +305,40 @@ def test_deduplicate_returns_distinct_rows_in_float32(x32):
     assert len(np.unique(states, axis=0)) == states.shape[0]
     # every start's label points at its own row after rounding
     np.testing.assert_allclose(states[label], np.round(BOUNDARY_ROWS, 2), atol=1e-6)
+
+
+# --- issue 16 ---------------------------------------------------------------------------------------
+
+
+def test_cause17_geometry_of_bad_states_is_a_clear_error():
+    # orthogonality(1-D input) raised a raw IndexError
+    for f in (orthogonality, pairwise_angles, pairwise_correlations, unique_mask, first_copy):
+        with pytest.raises(ValueError, match="states must be 2-dimensional"):
+            f(np.ones(3))
+        with pytest.raises(ValueError, match="states contains non-finite"):
+            f(np.array([[1.0, np.nan], [0.0, 1.0]]))
+        with pytest.raises(TypeError, match="states"):
+            f(np.array([["a", "b"]]))
+    states = np.stack([A, B60, C])
+    with pytest.raises(ValueError, match=r"mask must have shape \(3,\)"):
+        orthogonality(states, mask=[True, False])
+    with pytest.raises(ValueError, match="mask must hold only 0 and 1"):
+        orthogonality(states, mask=[1, 2, 0])
+    with pytest.raises(ValueError, match="exclude must lie in"):
+        orthogonality(states, exclude=120.0)
+    with pytest.raises(ValueError, match="exclude"):
+        orthogonality(states, exclude=-1.0)
+    with pytest.raises(ValueError, match="decimals must be <= 15"):
+        fepnet.deduplicate(states, decimals=400)
+    # 0 / 1 masks work as booleans did
+    assert float(orthogonality(states, mask=[1, 1, 0])) == pytest.approx(30.0, abs=1e-4)
+
+
+def test_cause09_geometry_is_scale_free():
+    # rows of any finite magnitude: the squared norms no longer overflow (angle 90) or underflow (NaN)
+    states = np.stack([A, B60, C]).astype(np.float32)
+    for factor in (1e-30, 1e25, 1e37):
+        np.testing.assert_allclose(np.asarray(pairwise_angles(factor * states)), np.asarray(pairwise_angles(states)),
+                                   atol=1e-2)
+        np.testing.assert_allclose(np.asarray(pairwise_correlations(factor * states)),
+                                   np.asarray(pairwise_correlations(states)), atol=1e-5)

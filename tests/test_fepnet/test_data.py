@@ -101,3 +101,35 @@ def test_standardize_rejects_constant_and_non_finite_images():
         fepnet.data.standardize(np.array([[1.0, 2.0], [3.0, 3.0]]))
     with pytest.raises(ValueError, match="non-finite"):
         fepnet.data.standardize(np.array([[1.0, np.nan]]))
+
+
+# --- issue 16 ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.int32, "int64", np.bool_, np.complex64, np.uint8])
+def test_cause08_loaders_refuse_non_float_dtypes(dtype):
+    # load_digits(jnp.int32) silently truncated the standardised pixels to {0, 1, 2}
+    with pytest.raises(TypeError, match="dtype must be a floating dtype"):
+        load_digits(dtype)
+    with pytest.raises(TypeError, match="dtype must be a floating dtype"):
+        load_bars(dtype)
+    with pytest.raises(TypeError, match="dtype must be a floating dtype"):
+        random_patterns(jax.random.key(0), 2, 3, dtype)
+
+
+def test_cause08_float_dtypes_still_work_and_standardize_takes_any_finite_scale():
+    assert load_bars(np.float16).train.dtype == np.float16
+    assert random_patterns(jax.random.key(0), 2, 3, np.float32).dtype == np.float32
+    with pytest.raises(TypeError, match="dtype"):
+        load_bars("not a dtype")
+    x = np.random.default_rng(0).normal(size=(3, 8))
+    for factor in (1e-200, 1e200, 1e300):
+        np.testing.assert_allclose(standardize(factor * x), standardize(x), atol=1e-12)
+    np.testing.assert_allclose(preprocess_digits(1e200 * x), preprocess_digits(x), atol=1e-12)
+    # bits unchanged where nothing overflowed: dividing by a power of two is exact
+    centred = x - x.mean(1, keepdims=True)  # the former computation, step by step
+    np.testing.assert_array_equal(standardize(x), centred / centred.std(1, keepdims=True))
+    for bad, err in [(None, TypeError), ("abc", TypeError), (np.ones((2, 2), bool), TypeError),
+                     (np.ones(3, complex), TypeError), (5.0, ValueError), (np.zeros((2, 0)), ValueError)]:
+        with pytest.raises(err, match="images"):
+            standardize(bad)

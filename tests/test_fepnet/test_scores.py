@@ -355,3 +355,57 @@ def test_recall_rejects_bad_patterns_and_arguments():
 def test_recall_score_rejects_non_positive_evidence_level(level):
     with pytest.raises(ValueError, match="evidence_level"):
         fepnet.retrieval_score(jax.random.key(0), fepnet.Network.zeros(3), np.eye(3), evidence_level=level)
+
+
+# --- issue 16: checks after the cast, scale-free correlation -----------------------------------------
+
+
+def test_cause01_float_arguments_are_checked_after_the_cast_to_the_network_dtype(x64):
+    # With x64 on, float64 1e39 used to pass the check and become inf in the float32 network's dtype:
+    # retrieval_score(evidence_level=1e39) returned gains of 0.
+    net = fepnet.Network(np.zeros((6, 6), np.float32))
+    assert net.dtype == np.float32
+    pats = np.ones((2, 6)) * np.array([[1.0], [-1.0]]) * np.array([1, -1, 1, -1, 1, 1.0])
+    for name in ("evidence_level", "inverse_temperature", "scale", "noise"):
+        with pytest.raises(ValueError, match=f"{name} holds values beyond the range of float32"):
+            retrieval_score(KEY, net, pats, n_trials=2, n_steps=1, **{name: 1e39})
+    with pytest.raises(ValueError, match="patterns holds values beyond the range of float32"):
+        retrieval_score(KEY, net, pats * 1e39, n_trials=2, n_steps=1)
+    with pytest.raises(ValueError, match="inputs holds values beyond"):
+        evoke(KEY, net, pats * 1e39, n_steps=1)
+    with pytest.raises(ValueError, match="inverse_temperature holds values beyond"):
+        evoke(KEY, net, pats, n_steps=1, inverse_temperature=1e39)
+    # finite but overflowing cues: refused with the arguments named, instead of NaN gains
+    with pytest.raises(ValueError, match="overflow float32.*evidence_level"):
+        retrieval_score(KEY, net, pats, n_trials=2, n_steps=1, evidence_level=1e30, scale=1e9)
+
+
+@pytest.mark.parametrize("factor", [1e20, 1e-25, 1e30, 1e-30])
+def test_cause09_correlation_is_scale_free_in_float32(factor):
+    # corr(1e20 x, x) was 0 (the squares overflowed), 1e-25 gave 0 (they underflowed), 1e30 gave NaN.
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(2, 40)).astype(np.float32)
+    assert float(correlation(jnp.float32(factor) * x, x)) == pytest.approx(1.0, abs=1e-6)
+    want = float(correlation(x, y))
+    assert float(correlation(jnp.float32(factor) * x, y)) == pytest.approx(want, abs=1e-5)
+    assert float(correlation(jnp.float32(factor) * x, jnp.float32(factor) * y)) == pytest.approx(want, abs=1e-5)
+    # batched rows keep their own scale
+    rows = np.stack([x, factor * x, x / factor]).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(correlation(rows, y)), want, atol=1e-5)
+
+
+@pytest.mark.parametrize("factor", [1e20, 1e-25])
+def test_cause09_scores_of_rescaled_patterns_are_not_all_zero(factor):
+    # retrieval_score on patterns scaled by 1e20 or 1e-25 returned every gain as 0.
+    net = _stored_network()
+    scaled = retrieval_score(KEY, net, factor * FIVE, **RECALL)
+    gains = np.asarray(scaled.gains)
+    assert np.all(np.isfinite(gains)) and np.any(gains != 0)
+    # the cue's own correlation with the original does not depend on the scale
+    plain = retrieval_score(KEY, net, FIVE, **RECALL)
+    np.testing.assert_allclose(np.asarray(correlation(scaled.cues.noisy, scaled.cues.original)),
+                               np.asarray(correlation(plain.cues.noisy, plain.cues.original)), atol=1e-5)
+    # a perfect response still gains 1 - r^2
+    r2 = np.asarray(correlation(scaled.cues.noisy, scaled.cues.original)) ** 2
+    np.testing.assert_allclose(np.asarray(score_gains(scaled.cues.original, scaled.cues.original, scaled.cues.noisy)),
+                               1 - r2, atol=1e-5)

@@ -339,6 +339,27 @@ def test_save_sweep_rejects_non_datasets_and_leaves_no_file(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+def test_cause17_load_sweep_of_a_file_that_is_not_a_sweep_names_the_path(tmp_path):
+    # a non-netCDF file raised h5py's raw OSError ("file signature not found")
+    text = tmp_path / "notes.nc"
+    text.write_text("not netCDF")
+    with pytest.raises(ValueError, match=r"not a fepnet sweep file: .*notes\.nc \(.*signature"):
+        load_sweep(text)
+    other = tmp_path / "other.nc"
+    xr.Dataset({"x": ("a", np.arange(3.0))}).to_netcdf(other, engine="h5netcdf")
+    with pytest.raises(ValueError, match=r"not a fepnet sweep file: .*other\.nc \(none of the sweep's metrics"):
+        load_sweep(other)
+    with pytest.raises(ValueError, match="a directory"):
+        load_sweep(tmp_path)
+    with pytest.raises(FileNotFoundError, match="missing.nc"):
+        load_sweep(tmp_path / "missing.nc")
+    with pytest.raises(TypeError, match="path"):
+        load_sweep(3)
+    # the file is closed again: it can be replaced (and deleted) right away
+    os.replace(other, text)
+    text.unlink()
+
+
 # --- several devices ---------------------------------------------------------------------------------------------
 SHARDED = r"""
 import sys, jax

@@ -108,7 +108,8 @@ def test_quadrature_converges_in_n_points():
         np.testing.assert_allclose(a.mean, b.mean, atol=1e-10)
         np.testing.assert_allclose(a.covariance, b.covariance, atol=1e-10)
     # ... and the comparison has power: a 4-point rule is visibly wrong on the hard case
-    coarse = ex.boltzmann_quadrature(hard, 2.0, n_points=4)
+    with pytest.warns(RuntimeWarning, match="n_points=4 under-resolves"):
+        coarse = ex.boltzmann_quadrature(hard, 2.0, n_points=4)
     assert abs(coarse.log_partition - a.log_partition) > 1e-4
 
 
@@ -261,3 +262,42 @@ def test_chains_match_references_n3(schedule, reference):
     assert z.max_abs_z < 4.5, z
     other = ex.synchronous_quadrature if reference is ex.boltzmann_quadrature else ex.boltzmann_quadrature
     assert ex.moment_z_scores(traj, other(net, 1.5)).max_abs_z > 8  # the check tells the two apart
+
+
+# --- issue 16 ---------------------------------------------------------------------------------------
+
+
+def test_cause17_quadrature_resolves_peaked_densities_or_refuses():
+    # iT |J| = 1000 on 64 points lost accuracy silently (log Z off by ~2e-3 relative in Z). The default grid now
+    # grows with iT max_i(|b_i| + sum_j |Js_ij|); the corner asymptotics give log Z = c - 2 log c + log 2 + O(1/c).
+    net = Network(np.array([[0.0, 1.0], [1.0, 0.0]]))
+    it = 1000.0
+    got = ex.boltzmann_quadrature(net, it)
+    finer = ex.boltzmann_quadrature(net, it, n_points=400)
+    assert abs(got.log_partition - finer.log_partition) < 1e-9
+    np.testing.assert_allclose(got.covariance, finer.covariance, atol=1e-12)
+    assert got.log_partition == pytest.approx(it - 2 * np.log(it) + np.log(2), abs=3 / it)
+    # an explicit grid is used as given, with a warning naming n_points when it is too coarse
+    with pytest.warns(RuntimeWarning, match=r"n_points=64 under-resolves the density.*n_points >= 139"):
+        coarse = ex.boltzmann_quadrature(net, it, n_points=64)
+    assert abs(coarse.log_partition - got.log_partition) > 1e-4
+    # beyond what any grid within the limits resolves: a ValueError naming inverse_temperature
+    with pytest.raises(ValueError, match="inverse_temperature .* too peaked"):
+        ex.boltzmann_quadrature(net, 1e6)
+    with pytest.raises(ValueError, match="inverse_temperature .* too peaked"):
+        ex.synchronous_quadrature(Network(J3, B3), 1e4)
+    # the default grid is unchanged where 64 points resolve the density (the same bits as before)
+    np.testing.assert_array_equal(ex.boltzmann_quadrature(Network(J3, B3), 1.5).covariance,
+                                  ex.boltzmann_quadrature(Network(J3, B3), 1.5, n_points=ex.DEFAULT_N_POINTS).covariance)
+
+
+def test_cause05_an_undefined_mcse_is_nan_never_zero_or_inf():
+    # Two chains of four draws alternating in sign: Geyer's sum gives a negative ESS, so sd / sqrt(ESS) is
+    # undefined. It used to come out NaN here and turn into z = +-inf in z_score (a confident "biased").
+    x = np.array([[[0.5], [-0.4], [0.6], [-0.5]], [[-0.3], [0.4], [-0.6], [0.5]]])
+    assert np.isnan(ex.mcse(x)[0])
+    assert np.isnan(ex.z_score(np.array([0.1]), np.array([np.nan]))[0])
+    np.testing.assert_array_equal(ex.z_score(np.array([0.0, 1.0, -1.0, 2.0]), np.array([0.0, 0.0, 0.0, 4.0])),
+                                  [0.0, np.inf, -np.inf, 0.5])  # unchanged where se is defined
+    z = ex.moment_z_scores(x, ex.Moments(np.zeros(1), np.ones((1, 1)) / 3, 0.0))
+    assert np.isnan(z.mean_z[0]) and np.isnan(z.max_abs_z)
