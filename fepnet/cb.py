@@ -14,7 +14,7 @@ and
 
 Every function is elementwise, jittable, vmappable and differentiable, works in
 float32 and float64 (the dtype of the input; JAX's default float for integer input), and is
-finite for every finite ``b`` including exactly 0 and |b| in the thousands.
+finite for every finite ``b``, from exactly 0 up to the largest float (but see ``kl`` below).
 
 Numerics: for |b| < 0.5 each function is evaluated from its Taylor series
 (coefficients 2^(2n) B_2n / (2n)! from the Bernoulli numbers, truncated where
@@ -25,6 +25,38 @@ equal the analytic derivatives (grad of ``langevin`` is ``langevin_grad``).
 
 Relation to the [0, 1] continuous Bernoulli of torch / TFP: ``y = (sigma + 1) / 2``
 has logits ``2 b``.
+
+``kl`` cancels the terms of order |b| analytically: for |b_q| >= 0.5 it is
+A(b_p) - b_p L(b_q) - H(b_q), with the entropy's stable form, and when b_p is of the
+same sign and |b_p| >= 0.5 the O(|b_p|) terms are cancelled too (in r = b_p / b_q,
+with r - 1 - log r from a series near r = 1). So its error does not grow with |b|:
+``kl(1e30, 0)`` = log(1e30) - 1 + log 2 = 68.77 to round-off, and for large biases its
+relative error is at round-off; when both |b| < 0.5 its error is absolute, about
+eps (|A(b_q)| + |A(b_p)|).
+
+Infinite bias: ``b = +-inf`` is CB's limit as b -> +-inf, the point mass at +-1:
+``langevin`` +-1, ``langevin_grad`` 0, ``cdf(sigma, +-inf)`` 1 for sigma >= +-1 and 0
+below, ``icdf`` and ``sample`` +-1; where the point mass has no value, the limit:
+``log_normalizer`` +inf, ``entropy`` -inf, ``log_prob`` +inf at sigma = +-1 and -inf
+elsewhere; ``kl`` is 0 between equal infinities and +inf when only one argument is
+infinite or they are of opposite sign. ``inverse_langevin(+-1) = +-inf``.
+(Gradients are promised for finite b only.) A finite value overflows to inf only where
+the exact result lies beyond the dtype's range (``kl`` of biases near its largest value).
+
+Arguments and errors: every public function checks its arguments with
+:mod:`fepnet.infra.checks` and raises ``TypeError`` for None, strings, bool, complex or
+object input, a ``key`` that is not a JAX PRNG key or a non-float ``dtype``, and
+``ValueError`` for NaN, a finite value beyond the range of its dtype (say float64 1e39
+under float32), ``sigma`` outside [-1, 1] (``log_prob``; ``cdf`` takes any sigma), ``u``
+outside [0, 1] (``icdf``), ``m`` outside [-1, 1] (``inverse_langevin``), arguments
+whose shapes do not broadcast together, or a ``shape`` that is not a tuple of
+non-negative integers which ``b``'s shape broadcasts to (``sample``). Under
+``jit`` / ``vmap`` only the dtype and shape checks run (at trace time: nothing per
+call); the value checks need concrete numbers and are skipped. There, NaN gives NaN,
+``u`` outside [0, 1] gives NaN (on both sides), ``m`` outside [-1, 1] gives NaN, and
+``log_prob`` of sigma outside [-1, 1] is the formula b sigma - A(b). The network
+kernels (``fepnet.kernels``, ``fepnet.learning``, ``free_energy_terms``) call the
+unchecked inner functions (``_langevin``, ``_icdf``, ...): no check costs anything per step.
 """
 
 from __future__ import annotations
@@ -34,6 +66,9 @@ from fractions import Fraction
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+
+from .infra import checks as v
 
 __all__ = [
     "langevin",
@@ -143,8 +178,12 @@ def _split(b):
     return small, b_small, a, jnp.exp(-2.0 * a)
 
 
-def langevin(b):
-    """Mean of CB(b): L(b) = coth(b) - 1/b, odd, L(0) = 0, L(+-inf) = +-1."""
+# --------------------------------------------------------------------------- #
+# Inner functions: unchecked, what jitted code (the network kernels) calls
+# --------------------------------------------------------------------------- #
+
+
+def _langevin(b):
     b = _as_float(b)
     small, bs, a, x = _split(b)
     series = bs * _horner(_MEAN_SERIES, bs * bs)
@@ -153,8 +192,7 @@ def langevin(b):
     return jnp.where(small, series, jnp.sign(b) * closed)
 
 
-def langevin_grad(b):
-    """Variance of CB(b), the derivative of the mean: L'(b) = 1/b^2 - 1/sinh(b)^2, L'(0) = 1/3."""
+def _langevin_grad(b):
     b = _as_float(b)
     small, bs, a, x = _split(b)
     series = _horner(_VAR_SERIES, bs * bs)
@@ -162,25 +200,23 @@ def langevin_grad(b):
     return jnp.where(small, series, closed)
 
 
-def log_normalizer(b):
-    """Log normaliser A(b) = log(2 sinh(b) / b) (even, A(0) = log 2); dA/db = L(b)."""
+def _log_normalizer(b):
     b = _as_float(b)
     small, bs, a, x = _split(b)
     z = bs * bs
     series = _LOG2 + z * _horner(_LOGNORM_SERIES, z)
-    closed = a + jnp.log1p(-x) - jnp.log(a)
+    closed = jnp.where(jnp.isinf(a), a, a + jnp.log1p(-x) - jnp.log(a))  # A(+-inf) = +inf, not inf - inf
     return jnp.where(small, series, closed)
 
 
-def entropy(b):
-    """Differential entropy H(b) = A(b) - b L(b) (even, H(0) = log 2, H ~ 1 - log|b| for large |b|)."""
+def _entropy(b):
     b = _as_float(b)
     small, bs, a, x = _split(b)
     z = bs * bs
     series = _LOG2 - z * _horner(_ENTROPY_SERIES, z)
     # a x underflows to 0 long before a is huge; the cap keeps a x and its
     # derivative free of inf * 0 at the largest floats.
-    ax = jnp.minimum(a, 1e6) * x
+    ax = jnp.minimum(a, min(1e6, float(jnp.finfo(a.dtype).max))) * x  # (1e6 is inf in float16)
     closed = 1.0 - jnp.log(a) + jnp.log1p(-x) + 2.0 * ax / jnp.expm1(-2.0 * a)
     # The barrier stops XLA from folding the two constants into one (inexact) one.
     d = jax.lax.optimization_barrier(jax.lax.optimization_barrier(a - _ENTROPY_ROOT_HI) - _ENTROPY_ROOT_LO)
@@ -191,28 +227,68 @@ def entropy(b):
     return jnp.where(small, series, jnp.where(near_root, at_root, closed))
 
 
-def kl(b_q, b_p):
-    """KL(CB(b_q) || CB(b_p)) = (b_q - b_p) L(b_q) - A(b_q) + A(b_p) >= 0.
+# f = r - 1 - log r = d - log1p(d) = z (d - 2 z^2 S(z^2)), d = r - 1, z = d / (2 + d),
+# S(w) = sum_k w^k / (2k + 3) (from log1p(d) = 2 atanh(z)); used for |d| < 0.1, where
+# |z| < 0.053 and 7 terms reach float64 round-off; above it r - 1 - log r loses at most ~40 ulp.
+_F_SERIES = tuple(1.0 / (2 * k + 3) for k in range(7))
+_F_SWITCH = 0.1
 
-    The Bregman divergence of A; when b_q is close to b_p its absolute error is
-    about machine epsilon times |A(b_q)| + |A(b_p)| (the value itself is O((b_q - b_p)^2)).
-    """
+
+def _kl(b_q, b_p):
     b_q, b_p = jnp.broadcast_arrays(_as_float(b_q), _as_float(b_p))
-    return (b_q - b_p) * langevin(b_q) - log_normalizer(b_q) + log_normalizer(b_p)
+    near = jnp.abs(b_q) < _SERIES_MAX
+    direct = (b_q - b_p) * _langevin(b_q) - _log_normalizer(b_q) + _log_normalizer(b_p)
+    # |b_q| >= 0.5: KL = A(b_p) - b_p L(b_q) - H(b_q), with the entropy's stable form in
+    # place of b_q L(b_q) - A(b_q), whose O(|b_q|) terms cancel. When b_p is also >= 0.5
+    # in size and of the same sign, A(b_p) - b_p L(b_q) cancels too; with s = sign(b_q),
+    # x = exp(-2|b_q|), g = 2x / (1 - x) (so L(b_q) = s (1 + g) - 1/b_q) and r = b_p / b_q,
+    #   KL = (r - 1 - log r) + (|b_q| - |b_p|) g + log1p(-x_p) - log1p(-x)        (r <= 2)
+    #      = |b_p| (1/|b_q| - g) - (1 - |b_q| g) - log r + log1p(-x_p) - log1p(-x)
+    # (the second, for r > 2, free of overflow up to the largest floats).
+    finite = jnp.isfinite(b_q) & jnp.isfinite(b_p)
+    q = jnp.where(near | ~finite, jnp.ones_like(b_q), b_q)
+    p = jnp.where(finite, b_p, jnp.ones_like(b_p))
+    general = _log_normalizer(p) - p * _langevin(q) - _entropy(q)
+    aq = jnp.abs(q)
+    same = (jnp.abs(p) >= _SERIES_MAX) & (jnp.sign(p) == jnp.sign(q))
+    ap = jnp.where(same, jnp.abs(p), aq)
+    x = jnp.exp(-2.0 * aq)
+    g = -2.0 * x / jnp.expm1(-2.0 * aq)
+    edges = jnp.log1p(-jnp.exp(-2.0 * ap)) - jnp.log1p(-x)
+    close = ap <= 2.0 * aq
+    apc = jnp.where(close, ap, aq)
+    d = (apc - aq) / aq  # apc - aq is exact near apc = aq
+    tiny = jnp.abs(d) < _F_SWITCH
+    ds = jnp.where(tiny, d, jnp.zeros_like(d))
+    z = ds / (2.0 + ds)
+    r = jnp.where(tiny, jnp.full_like(aq, 2.0), apc / aq)  # r itself, not 1 + d: r may be tiny
+    normal = r >= 1e-30  # below, r may be subnormal (and flushed to 0): log r from the logs
+    log_r = jnp.where(normal, jnp.log(jnp.where(normal, r, jnp.ones_like(r))), jnp.log(apc) - jnp.log(aq))
+    f = jnp.where(tiny, z * (ds - 2.0 * z * z * _horner(_F_SERIES, z * z)), (r - 1.0) - log_r)
+    # ap (1/aq - g) and log r, without overflow for aq < 1 nor a subnormal 1/aq near the largest float
+    big = aq >= 1.0
+    r_far = ap / jnp.maximum(aq, 1.0)
+    lead = jnp.where(big, r_far - ap * g, ap * (1.0 / aq - g))
+    far_apart = lead - (1.0 - aq * g) - jnp.where(big, jnp.log(r_far), jnp.log(ap) - jnp.log(aq))
+    same_sign = jnp.where(close, f + (aq - ap) * g, far_apart) + edges
+    out = jnp.where(near, direct, jnp.where(same, same_sign, general))
+    out = jnp.where(out < 0, jnp.zeros_like(out), out)  # KL >= 0 (round-off near b_q = b_p)
+    # Infinite biases (point masses at +-1): 0 between equal ones, +inf otherwise.
+    return jnp.where(finite, out, jnp.where(b_q == b_p, jnp.zeros_like(out), jnp.full_like(out, jnp.inf)))
 
 
-def log_prob(sigma, b):
-    """log p(sigma | b) = b sigma - A(b) for sigma in [-1, 1]."""
+# One compiled program (eager, its many branches would cost one dispatch each), so that
+# eager and jitted calls agree bit for bit.
+_kl_compiled = jax.jit(_kl)
+
+
+def _log_prob(sigma, b):
     sigma, b = jnp.broadcast_arrays(_as_float(sigma), _as_float(b))
-    return b * sigma - log_normalizer(b)
+    out = b * sigma - _log_normalizer(b)
+    return jnp.where(jnp.isinf(b), jnp.where(sigma == jnp.sign(b), jnp.inf, -jnp.inf), out)
 
 
-def cdf(sigma, b):
-    """CDF F(sigma | b) = expm1(b (sigma + 1)) / expm1(2 b), evaluated without overflow.
-
-    Near b = 0 (see ``_small_bias_limit``) it is the ratio of the two series
-    sum_k (b y)^k / (k+1)! and sum_k (2b)^k / (k+1)!, times y / 2 (y = sigma + 1).
-    """
+def _cdf(sigma, b):
     sigma, b = jnp.broadcast_arrays(_as_float(sigma), _as_float(b))
     y = jnp.clip(sigma, -1.0, 1.0) + 1.0
     small = jnp.abs(b) < _small_bias_limit(b.dtype)
@@ -222,20 +298,13 @@ def cdf(sigma, b):
     bs = jnp.where(small, b, jnp.zeros_like(b))
     exp_series = (1.0, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040, 1 / 40320)  # (e^z - 1) / z
     series = 0.5 * y * _horner(exp_series, bs * y) / _horner(exp_series, 2.0 * bs)
-    return jnp.clip(jnp.where(small, series, closed), 0.0, 1.0)
+    out = jnp.clip(jnp.where(small, series, closed), 0.0, 1.0)
+    # b = +-inf: the step of the point mass at +-1 (NaN sigma stays NaN).
+    step = jnp.where(sigma >= jnp.sign(b), 1.0, jnp.where(sigma < jnp.sign(b), 0.0, sigma))
+    return jnp.where(jnp.isinf(b), step.astype(out.dtype), out)
 
 
-def icdf(u, b):
-    """Quantile function: for b > 0, sigma = 1 + log(u + (1 - u) exp(-2b)) / b; mirrored for b < 0.
-
-    Monotone in ``u`` in [0, 1], always in [-1, 1], differentiable in ``b``
-    (the reparameterisation used by :func:`sample`). Near b = 0 it uses the
-    series sigma = 1 + sum_n kappa_n (-2)^n b^(n-1) / n!, kappa_n the cumulants
-    of a Bernoulli(1 - u) variable (so that its derivative in b stays accurate).
-    For b > 0 it works with 1 - u, so u below the float resolution of 1 - u
-    (about 1e-16, or 6e-8 in float32) is rounded; uniforms from ``sample`` are
-    multiples of that resolution.
-    """
+def _icdf(u, b):
     u, b = jnp.broadcast_arrays(_as_float(u), _as_float(b))
     positive = b >= 0
     small = jnp.abs(b) < _small_bias_limit(b.dtype)
@@ -257,21 +326,172 @@ def icdf(u, b):
         bs,
     )
     series = w + 2.0 * v * bs * tail
-    return jnp.clip(jnp.where(small, series, closed), -1.0, 1.0)
+    out = jnp.where(jnp.isinf(b), jnp.sign(b), jnp.clip(jnp.where(small, series, closed), -1.0, 1.0))
+    return jnp.where((u >= 0.0) & (u <= 1.0), out, jnp.full_like(out, jnp.nan))  # u outside [0, 1]: NaN
+
+
+def _sample(key, b, shape):
+    return _icdf(jax.random.uniform(key, shape, dtype=b.dtype), b)
+
+
+# --------------------------------------------------------------------------- #
+# Public functions: argument checks (see the module docstring), then the inner function
+# --------------------------------------------------------------------------- #
+
+
+def _bias(b, name="b", dtype=None):
+    out = v.extended_real_array(b, name, dtype=dtype)
+    if dtype is None and isinstance(b, float):
+        return jnp.asarray(b)  # a Python float stays weakly typed, as in jnp's own functions
+    return out
+
+
+def _pair(x, y, x_name, y_name):
+    """Shapes that broadcast; an argument whose dtype the other promotes (say a Python float
+    with a float16 array) is cast, and checked, in the common dtype."""
+    common = jnp.result_type(x, y)
+    x = x if x.dtype == common else v.extended_real_array(x, x_name, dtype=common)
+    y = y if y.dtype == common else v.extended_real_array(y, y_name, dtype=common)
+    return v.broadcastable(x, x_name, y.shape, f"{y_name}'s shape"), y
+
+
+def langevin(b):
+    """Mean of CB(b): L(b) = coth(b) - 1/b, odd, L(0) = 0, L(+-inf) = +-1.
+
+    Raises
+    ------
+    TypeError
+        ``b`` is not real (None, str, bool, complex, object).
+    ValueError
+        ``b`` holds NaN or a finite value beyond the range of its dtype (when concrete).
+    """
+    return _langevin(_bias(b))
+
+
+def langevin_grad(b):
+    """Variance of CB(b), the derivative of the mean: L'(b) = 1/b^2 - 1/sinh(b)^2, L'(0) = 1/3.
+
+    Raises: as :func:`langevin`.
+    """
+    return _langevin_grad(_bias(b))
+
+
+def log_normalizer(b):
+    """Log normaliser A(b) = log(2 sinh(b) / b) (even, A(0) = log 2, A(+-inf) = +inf); dA/db = L(b).
+
+    A(b) >= log 2, and A(b) ~ |b| - log|b| for large |b|. Raises: as :func:`langevin`.
+    """
+    return _log_normalizer(_bias(b))
+
+
+def entropy(b):
+    """Differential entropy H(b) = A(b) - b L(b) (even, H(0) = log 2, H ~ 1 - log|b| for large |b|).
+
+    H(b) <= log 2; H(+-inf) = -inf. Raises: as :func:`langevin`.
+    """
+    return _entropy(_bias(b))
+
+
+def kl(b_q, b_p):
+    """KL(CB(b_q) || CB(b_p)) = (b_q - b_p) L(b_q) - A(b_q) + A(b_p) >= 0.
+
+    The Bregman divergence of A; when b_q is close to b_p its absolute error is
+    about machine epsilon times |A(b_q)| + |A(b_p)| (the value itself is O((b_q - b_p)^2)),
+    and for |b_q| >= 0.5 it is computed without the O(|b|) terms that cancel (see the
+    module docstring), so large biases keep full relative accuracy.
+
+    Raises
+    ------
+    TypeError
+        ``b_q`` or ``b_p`` is not real.
+    ValueError
+        NaN or overflow on the dtype cast (when concrete), or shapes that do not broadcast.
+    """
+    return _kl_compiled(*_pair(_bias(b_q, "b_q"), _bias(b_p, "b_p"), "b_q", "b_p"))
+
+
+def log_prob(sigma, b):
+    """log p(sigma | b) = b sigma - A(b) for sigma in [-1, 1].
+
+    Raises
+    ------
+    TypeError
+        ``sigma`` or ``b`` is not real.
+    ValueError
+        When concrete: ``sigma`` outside [-1, 1], NaN in either, overflow on the dtype
+        cast; or shapes that do not broadcast.
+    """
+    sigma = v.in_interval(_bias(sigma, "sigma"), "sigma", -1.0, 1.0)
+    return _log_prob(*_pair(sigma, _bias(b), "sigma", "b"))
+
+
+def cdf(sigma, b):
+    """CDF F(sigma | b) = expm1(b (sigma + 1)) / expm1(2 b), evaluated without overflow.
+
+    0 below -1 and 1 above 1 (any real or infinite ``sigma`` is accepted). Near b = 0
+    (see ``_small_bias_limit``) it is the ratio of the two series
+    sum_k (b y)^k / (k+1)! and sum_k (2b)^k / (k+1)!, times y / 2 (y = sigma + 1).
+
+    Raises: as :func:`kl` (for ``sigma`` and ``b``).
+    """
+    return _cdf(*_pair(_bias(sigma, "sigma"), _bias(b), "sigma", "b"))
+
+
+def icdf(u, b):
+    """Quantile function: for b > 0, sigma = 1 + log(u + (1 - u) exp(-2b)) / b; mirrored for b < 0.
+
+    Monotone in ``u`` in [0, 1], always in [-1, 1], differentiable in ``b``
+    (the reparameterisation used by :func:`sample`). Near b = 0 it uses the
+    series sigma = 1 + sum_n kappa_n (-2)^n b^(n-1) / n!, kappa_n the cumulants
+    of a Bernoulli(1 - u) variable (so that its derivative in b stays accurate).
+    For b > 0 it works with 1 - u, so u below the float resolution of 1 - u
+    (about 1e-16, or 6e-8 in float32) is rounded; uniforms from ``sample`` are
+    multiples of that resolution. ``u`` outside [0, 1] is refused when concrete
+    and gives NaN under ``jit``.
+
+    Raises
+    ------
+    TypeError
+        ``u`` or ``b`` is not real.
+    ValueError
+        When concrete: ``u`` outside [0, 1] or NaN, NaN in ``b``, overflow on the
+        dtype cast; or shapes that do not broadcast.
+    """
+    u = v.in_interval(_bias(u, "u"), "u", 0.0, 1.0)
+    return _icdf(*_pair(u, _bias(b), "u", "b"))
 
 
 def sample(key, b, shape=None, dtype=None):
     """Exact, reparameterised draws sigma ~ CB(b) by the inverse CDF.
 
-    ``shape`` defaults to ``b.shape`` and must broadcast with it; ``dtype``
-    defaults to the floating dtype of ``b``.
+    ``shape`` (a tuple of non-negative integers) defaults to ``b.shape``; ``b`` must
+    broadcast to it, so that every draw gets its own uniform. ``dtype`` defaults to
+    the floating dtype of ``b``.
+
+    Raises
+    ------
+    TypeError
+        ``key`` is not a JAX PRNG key, ``b`` is not real, ``shape`` is not a sequence
+        of integers, or ``dtype`` is not a floating dtype.
+    ValueError
+        NaN or overflow in ``b`` (when concrete), a negative size in ``shape``, or a
+        ``shape`` that ``b`` does not broadcast to.
     """
-    b = _as_float(b)
-    if dtype is not None:
-        b = b.astype(dtype)
-    shape = b.shape if shape is None else tuple(shape)
-    u = jax.random.uniform(key, shape, dtype=b.dtype)
-    return icdf(u, b)
+    key = v.prng_key(key, "key")
+    b = _bias(b, dtype=None if dtype is None else v.float_dtype(dtype, "dtype"))
+    if shape is None:
+        shape = b.shape
+    else:
+        if not isinstance(shape, (tuple, list)):
+            raise TypeError(f"shape must be a tuple of non-negative integers, got {shape!r}")
+        shape = tuple(v.count(n, "shape") for n in shape)
+        try:
+            ok = np.broadcast_shapes(b.shape, shape) == shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"shape {shape} must be one that b's shape {tuple(b.shape)} broadcasts to")
+    return _sample(key, b, shape)
 
 
 def _inverse_langevin_newton(m, n_iter):
@@ -290,10 +510,10 @@ def _inverse_langevin_newton(m, n_iter):
         bb = jnp.where(near_one, b, jnp.ones_like(b))
         x = jnp.exp(-2.0 * bb)
         one_minus_l = 1.0 / bb + 2.0 * x / jnp.expm1(-2.0 * bb)
-        return jnp.where(near_one, om_safe - one_minus_l, langevin(b) - a_safe)
+        return jnp.where(near_one, om_safe - one_minus_l, _langevin(b) - a_safe)
 
     for _ in range(n_iter):
-        b = jnp.maximum(b - residual(b) / langevin_grad(b), 0.0)
+        b = jnp.maximum(b - residual(b) / _langevin_grad(b), 0.0)
     b = jnp.sign(m) * b
     return jnp.where(inside, b, jnp.where(a == 1.0, jnp.sign(m) * jnp.inf, jnp.nan))
 
@@ -307,7 +527,7 @@ def _inverse_langevin(m):
 def _inverse_langevin_jvp(primals, tangents):
     (m,), (dm,) = primals, tangents
     b = _inverse_langevin(m)
-    return b, dm / langevin_grad(b)
+    return b, dm / _langevin_grad(b)
 
 
 def inverse_langevin(m):
@@ -315,7 +535,14 @@ def inverse_langevin(m):
 
     Newton refinement of the Pade start m (3 - m^2) / (1 - m^2), with the
     residual taken in 1 - m for |m| >= 0.5 so that m = 1 - 1e-9 is still exact
-    to round-off. Returns +-inf at m = +-1 and NaN outside [-1, 1].
-    Derivative: db/dm = 1 / L'(b).
+    to round-off. Returns +-inf at m = +-1; m outside [-1, 1] is refused when
+    concrete and gives NaN under ``jit``. Derivative: db/dm = 1 / L'(b).
+
+    Raises
+    ------
+    TypeError
+        ``m`` is not real.
+    ValueError
+        ``m`` outside [-1, 1] or NaN (when concrete), or overflow on the dtype cast.
     """
-    return _inverse_langevin(_as_float(m))
+    return _inverse_langevin(_as_float(v.in_interval(_bias(m, "m"), "m", -1.0, 1.0)))

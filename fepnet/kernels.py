@@ -100,7 +100,7 @@ def init_state(network: Network, sigma=None) -> ChainState:
 
 
 def _node_update(stochastic: bool, u, c):
-    return cb.icdf(u, c) if stochastic else cb.langevin(c)
+    return cb._icdf(u, c) if stochastic else cb._langevin(c)  # unchecked inner functions: no per-step checks
 
 
 def _synchronous(stochastic, u, sigma, J, b, it):

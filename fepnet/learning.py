@@ -118,16 +118,16 @@ def learning_params(biases, inverse_temperature, learning_rate, mask=None) -> Le
 
 def prediction_error(sigma, h, inverse_temperature, precision_weighted: bool = False):
     """sigma - L(h), the rule's prediction error (divided by L'(iT h) if ``precision_weighted``)."""
-    error = sigma - cb.langevin(h)
+    error = sigma - cb._langevin(h)  # cb's unchecked inner functions (the hot path)
     if precision_weighted:
-        error = error / cb.langevin_grad(inverse_temperature * h)
+        error = error / cb._langevin_grad(inverse_temperature * h)
     return error
 
 
 def sample_with_error(u, h, params: LearningParams, precision_weighted: bool = False):
     """New states sigma ~ CB(iT (b + h)) from uniforms ``u`` and the scaled prediction error alpha (sigma - L(h))."""
     b, it, lr, _ = params
-    sigma = cb.icdf(u, it * (b + h))
+    sigma = cb._icdf(u, it * (b + h))
     return sigma, lr * prediction_error(sigma, h, it, precision_weighted)
 
 

@@ -32,6 +32,7 @@ from numpyro.distributions.util import validate_sample
 from numpyro.util import is_prng_key
 
 from fepnet import cb
+from fepnet.infra import checks as v
 from fepnet.infra.checks import as_real_array, is_concrete
 
 __all__ = ["ContinuousBernoulli"]
@@ -42,6 +43,25 @@ _langevin, _langevin_grad, _entropy, _kl, _log_prob, _cdf, _icdf, _inverse_lange
     jax.jit,
     (cb.langevin, cb.langevin_grad, cb.entropy, cb.kl, cb.log_prob, cb.cdf, cb.icdf, cb.inverse_langevin),
 )
+
+
+def _key(key):
+    """A single PRNG key, as NumPyro's samplers expect (``jax.random.key(seed)`` or ``PRNGKey(seed)``)."""
+    key = v.prng_key(key, "key")
+    if not is_prng_key(key):
+        raise TypeError(f"key must be a single JAX PRNG key (jax.random.key(seed)), got shape {tuple(key.shape)}")
+    return key
+
+
+def _sample_shape(sample_shape) -> tuple:
+    if not isinstance(sample_shape, (tuple, list)):
+        raise TypeError(f"sample_shape must be a tuple of non-negative integers such as (n,), got {sample_shape!r}")
+    return tuple(v.count(n, "sample_shape") for n in sample_shape)
+
+
+def _argument(x, name, batch_shape):
+    """A real array (+-inf allowed, NaN refused when concrete) that broadcasts with ``batch_shape``."""
+    return v.broadcastable(v.extended_real_array(x, name), name, batch_shape, "the batch shape")
 
 
 def _mean_to_bias(mean):
@@ -68,10 +88,16 @@ class ContinuousBernoulli(Distribution):
 
     Concrete arguments are always checked (``TypeError`` for non-real dtypes,
     ``ValueError`` for a non-finite bias or a mean outside (-1, 1)); traced
-    arguments get only the dtype check. ``validate_args`` (default: NumPyro's
-    global setting, which NumPyro 0.22 switches on) adds NumPyro's own checks:
-    the ``bias`` constraint, and ``log_prob`` of a value outside [-1, 1] warns
-    and returns ``-inf`` (under ``jit``: ``-inf`` without the warning).
+    arguments get only the dtype check. The methods check theirs likewise:
+    ``sample`` takes a single PRNG ``key`` and a tuple ``sample_shape``
+    (``TypeError`` otherwise: ``sample(0)`` passes 0 as the key); ``log_prob`` /
+    ``cdf`` take any real ``value`` broadcasting with the batch shape (NaN refused
+    when concrete); ``icdf`` takes ``q`` in [0, 1] (NaN under ``jit`` outside it).
+    ``validate_args`` (default: NumPyro's global setting, which NumPyro 0.22
+    switches on) adds NumPyro's own checks: the ``bias`` constraint, and
+    ``log_prob`` of a value outside [-1, 1] warns and returns ``-inf`` (under
+    ``jit``: ``-inf`` without the warning); without it, ``log_prob`` evaluates
+    ``b s - A(b)`` for any ``s`` (NumPyro's convention).
 
     Example::
 
@@ -97,23 +123,57 @@ class ContinuousBernoulli(Distribution):
         super().__init__(batch_shape=jnp.shape(self.bias), validate_args=validate_args)
 
     def sample(self, key, sample_shape=()):
-        """Draws of shape ``sample_shape + batch_shape`` by ``cb.icdf`` of uniforms (reparameterised)."""
-        assert is_prng_key(key)
-        u = jax.random.uniform(key, tuple(sample_shape) + self.batch_shape, dtype=self.bias.dtype)
+        """Draws of shape ``sample_shape + batch_shape`` by ``cb.icdf`` of uniforms (reparameterised).
+
+        Raises
+        ------
+        TypeError
+            ``key`` is not a single JAX PRNG key (``sample(0)`` passes 0 as the key), or
+            ``sample_shape`` is not a tuple of integers (``(n,)``, not ``n``).
+        ValueError
+            A negative size in ``sample_shape``.
+        """
+        key = _key(key)
+        shape = _sample_shape(sample_shape) + self.batch_shape
+        u = jax.random.uniform(key, shape, dtype=self.bias.dtype)
         return _icdf(u, self.bias)
 
     @validate_sample
     def log_prob(self, value):
-        """``log p(s | b) = b s - A(b)``, broadcasting ``value`` against the batch shape."""
-        return _log_prob(value, self.bias)
+        """``log p(s | b) = b s - A(b)``, broadcasting ``value`` against the batch shape.
+
+        NumPyro's convention for ``value`` outside [-1, 1]: with ``validate_args`` a
+        warning and ``-inf``; without, the formula ``b s - A(b)`` unchecked.
+
+        Raises
+        ------
+        TypeError
+            ``value`` is not real (None, str, bool, complex, object).
+        ValueError
+            ``value`` holds NaN (when concrete) or does not broadcast with the batch shape.
+        """
+        return _log_prob(_argument(value, "value", self.batch_shape), self.bias)
 
     def cdf(self, value):
-        """``F(s | b) = expm1(b (s + 1)) / expm1(2 b)`` (0 below -1, 1 above 1)."""
-        return _cdf(value, self.bias)
+        """``F(s | b) = expm1(b (s + 1)) / expm1(2 b)`` (0 below -1, 1 above 1).
+
+        Raises: as :meth:`log_prob`.
+        """
+        return _cdf(_argument(value, "value", self.batch_shape), self.bias)
 
     def icdf(self, q):
-        """Quantile function, the inverse of :meth:`cdf` for ``q`` in [0, 1]."""
-        return _icdf(q, self.bias)
+        """Quantile function, the inverse of :meth:`cdf` for ``q`` in [0, 1].
+
+        ``q`` outside [0, 1] is refused when concrete and gives NaN under ``jit``.
+
+        Raises
+        ------
+        TypeError
+            ``q`` is not real.
+        ValueError
+            ``q`` outside [0, 1] or NaN (when concrete), or not broadcasting with the batch shape.
+        """
+        return _icdf(v.in_interval(_argument(q, "q", self.batch_shape), "q", 0.0, 1.0), self.bias)
 
     @property
     def mean(self):

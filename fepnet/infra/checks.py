@@ -160,6 +160,47 @@ def as_float64(x, name: str, *, ndim: int | None = None) -> np.ndarray:
     return a
 
 
+def extended_real_array(x, name: str, *, dtype=None):
+    """Like :func:`as_real_array`, but +-inf are accepted (for limits such as an infinite bias).
+
+    NaN is still refused, and so is a finite value that overflows on the cast to the
+    working dtype (1e39 under float32 is not a stand-in for inf).
+    """
+    if x is None or isinstance(x, (str, bytes, jax.core.Tracer)):
+        return as_real_array(x, name, dtype=dtype)
+    try:
+        arr = np.asarray(x)
+    except Exception:  # ragged lists and the like: as_real_array says why
+        return as_real_array(x, name, dtype=dtype)
+    if not np.issubdtype(arr.dtype, np.floating):
+        return as_real_array(arr, name, dtype=dtype)
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} contains NaN")
+    if not np.isinf(arr).any():
+        return as_real_array(arr, name, dtype=dtype)
+    finite = as_real_array(np.where(np.isinf(arr), arr.dtype.type(0), arr), name, dtype=dtype)  # the overflow check
+    return jnp.asarray(arr, dtype=finite.dtype)
+
+
+def in_interval(x, name: str, lo: float, hi: float):
+    """Refuse concrete values outside [lo, hi], NaN included (``ValueError``); traced values pass."""
+    if is_concrete(x):
+        values = np.asarray(x)
+        bad = ~((values >= lo) & (values <= hi))
+        if bad.any():
+            raise ValueError(f"{name} must lie in [{lo:g}, {hi:g}], got {float(values[bad].ravel()[0])}")
+    return x
+
+
+def broadcastable(x, name: str, shape, other: str):
+    """Refuse an array whose shape does not broadcast with ``shape`` (``other`` names it in the message)."""
+    try:
+        np.broadcast_shapes(tuple(x.shape), tuple(shape))
+    except ValueError:
+        raise ValueError(f"{name} (shape {tuple(x.shape)}) does not broadcast with {other} {tuple(shape)}") from None
+    return x
+
+
 def states(x, name: str, n: int, *, batch_ok: bool = True):
     """Node states in [-1, 1] with last axis n."""
     arr = as_real_array(x, name)

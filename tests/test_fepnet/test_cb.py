@@ -29,6 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
+import fepnet
 from fepnet import cb
 
 DPS = 50
@@ -1049,6 +1050,231 @@ def test_kl_property(x64, q, p):
     scale = abs((q - p) * float(mp_langevin(q))) + abs(float(mp_log_normalizer(q))) + abs(float(mp_log_normalizer(p)))
     assert ref >= 0
     assert abs(got - ref) <= 1e-10 * ref + 16 * EPS[F64] * scale, (q, p, got, ref)
+
+
+# --------------------------------------------------------------------------- #
+# The public boundary and the edges (issue #16, causes 11 and 12)
+# --------------------------------------------------------------------------- #
+
+# (call with one argument replaced by x, the argument's name in the message)
+ONE_ARGUMENT = [
+    (lambda x: cb.langevin(x), "b"),
+    (lambda x: cb.langevin_grad(x), "b"),
+    (lambda x: cb.log_normalizer(x), "b"),
+    (lambda x: cb.entropy(x), "b"),
+    (lambda x: cb.inverse_langevin(x), "m"),
+    (lambda x: cb.kl(x, 0.5), "b_q"),
+    (lambda x: cb.kl(0.5, x), "b_p"),
+    (lambda x: cb.log_prob(x, 0.5), "sigma"),
+    (lambda x: cb.log_prob(0.5, x), "b"),
+    (lambda x: cb.cdf(x, 0.5), "sigma"),
+    (lambda x: cb.cdf(0.5, x), "b"),
+    (lambda x: cb.icdf(x, 0.5), "u"),
+    (lambda x: cb.icdf(0.5, x), "b"),
+    (lambda x: cb.sample(jax.random.key(0), x), "b"),
+]
+
+
+@pytest.mark.parametrize("bad", [0.5 + 1j, np.array([0.5, 1.0 + 2j]), True, np.array([True, False]), "0.5", None, object()],
+                         ids=["complex", "complex-array", "bool", "bool-array", "str", "None", "object"])
+@pytest.mark.parametrize("call, name", ONE_ARGUMENT, ids=[f"{i}-{n}" for i, (_, n) in enumerate(ONE_ARGUMENT)])
+def test_cause11_non_real_arguments_are_refused_naming_them(call, name, bad):
+    """Complex input used to be cut to its real part and bool taken as 0/1; strings and
+    None gave raw JAX errors. Now: TypeError naming the argument."""
+    with pytest.raises(TypeError, match=rf"^{name} must"):
+        call(bad)
+
+
+def test_cause11_shapes_keys_and_dtypes_of_the_boundary():
+    key = jax.random.key(0)
+    with pytest.raises(ValueError, match=r"^shape must be >= 0"):
+        cb.sample(key, 0.5, shape=(-1,))  # used to be a raw MLIR error
+    with pytest.raises(TypeError, match=r"^shape must be a tuple"):
+        cb.sample(key, 0.5, shape=3)
+    with pytest.raises(ValueError, match=r"^shape \(2,\) must be one that b's shape \(3,\) broadcasts to"):
+        cb.sample(key, jnp.zeros(3), shape=(2,))
+    with pytest.raises(ValueError, match=r"shape \(2, 1\) must be one that b's shape \(3,\)"):
+        cb.sample(key, jnp.zeros(3), shape=(2, 1))  # broadcasting would reuse one uniform per row
+    assert cb.sample(key, jnp.zeros((3, 1)), shape=(3, 4)).shape == (3, 4)
+    with pytest.raises(TypeError, match=r"^key must be a JAX PRNG key"):
+        cb.sample(0, 0.5)
+    with pytest.raises(TypeError, match=r"^dtype must be a floating dtype"):
+        cb.sample(key, 0.5, dtype=jnp.int32)
+    for call, names in [(cb.kl, "b_q.*b_p"), (cb.log_prob, "sigma.*b"), (cb.cdf, "sigma.*b"), (cb.icdf, "u.*b")]:
+        with pytest.raises(ValueError, match=rf"^{names}'s shape \(4,\)"):
+            call(jnp.full(3, 0.5), jnp.full(4, 0.5))  # used to be a raw broadcasting error
+    with pytest.raises(TypeError, match="^b must be an array of real numbers"):
+        cb.langevin([[1.0, 2.0], [3.0]])  # ragged
+
+
+def test_cause11_dtype_checks_run_under_jit_too():
+    with pytest.raises(TypeError, match="^b must hold real numbers"):
+        jax.jit(cb.langevin)(jnp.array([0.5 + 1j]))
+    with pytest.raises(TypeError, match="^u must hold real numbers"):
+        jax.jit(cb.icdf)(jnp.array([True]), 0.5)
+    with pytest.raises(ValueError, match="^sigma"):
+        jax.jit(cb.cdf)(jnp.zeros(3), jnp.zeros(4))  # shapes are static: checked while tracing
+
+
+def test_cause11_values_beyond_the_working_dtype_are_refused(x32):
+    with pytest.raises(ValueError, match="^b holds values beyond the range of float32"):
+        cb.langevin(np.float64(1e39))
+    with pytest.raises(ValueError, match="^b_p holds values beyond the range of float32"):
+        cb.kl(0.0, np.array([np.inf, 1e39]))  # inf is a limit; 1e39 is not a stand-in for it
+
+
+def test_cause11_network_kernels_call_the_unchecked_inner_functions(monkeypatch):
+    """Kernel steps and learning steps, even called eagerly, run no boundary check of cb (no per-step cost)."""
+    from fepnet import learning
+    from fepnet.kernels import build_kernel, init_state, kernel_params
+
+    net = fepnet.Network.random(jax.random.key(1), 4, coupling_scale=0.5, bias_scale=0.2)
+    params, state = kernel_params(net, 1.5), init_state(net, jnp.full(4, 0.3))
+    steps = {s: build_kernel(s, network=net) for s in ("synchronous", "sequential")}
+    mean_field = build_kernel("synchronous", stochastic=False)
+    lparams = learning.learning_params(net.biases, 1.5, 0.01)
+    u, h = jnp.full(4, 0.3), jnp.linspace(-1.0, 1.0, 4)
+
+    def everything():
+        out = [k(jax.random.key(2), state, params).sigma for k in steps.values()]
+        out += [mean_field(None, state, params).sigma]
+        out += list(learning.sample_with_error(u, h, lparams, precision_weighted=True))
+        return out + [learning.prediction_error(u, h, 1.5)]
+
+    expected = everything()
+
+    class NoChecks:
+        def __getattr__(self, name):
+            raise AssertionError(f"fepnet.cb ran checks.{name} on the hot path")
+
+    monkeypatch.setattr(cb, "v", NoChecks())
+    with pytest.raises(AssertionError, match="hot path"):
+        cb.icdf(0.5, 0.5)  # the public function is checked ...
+    for got, want in zip(everything(), expected):  # ... the kernels call the inner ones
+        np.testing.assert_array_equal(got, want)
+
+
+INF = np.inf
+
+
+def test_cause12_infinite_bias_eagerly():
+    """log_normalizer(+-inf) and kl(inf, 1) used to be NaN (the limits are +inf)."""
+    np.testing.assert_array_equal(cb.log_normalizer(jnp.asarray([INF, -INF])), [INF, INF])
+    assert float(cb.kl(INF, 1.0)) == INF and float(cb.kl(1.0, -INF)) == INF and float(cb.kl(-INF, -INF)) == 0.0
+    assert float(cb.langevin(-INF)) == -1.0 and float(cb.icdf(0.0, INF)) == 1.0
+
+
+@pytest.mark.parametrize("dtype", [F32, F64])
+def test_cause12_infinite_bias_is_the_point_mass_limit(x64, dtype):
+    """CB(+-inf) is the point mass at +-1; where that has no value, the limit b -> +-inf."""
+    f = jax.jit
+    b = jnp.asarray([INF, -INF], dtype)
+    np.testing.assert_array_equal(f(cb.langevin)(b), [1.0, -1.0])
+    np.testing.assert_array_equal(f(cb.langevin_grad)(b), [0.0, 0.0])
+    np.testing.assert_array_equal(f(cb.log_normalizer)(b), [INF, INF])
+    np.testing.assert_array_equal(f(cb.entropy)(b), [-INF, -INF])
+    s = jnp.asarray([-1.0, 0.3, 1.0], dtype)[:, None]
+    np.testing.assert_array_equal(f(cb.log_prob)(s, b), [[-INF, INF], [-INF, -INF], [INF, -INF]])
+    s_cdf = jnp.asarray([-INF, -1.5, -1.0, 0.3, 1.0, 2.0], dtype)[:, None]
+    np.testing.assert_array_equal(f(cb.cdf)(s_cdf, b), [[0, 0], [0, 0], [0, 1], [0, 1], [1, 1], [1, 1]])
+    u = jnp.asarray([0.0, 0.3, 1.0], dtype)[:, None]
+    np.testing.assert_array_equal(f(cb.icdf)(u, b), [[1, -1]] * 3)
+    np.testing.assert_array_equal(cb.sample(jax.random.key(0), b, shape=(5, 2)), [[1, -1]] * 5)
+    q = jnp.asarray([INF, INF, INF, -INF, INF, 1.0, -3.0, 0.0], dtype)
+    p = jnp.asarray([INF, -INF, 1.0, -INF, 0.0, INF, -INF, -INF], dtype)
+    np.testing.assert_array_equal(f(cb.kl)(q, p), [0, INF, INF, 0, INF, INF, INF, INF])
+    np.testing.assert_array_equal(f(cb.inverse_langevin)(jnp.asarray([1.0, -1.0], dtype)), [INF, -INF])
+    for out in (f(cb.log_normalizer)(b), f(cb.kl)(q, p)):
+        assert out.dtype == dtype
+
+
+@pytest.mark.parametrize("b", [1.0, -1.0, 0.0, 1e-3, -40.0])
+def test_cause12_u_outside_the_unit_interval(b):
+    """icdf(-0.5, 1) was NaN while icdf(1.5, 1) was 1.0: now refused on both sides
+    when concrete, and NaN on both sides under jit."""
+    for u in (-0.5, 1.5, -1e-30, np.inf):
+        with pytest.raises(ValueError, match=r"^u must lie in \[0, 1\]"):
+            cb.icdf(u, b)
+    with pytest.raises(ValueError, match=r"^u contains NaN"):
+        cb.icdf(np.nan, b)
+    out = np.asarray(jax.jit(cb.icdf)(jnp.asarray([-0.5, 1.5, -1e-30, 1.0 + 1e-6, 0.0, 1.0]), b))
+    assert np.all(np.isnan(out[:4])), out
+    np.testing.assert_array_equal(out[4:], [-1.0, 1.0])
+
+
+def test_cause12_other_out_of_range_values_and_nan():
+    with pytest.raises(ValueError, match=r"^sigma must lie in \[-1, 1\], got 1.5"):
+        cb.log_prob(1.5, 0.3)
+    with pytest.raises(ValueError, match=r"^m must lie in \[-1, 1\], got -2"):
+        cb.inverse_langevin(jnp.asarray([0.5, -2.0]))
+    with pytest.raises(ValueError, match=r"^m must lie in \[-1, 1\], got inf"):
+        cb.inverse_langevin(np.inf)
+    for call, name in ONE_ARGUMENT:
+        with pytest.raises(ValueError, match=rf"^{name} (contains NaN|must lie in .* got nan)"):
+            call(np.asarray([0.1, np.nan]))
+    assert float(cb.cdf(-np.inf, 0.3)) == 0.0 and float(cb.cdf(np.inf, 0.3)) == 1.0  # any sigma: a CDF
+    # Under jit nothing is checked and the documented fallbacks hold.
+    assert np.isnan(jax.jit(cb.inverse_langevin)(2.0)) and np.isnan(jax.jit(cb.langevin)(jnp.nan))
+    assert float(jax.jit(cb.log_prob)(1.5, 0.3)) == pytest.approx(0.45 - float(cb.log_normalizer(0.3)))
+
+
+def _mp_kl_wide(q, p):
+    """KL at exact float inputs, with the precision raised for the digits that cancel at large |b|."""
+    big = max(abs(q), abs(p), 1.0)
+    tiny = min([abs(a) for a in (q, p) if a != 0] + [1.0])
+    with mp.workdps(40 + int(np.log10(big)) + int(2 * max(0.0, -np.log10(tiny)))):
+        q, p = mp.mpf(q), mp.mpf(p)
+        mean = mp.coth(q) - 1 / q if q else mp.mpf(0)
+        lognorm = lambda b: mp.log(2 * mp.sinh(b) / b) if b else mp.log(2)  # noqa: E731
+        return +((q - p) * mean - lognorm(q) + lognorm(p))
+
+
+@pytest.mark.parametrize("dtype", [F32, F64])
+def test_cause12_kl_for_large_biases_matches_mpmath(x64, dtype):
+    """kl(1e30, 0) was 0.693 (exact 68.77): the O(|b|) terms cancelled. Over b in
+    +-[1e-6, 1e30] its relative error now meets the acceptance tolerance for large
+    biases, and its absolute error is the documented eps (|A(b_q)| + |A(b_p)|) everywhere."""
+    assert float(cb.kl(jnp.asarray(1e30, dtype), jnp.asarray(0.0, dtype))) == pytest.approx(
+        np.log(1e30) - 1 + np.log(2), rel=REL_TOL[dtype])
+    mags = 10.0 ** np.arange(-6, 31, 2)
+    vals = np.concatenate([[0.0], mags, -mags, [0.5, 0.7, 2.63, -0.5, -7.0]]).astype(dtype)
+    q, p = (x.ravel() for x in np.meshgrid(vals, vals, indexing="ij"))
+    # and pairs close together at every size: b and b (1 + delta)
+    b = np.concatenate([10.0 ** np.arange(0, 31, 3), [0.5, 0.7, 2.63]])
+    for delta in (1e-4, 1e-2, 0.09, 0.11, 0.5, 1.5, -0.5, -0.99):
+        for sign in (1, -1):
+            q = np.concatenate([q, sign * b, sign * b * (1 + delta)]).astype(dtype)
+            p = np.concatenate([p, sign * b * (1 + delta), sign * b]).astype(dtype)
+    got = cb.kl(jnp.asarray(q), jnp.asarray(p))
+    assert got.dtype == dtype
+    got = np.asarray(got, F64)
+    assert np.all(np.isfinite(got)) and np.all(got >= 0)
+    ref = np.asarray([float(_mp_kl_wide(float(a), float(c))) for a, c in zip(q, p)])
+    scale = np.abs(_ref(mp_log_normalizer, q)) + np.abs(_ref(mp_log_normalizer, p))
+    # Relative accuracy: both |b| >= 20 (close or not), or one >= 0.5 and the value not
+    # far below the O(1) terms that must cancel near b_q = b_p (as in test_kl_accuracy).
+    frac = {F64: 1e-4, F32: 1e-2}[dtype]
+    both_large = np.minimum(np.abs(q), np.abs(p)) >= 20
+    well = both_large | ((np.maximum(np.abs(q), np.abs(p)) >= 0.5) & (ref >= frac * scale))
+    assert well.sum() > 0.75 * well.size
+    _assert_rel(got[well], ref[well], REL_TOL[dtype], [q[well], p[well]], f"kl {dtype.__name__}")
+    # Everywhere: the documented absolute error, about eps (|A(b_q)| + |A(b_p)|).
+    assert np.all(np.abs(got - ref) <= 4 * EPS[dtype] * scale)
+
+
+@pytest.mark.parametrize("dtype", [F32, F64])
+def test_cause12_kl_up_to_the_largest_float(x64, dtype):
+    """Finite (and right) wherever the exact value is representable; +inf only beyond that."""
+    big = float(np.finfo(dtype).max)
+    vals = np.asarray([big, big / 2.5, big / 7, 1e20, 3.0, 0.6, 0.1], dtype)
+    vals = np.concatenate([vals, -vals])
+    q, p = (x.ravel() for x in np.meshgrid(vals, vals, indexing="ij"))
+    got = np.asarray(cb.kl(jnp.asarray(q), jnp.asarray(p)), F64)
+    assert not np.any(np.isnan(got))
+    ref = np.asarray([float(_mp_kl_wide(float(a), float(c))) for a, c in zip(q, p)])
+    fits = ref <= big * (1 - 1e-6)
+    assert np.all(np.isinf(got[~fits]))
+    _assert_rel(got[fits], ref[fits], REL_TOL[dtype], [q[fits], p[fits]], "kl at the largest floats")
 
 
 # --------------------------------------------------------------------------- #

@@ -406,3 +406,69 @@ def test_validate_args_parameter_check():
         bad.validate_args()
     with pytest.raises(ValueError, match="bias"):
         CB(jnp.nan, validate_args=True)
+
+
+# --------------------------------------------------------------------------- #
+# The boundary of the distribution (issue #16, cause 17)
+# --------------------------------------------------------------------------- #
+
+
+@pytest.mark.parametrize("key", [0, 7, None, "key", np.zeros(2), jnp.zeros(2, jnp.float32)])
+def test_cause17_sample_with_a_non_key_names_key(key):
+    """``sample(0)`` passed 0 as the key and hit a bare AssertionError."""
+    with pytest.raises(TypeError, match=r"^key must be a JAX PRNG key"):
+        CB(0.5).sample(key)
+
+
+def test_cause17_sample_keys_and_shapes():
+    d = CB(jnp.array([0.5, -1.0]))
+    with pytest.raises(TypeError, match=r"^key must be a single JAX PRNG key"):
+        d.sample(jax.random.split(_key(), 3))  # a batch of keys: vmap over them instead
+    with pytest.raises(TypeError, match=r"^sample_shape must be a tuple of non-negative integers such as \(n,\)"):
+        d.sample(_key(), 3)
+    with pytest.raises(ValueError, match=r"^sample_shape must be >= 0"):
+        d.sample(_key(), (-1,))
+    with pytest.raises(TypeError, match=r"^sample_shape must be an integer"):
+        d.sample(_key(), (2.5,))
+    # What NumPyro passes stays as it was: new- and old-style keys, tuples and lists.
+    assert d.sample(jax.random.key(0)).shape == (2,)
+    np.testing.assert_array_equal(d.sample(_key(3), [4]), d.sample(_key(3), (4,)))
+    assert jax.vmap(lambda k: d.sample(k, (3,)))(jax.random.split(_key(), 5)).shape == (5, 3, 2)
+    assert d.sample(_key(), ()).shape == (2,) and d.sample(_key(), (0,)).shape == (0, 2)
+
+
+@pytest.mark.parametrize("method, name", [("log_prob", "value"), ("cdf", "value"), ("icdf", "q")])
+def test_cause17_method_arguments_are_checked(method, name):
+    d = CB(jnp.array([0.5, -1.0]), validate_args=False)
+    call = getattr(d, method)
+    for bad in ["0.5", None, 0.5 + 1j, True, np.array([True, False]), object()]:
+        with pytest.raises(TypeError, match=rf"^{name} must"):
+            call(bad)
+    with pytest.raises(ValueError, match=rf"^{name} contains NaN"):
+        call(np.array([0.2, np.nan]))
+    with pytest.raises(ValueError, match=rf"^{name} \(shape \(3,\)\) does not broadcast with the batch shape \(2,\)"):
+        call(jnp.full(3, 0.5))
+    assert call(jnp.full((4, 1), 0.5)).shape == (4, 2)
+
+
+def test_cause17_icdf_outside_the_unit_interval():
+    d = CB(jnp.array([0.5, -1.0]))
+    for q in (-0.5, 1.5):
+        with pytest.raises(ValueError, match=r"^q must lie in \[0, 1\]"):
+            d.icdf(q)
+    assert np.all(np.isnan(jax.jit(lambda q: d.icdf(q))(jnp.array([[-0.5], [1.5]]))))  # NaN under jit, both sides
+
+
+def test_cause17_constructor_boundary(x32):
+    with pytest.raises(ValueError, match=r"^bias holds values beyond the range of float32"):
+        CB(np.float64(1e39))  # would have become inf
+    with pytest.raises(ValueError, match=r"mean must lie strictly inside"):
+        CB(mean=np.float64(1e39))
+    for bad in [np.array([0.5 + 0j]), np.array([True]), "1", object()]:
+        with pytest.raises(TypeError, match="^bias"):
+            CB(bad)
+    with pytest.raises(ValueError, match="^bias contains non-finite"):
+        CB(jnp.array([0.0, -jnp.inf]))
+    # log_prob of a value outside [-1, 1]: NumPyro's convention (see the class docstring).
+    with pytest.warns(UserWarning, match="Out-of-support"):
+        assert np.isneginf(CB(0.5, validate_args=True).log_prob(np.inf))
