@@ -6,10 +6,10 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from .infra import checks as v
 from .kernels import ChainState, Kernel, KernelParams
+from .network import Network
 
 __all__ = ["run"]
 
@@ -53,8 +53,13 @@ def _run(kernel, key, state, params, n_steps, thin, trace):
     if thin == 1:
         return chunked(state, 0, n_steps, NOISE_CHUNK, True)
 
-    def block(s, t0):  # thin steps, keep the last state
-        s, _ = advance(s, t0 + jnp.arange(thin), False)
+    def block(s, t0):  # thin steps (noise drawn NOISE_CHUNK steps at a time), keep the last state
+        n_chunks, rest = divmod(thin, NOISE_CHUNK)
+        if n_chunks:
+            s, _ = jax.lax.scan(lambda s, c0: advance(s, c0 + jnp.arange(NOISE_CHUNK), False), s,
+                                t0 + NOISE_CHUNK * jnp.arange(n_chunks))
+        if rest:
+            s, _ = advance(s, t0 + n_chunks * NOISE_CHUNK + jnp.arange(rest), False)
         return s, s.sigma
 
     n_kept = n_steps // thin
@@ -71,6 +76,22 @@ def run(kernel: Kernel, key, state: ChainState, params: KernelParams, n_steps: i
     otherwise it is ``None``. Jitted; ``jax.vmap`` over ``key`` (chains) or over
     ``state`` / ``params`` (networks) works as usual. Deterministic kernels of
     the synchronous, sequential and chromatic schedules accept ``key=None``.
+
+    ``state.sigma`` must be one state (N,) in [-1, 1] (batch chains with ``jax.vmap``);
+    an integer state is cast to the network's dtype, a float state of lower precision
+    is promoted to it. The value checks (finite, in range) run on concrete inputs and
+    are skipped under ``jit`` / ``vmap`` tracing.
+
+    Raises
+    ------
+    TypeError
+        ``kernel``, ``state``, ``params`` or ``key`` of the wrong type; a bool, complex
+        or non-numeric ``state.sigma``; ``n_steps`` or ``thin`` not integers.
+    ValueError
+        ``state.sigma`` of another size or shape than (N,), non-finite or outside [-1, 1];
+        ``inverse_temperature`` not a positive scalar, finite in the network's dtype (when
+        concrete); ``n_steps`` < 0, ``thin`` < 1 or
+        either above 2**31 - 1; a trajectory larger than the device's memory.
     """
     if not isinstance(kernel, Kernel):
         raise TypeError(f"kernel must be a fepnet Kernel (build_kernel(...)), got {type(kernel).__name__}")
@@ -85,10 +106,23 @@ def run(kernel: Kernel, key, state: ChainState, params: KernelParams, n_steps: i
         raise TypeError(f"state must be a ChainState (init_state(network)), got {type(state).__name__}")
     if not isinstance(params, KernelParams):
         raise TypeError(f"params must be KernelParams (fepnet.kernel_params(network, iT)), got {type(params).__name__}")
+    if not isinstance(params.network, Network):
+        raise TypeError(f"params.network must be a fepnet.Network, got {type(params.network).__name__}")
     n = params.network.couplings.shape[-1]
-    if state.sigma.shape[-1] != n:
-        raise ValueError(f"state.sigma has {state.sigma.shape[-1]} nodes but the network has {n}")
-    if v.is_concrete(params.inverse_temperature) and not np.all(np.asarray(params.inverse_temperature) > 0):
-        raise ValueError("inverse_temperature must be positive")
+    shape = tuple(getattr(state.sigma, "shape", ()))
+    if shape and shape[-1] != n:
+        raise ValueError(f"state.sigma has {shape[-1]} nodes but the network has {n}")
+    raw = getattr(state.sigma, "dtype", None)
+    sigma = v.states(state.sigma, "state.sigma", n, batch_ok=False)
+    dtype = params.network.couplings.dtype
+    # an integer state takes the network's dtype; a float16 state under a float32 network is promoted
+    target = jnp.result_type(sigma.dtype, dtype) if raw is not None and jnp.issubdtype(raw, jnp.floating) else dtype
+    state = state._replace(sigma=sigma.astype(target))
+    if v.is_concrete(params.inverse_temperature):  # KernelParams built by hand bypass kernel_params()
+        params = params._replace(inverse_temperature=v.positive_scalar(
+            params.inverse_temperature, "inverse_temperature", dtype=dtype))
     kernel.check_network(params.network)  # a chromatic colouring must fit this network
+    if trace:
+        v.allocation((n_steps // thin) * n * jnp.dtype(target).itemsize,
+                     f"trace=True with n_steps={n_steps}, thin={thin} (N={n}, {jnp.dtype(target).name})")
     return _run(kernel, key, state, params, n_steps, thin, bool(trace))

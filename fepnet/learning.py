@@ -107,12 +107,21 @@ def init_learning_state(network: Network | int, sigma=None) -> LearningState:
 
 
 def learning_params(biases, inverse_temperature, learning_rate, mask=None) -> LearningParams:
-    """Validated :class:`LearningParams`."""
+    """Validated :class:`LearningParams`.
+
+    Raises
+    ------
+    TypeError
+        Arguments that are not real numbers.
+    ValueError
+        ``biases`` not 1-D or non-finite; ``inverse_temperature`` not positive or ``learning_rate``
+        negative, or either non-finite in the biases' dtype; ``mask`` not (N, N) of 0 and 1.
+    """
     b = v.as_real_array(biases, "biases", ndim=1)
-    it = v.positive_scalar(inverse_temperature, "inverse_temperature").astype(b.dtype)
-    lr = v.nonnegative_scalar(learning_rate, "learning_rate").astype(b.dtype)
+    it = v.positive_scalar(inverse_temperature, "inverse_temperature", dtype=b.dtype)
+    lr = v.nonnegative_scalar(learning_rate, "learning_rate", dtype=b.dtype)
     if mask is not None:
-        mask = v.as_real_array(mask, "mask", shape=(b.shape[0], b.shape[0])).astype(b.dtype)
+        mask = v.binary_mask(mask, "mask", shape=(b.shape[0], b.shape[0])).astype(b.dtype)
     return LearningParams(b, it, lr, mask)
 
 
@@ -187,6 +196,17 @@ def learn_from_states(states, *, learning_rate=0.001, n_passes: int = 1, initial
     (default J = 0); ``mask`` as in :func:`coupling_mask` (an (N, N) 0/1 matrix);
     ``inverse_temperature`` only enters with ``precision_weighted``.
     Returns the learned couplings as a zero-bias :class:`Network`.
+
+    Raises
+    ------
+    TypeError
+        Arguments that are not real numbers or integers; ``initial`` not None or a Network.
+    ValueError
+        ``states`` not (T, N) with T >= 2, non-finite or outside [-1, 1]; ``learning_rate`` negative or
+        ``inverse_temperature`` not positive, or either non-finite in the states' dtype; ``n_passes`` < 1
+        or above 2**31 - 1; ``initial`` of another size or non-finite; ``mask`` not (N, N) of 0 and 1.
+    FloatingPointError
+        If the couplings became non-finite (lower ``learning_rate``).
     """
     x = v.as_real_array(states, "states", ndim=2)
     n = x.shape[1]
@@ -194,18 +214,18 @@ def learn_from_states(states, *, learning_rate=0.001, n_passes: int = 1, initial
     if x.shape[0] < 2:
         raise ValueError(f"states must hold at least 2 time steps, got shape {tuple(x.shape)}")
     n_passes = v.count(n_passes, "n_passes", minimum=1)
-    lr = v.nonnegative_scalar(learning_rate, "learning_rate").astype(x.dtype)
-    it = v.positive_scalar(inverse_temperature, "inverse_temperature").astype(x.dtype)
+    lr = v.nonnegative_scalar(learning_rate, "learning_rate", dtype=x.dtype)
+    it = v.positive_scalar(inverse_temperature, "inverse_temperature", dtype=x.dtype)
     if initial is None:
         J = jnp.zeros((n, n), x.dtype)
     elif isinstance(initial, Network):
         if initial.size != n:
             raise ValueError(f"initial network has {initial.size} nodes, states have {n}")
-        J = initial.couplings.astype(x.dtype)
+        J = v.as_real_array(initial.couplings, "initial.couplings", dtype=x.dtype)
     else:
         raise TypeError(f"initial must be None or a fepnet.Network, got {type(initial).__name__}")
     if mask is not None:
-        mask = v.as_real_array(mask, "mask", shape=(n, n)).astype(x.dtype)
+        mask = v.binary_mask(mask, "mask", shape=(n, n)).astype(x.dtype)
         J = J * mask
     J = _learn_from_states(J, x, lr, mask, it, n_passes, bool(precision_weighted))
     if not bool(jnp.all(jnp.isfinite(J))):

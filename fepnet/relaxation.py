@@ -97,11 +97,25 @@ def relax(
     converged) or after ``max_steps`` steps (reported, not converged). The
     state is never NaN-filled. ``sigma`` may be (N,) or (..., N): a batch of
     starting points is relaxed in one vmapped loop. ``random-scan`` needs ``key``.
+
+    Raises
+    ------
+    TypeError
+        ``network`` not a Network; ``sigma``, ``inverse_temperature`` or ``tol`` not real
+        numbers; ``max_steps`` not an integer; ``key`` not a PRNG key.
+    ValueError
+        ``sigma`` of the wrong size, non-finite or outside [-1, 1]; ``inverse_temperature``
+        or ``tol`` not positive and finite in the network's dtype (1e39 is refused for
+        float32); ``max_steps`` < 1 or above 2**31 - 1; an unknown ``schedule``;
+        ``random-scan`` without ``key``.
     """
+    if not isinstance(network, Network):
+        raise TypeError(f"network must be a fepnet.Network, got {type(network).__name__}")
     kernel = build_kernel(schedule, stochastic=False, network=network if schedule == "chromatic" else None)
-    kparams = kernel_params(network, inverse_temperature)
+    it = v.positive_scalar(inverse_temperature, "inverse_temperature", dtype=network.dtype)
+    kparams = kernel_params(network, it)
     sigma = v.states(sigma, "sigma", network.size).astype(network.dtype)
-    tol = v.positive_scalar(tol, "tol").astype(network.dtype)
+    tol = v.positive_scalar(tol, "tol", dtype=network.dtype)
     max_steps = v.count(max_steps, "max_steps", minimum=1)
     if kernel.needs_key:
         if key is None:

@@ -118,18 +118,32 @@ def pattern_order(key, n_patterns: int, n_epochs: int, order: str = "random"):
     return jax.random.randint(key, (n_epochs,), 0, n_patterns, dtype=jnp.int32)
 
 
-def _start_state(initial, n) -> LearningState:
+def _start_state(initial, n=None) -> LearningState:
+    """The checked LearningState to start from (J (N, N) finite, sigma (N,) in [-1, 1]); ``n`` None: any N."""
     if initial is None:
         return init_learning_state(n)
     if isinstance(initial, LearningState):
-        if initial.couplings.shape != (n, n):
-            raise ValueError(f"initial state has {initial.couplings.shape[-1]} nodes, patterns have {n}")
-        return initial
+        J = v.as_real_array(initial.couplings, "initial.couplings", ndim=2)
+        if J.shape[0] != J.shape[1]:
+            raise ValueError(f"initial.couplings must be square (N, N), got shape {tuple(J.shape)}")
+        if n is not None and J.shape[0] != n:
+            raise ValueError(f"initial state has {J.shape[0]} nodes, patterns have {n}")
+        return LearningState(J, v.states(initial.sigma, "initial.sigma", J.shape[0], batch_ok=False).astype(J.dtype))
     if isinstance(initial, Network):
-        if initial.size != n:
+        if n is not None and initial.size != n:
             raise ValueError(f"initial network has {initial.size} nodes, patterns have {n}")
+        v.as_real_array(initial.couplings, "initial.couplings")  # a Network from LearningState.network is unchecked
         return init_learning_state(initial)
     raise TypeError(f"initial must be None, a Network or a LearningState, got {type(initial).__name__}")
+
+
+def _check_memory(n_epochs, steps, n, dtype, trace, free_energy, counts):
+    """Refuse a run whose records (pattern index, states, free-energy terms) or per-epoch noise exceed memory."""
+    size = np.dtype(dtype).itemsize
+    nbytes = 4 * n_epochs + steps * n * size  # pattern_index (int32), one epoch's uniforms
+    nbytes += trace * n_epochs * steps * n * size + free_energy * n_epochs * steps * 3 * size
+    flags = "".join(f", {f}=True" for f, on in (("trace", trace), ("free_energy", free_energy)) if on)
+    v.allocation(nbytes, f"{counts}{flags} (N={n}, {np.dtype(dtype).name})")
 
 
 def _concat(records, empty):
@@ -137,12 +151,14 @@ def _concat(records, empty):
     return jax.tree_util.tree_map(lambda *xs: jnp.concatenate(xs), *records) if records else empty
 
 
-def _drive(key, state, patterns, index, it, lr, steps, mask, options, progress, chunk_epochs, desc):
+def _drive(key, state, patterns, index, it, lr, steps, mask, options, progress, chunk_epochs, desc, unit):
     """Run the epochs of ``index`` (E,) in chunks of ``chunk_epochs`` under a progress bar.
 
     ``patterns`` (K, N) are already scaled by the evidence level; ``options`` is
     (reset_state, precision_weighted, trace, free_energy). The chunking leaves the
-    result unchanged (epoch e draws from ``fold_in(key, e)``).
+    result unchanged (epoch e draws from ``fold_in(key, e)``). ``unit`` is
+    (what one epoch is called, the argument that counts them) for messages:
+    ("epoch", "n_epochs") or ("step", "n_steps").
 
     Returns
     -------
@@ -154,7 +170,7 @@ def _drive(key, state, patterns, index, it, lr, steps, mask, options, progress, 
     Raises
     ------
     FloatingPointError
-        If the couplings became non-finite.
+        If the couplings became non-finite, naming the first epoch after which they were.
     """
     reset_state, precision_weighted, trace, free_energy = options
     n_epochs = index.shape[0]
@@ -166,16 +182,42 @@ def _drive(key, state, patterns, index, it, lr, steps, mask, options, progress, 
             precision_weighted=precision_weighted, trace=trace, free_energy=free_energy,
         )
 
-    state, records = run_in_chunks(advance, state, chunk_bounds(n_epochs, chunk_epochs), desc=desc, unit="step",
+    def checked(state, start, stop):
+        new, record = advance(state, start, stop)
+        if not _finite(new):
+            raise FloatingPointError(_diverged(advance, state, start, stop, n_epochs, unit, precision_weighted))
+        return new, record
+
+    state, records = run_in_chunks(checked, state, chunk_bounds(n_epochs, chunk_epochs), desc=desc, unit="step",
                                    progress=progress, units_per_item=steps)
     dtype = patterns.dtype
     empty = EpochRecord(
         jnp.zeros((0, steps, patterns.shape[1]), dtype) if trace else None,
         FreeEnergyTerms(*(jnp.zeros((0, steps), dtype),) * 3) if free_energy else None,
     )
-    if not bool(jnp.all(jnp.isfinite(state.couplings))):
-        raise FloatingPointError("couplings became non-finite during learning; lower learning_rate")
     return state, _concat(records, empty)
+
+
+def _finite(state: LearningState) -> bool:
+    return bool(jnp.all(jnp.isfinite(state.couplings)))
+
+
+def _diverged(advance, state, start, stop, n_epochs, unit, precision_weighted) -> str:
+    """The message for couplings finite at ``start`` and not at ``stop``, naming the first such epoch.
+
+    Bisection: a non-finite coupling stays non-finite (inf + x is inf or NaN), and re-running
+    epochs from a chunk's start reproduces them (epoch e draws from ``fold_in(key, e)``).
+    """
+    while stop - start > 1:
+        mid = (start + stop) // 2
+        new, _ = advance(state, start, mid)
+        state, start, stop = (new, mid, stop) if _finite(new) else (state, start, mid)
+    text = f"couplings became non-finite in {unit[0]} {start} (counting from 0) of {unit[1]}={n_epochs}; " \
+           "lower learning_rate"
+    if precision_weighted:
+        text += (" or inverse_temperature (precision_weighted=True multiplies the error by 1 / L'(iT h), "
+                 "about (iT h)^2 for large fields, so |J| can grow without bound)")
+    return text
 
 
 def train(
@@ -227,6 +269,11 @@ def train(
         Set sigma = 0 at the start of every epoch (a published variant; off in the manuscript).
     precision_weighted : bool
         Scale the prediction error by 1 / L'(iT h) (a published variant; off in the manuscript).
+        This weight grows like (iT h)^2 for large fields, so |J| is not bounded: over 10^6 steps
+        (10^5 epochs of 10, N = 64, four +-1 patterns, evidence 20, iT = 1, learning rate 0.001)
+        max |J| reached 1e8 to 1e15 in float32 (1e17 in float64), until the states saturate at
+        +-1 and the error, sigma - L(h), rounds to 0 and learning stops. It is kept as published;
+        at larger iT (10 and above) it can overflow, which raises ``FloatingPointError``.
     trace : bool
         Keep the state after every step.
     free_energy : bool
@@ -245,32 +292,55 @@ def train(
 
     Raises
     ------
-    ValueError, TypeError
-        On invalid arguments (empty patterns, an ``initial`` of another size, an unknown order).
+    TypeError
+        ``key`` not a PRNG key; ``patterns``, ``mask`` or a scalar not real numbers; counts not
+        integers; ``initial`` not None, a Network or a LearningState.
+    ValueError
+        Empty or non-finite ``patterns``; ``inverse_temperature`` or ``evidence_level`` not positive,
+        ``learning_rate`` negative, or any of them non-finite in the working dtype (1e39 in float32);
+        ``evidence_level * patterns`` beyond the dtype's range; ``mask`` not (N, N) of 0 and 1;
+        ``initial`` of another size, with non-finite couplings or sigma outside [-1, 1];
+        ``n_epochs`` < 0, ``steps_per_epoch`` or ``chunk_epochs`` < 1, any count above 2**31 - 1;
+        records (``trace``, ``free_energy``, the pattern index) larger than the device's memory;
+        an unknown ``order``.
     FloatingPointError
-        If the couplings became non-finite (lower ``learning_rate``).
+        If the couplings became non-finite; the message names the first epoch after which they
+        were (lower ``learning_rate``; see ``precision_weighted``).
     """
     key = v.prng_key(key)
     patterns = v.as_real_array(patterns, "patterns", ndim=2)
     if patterns.shape[0] == 0 or patterns.shape[1] == 0:
         raise ValueError(f"patterns must be a non-empty (K, N) array, got shape {tuple(patterns.shape)}")
-    n = patterns.shape[1]
     n_epochs = v.count(n_epochs, "n_epochs", minimum=0)
     steps = v.count(steps_per_epoch, "steps_per_epoch", minimum=1)
     chunk_epochs = v.count(chunk_epochs, "chunk_epochs", minimum=1)
     level = v.as_real_array(evidence_level, "evidence_level", ndim=0)
-    state = _start_state(initial, n)
+    v.positive_scalar(level, "evidence_level")  # the rule of retrieval_score and SweepGrid
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
+    state = _start_state(initial, patterns.shape[1])
+    return _train(key, patterns, level, n_epochs, steps, chunk_epochs, order, state, inverse_temperature,
+                  learning_rate, mask, (reset_state, precision_weighted, trace, free_energy), progress,
+                  ("epoch", "n_epochs", f"n_epochs={n_epochs}, steps_per_epoch={steps}"))
+
+
+def _train(key, patterns, level, n_epochs, steps, chunk, order, state, inverse_temperature, learning_rate, mask,
+           options, progress, unit) -> TrainResult:
+    """:func:`train` and :func:`free_run` from a checked start ``state``; ``unit`` names the counts."""
+    n = patterns.shape[1]
     dtype = state.couplings.dtype
-    it = v.positive_scalar(inverse_temperature, "inverse_temperature").astype(dtype)
-    lr = v.nonnegative_scalar(learning_rate, "learning_rate").astype(dtype)
+    it = v.positive_scalar(inverse_temperature, "inverse_temperature", dtype=dtype)
+    lr = v.nonnegative_scalar(learning_rate, "learning_rate", dtype=dtype)
     if mask is not None:
-        mask = v.as_real_array(mask, "mask", shape=(n, n)).astype(dtype)
+        mask = v.binary_mask(mask, "mask", shape=(n, n)).astype(dtype)
         state = state._replace(couplings=state.couplings * mask)
-    scaled = (patterns * level).astype(dtype)
+    scaled = v.as_real_array(patterns * level, "evidence_level * patterns", dtype=dtype)
+    options = tuple(bool(o) for o in options)
+    _check_memory(n_epochs, steps, n, dtype, options[2], options[3], unit[2])
     k_order, k_steps = jax.random.split(key)
     index = pattern_order(k_order, patterns.shape[0], n_epochs, order)
-    options = (bool(reset_state), bool(precision_weighted), bool(trace), bool(free_energy))
-    state, record = _drive(k_steps, state, scaled, index, it, lr, steps, mask, options, progress, chunk_epochs, f"train ({order})")
+    state, record = _drive(k_steps, state, scaled, index, it, lr, steps, mask, options, progress, chunk,
+                           f"train ({order})", unit[:2])
     return TrainResult(state.network, state, index, record.states, record.free_energy)
 
 
@@ -313,14 +383,20 @@ def free_run(
     Raises
     ------
     TypeError
-        If ``initial`` is None.
+        ``initial`` not a Network or a LearningState; other arguments as for :func:`train`.
+    ValueError
+        ``n_steps`` < 0, ``chunk_steps`` < 1 or either above 2**31 - 1; records larger than
+        the device's memory; other arguments as for :func:`train`.
+    FloatingPointError
+        If the couplings became non-finite, naming the first step after which they were.
     """
-    if initial is None:
-        raise TypeError("initial must be a Network or a LearningState")
-    n = initial.size if isinstance(initial, Network) else initial.couplings.shape[-1]
-    return train(
-        key, np.zeros((1, n)), n_epochs=n_steps, steps_per_epoch=1,
-        inverse_temperature=inverse_temperature, learning_rate=learning_rate,
-        order="fixed", initial=initial, mask=mask, precision_weighted=precision_weighted,
-        trace=trace, free_energy=free_energy, progress=progress, chunk_epochs=chunk_steps,
-    )
+    if not isinstance(initial, (Network, LearningState)):
+        raise TypeError(f"initial must be a Network or a LearningState, got {type(initial).__name__}")
+    key = v.prng_key(key)
+    n_steps = v.count(n_steps, "n_steps", minimum=0)
+    chunk_steps = v.count(chunk_steps, "chunk_steps", minimum=1)
+    state = _start_state(initial)
+    patterns = v.as_real_array(np.zeros((1, state.sigma.shape[0])), "patterns")
+    return _train(key, patterns, v.as_real_array(1.0, "evidence_level"), n_steps, 1, chunk_steps, "fixed", state,
+                  inverse_temperature, learning_rate, mask, (False, precision_weighted, trace, free_energy),
+                  progress, ("step", "n_steps", f"n_steps={n_steps}"))

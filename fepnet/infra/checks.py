@@ -78,27 +78,33 @@ def as_real_array(x, name: str, *, ndim: int | None = None, shape=None, dtype=No
     return out
 
 
-def _bounded_scalar(x, name: str, strict: bool):
+def _bounded_scalar(x, name: str, strict: bool, dtype=None):
     kind = "positive" if strict else "non-negative"
     if isinstance(x, (bool, np.bool_)):
         raise TypeError(f"{name} must be a {kind} real number, got a bool")
     arr = as_real_array(x, name)
     if arr.ndim != 0:
         raise ValueError(f"{name} must be a scalar, got shape {tuple(arr.shape)}")
+    if dtype is not None:  # the same value as arr.astype(dtype), checked after that cast
+        arr = as_real_array(arr, name, dtype=dtype)
     value = np.asarray(arr) if is_concrete(arr) else None
     if value is not None and not (value > 0 if strict else value >= 0):
         raise ValueError(f"{name} must be {kind} and finite, got {float(value)}")
     return arr
 
 
-def positive_scalar(x, name: str):
-    """A positive finite scalar (Python number or 0-d array)."""
-    return _bounded_scalar(x, name, strict=True)
+def positive_scalar(x, name: str, *, dtype=None):
+    """A positive finite scalar (Python number or 0-d array).
+
+    With ``dtype`` the value is cast to it and checked after the cast (1e39 is refused
+    for float32; 1e-50 becomes 0 and is refused as not positive).
+    """
+    return _bounded_scalar(x, name, strict=True, dtype=dtype)
 
 
-def nonnegative_scalar(x, name: str):
-    """A non-negative finite scalar."""
-    return _bounded_scalar(x, name, strict=False)
+def nonnegative_scalar(x, name: str, *, dtype=None):
+    """A non-negative finite scalar (``dtype``: as for :func:`positive_scalar`)."""
+    return _bounded_scalar(x, name, strict=False, dtype=dtype)
 
 
 INT32_MAX = int(np.iinfo(np.int32).max)
@@ -199,6 +205,22 @@ def broadcastable(x, name: str, shape, other: str):
     except ValueError:
         raise ValueError(f"{name} (shape {tuple(x.shape)}) does not broadcast with {other} {tuple(shape)}") from None
     return x
+
+
+def allocation(nbytes: int, what: str) -> int:
+    """Refuse a result of ``nbytes`` bytes that cannot fit in the memory of JAX's default device.
+
+    ``what`` names the arguments that set the size as the user passed them, e.g.
+    ``"trace=True with n_steps=1000000000, thin=1 (N=100, float32)"``; the message
+    reads "<what> would record 400 GB, more than the 80 GB of memory of gpu:0".
+    """
+    from .resources import device_memory_bytes
+
+    limit, device = device_memory_bytes()
+    if limit is not None and nbytes > limit:
+        raise ValueError(f"{what} would record {nbytes / 1e9:.3g} GB, "
+                         f"more than the {limit / 1e9:.3g} GB of memory of {device}")
+    return int(nbytes)
 
 
 def states(x, name: str, n: int, *, batch_ok: bool = True):

@@ -6,13 +6,33 @@ import os
 import resource
 import sys
 
-__all__ = ["configure_cpu_devices", "peak_rss_mb", "usable_cores"]
+__all__ = ["configure_cpu_devices", "device_memory_bytes", "peak_rss_mb", "usable_cores"]
 
 
 def peak_rss_mb() -> float:
     """Peak resident set size of this process in MiB (``ru_maxrss``: KiB on Linux, bytes on macOS)."""
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / 2**20 if sys.platform == "darwin" else rss / 2**10
+
+
+def device_memory_bytes():
+    """``(bytes, name)``: the memory of JAX's default device (an accelerator's limit, else the host's RAM).
+
+    ``bytes`` is None where neither is known.
+    """
+    import jax
+
+    device = jax.devices()[0]
+    try:
+        stats = device.memory_stats() or {}
+    except Exception:  # not every backend implements it
+        stats = {}
+    if stats.get("bytes_limit"):
+        return int(stats["bytes_limit"]), f"{device.platform}:{device.id}"
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")), "this machine"
+    except (AttributeError, ValueError, OSError):
+        return None, "this machine"
 
 
 def usable_cores() -> int:

@@ -291,3 +291,32 @@ def test_train_validation():
     with pytest.raises(TypeError, match="initial must be a Network or a LearningState"):
         fepnet.free_run(key, None, 3, progress=False)
 
+
+
+# --- scalars checked in a working dtype; allocations (#16) --------------------------------------------------
+
+
+def test_scalars_checked_after_the_cast_to_a_given_dtype(x64):
+    from fepnet.infra import checks as v
+
+    out = v.positive_scalar(0.1, "inverse_temperature", dtype=jnp.float32)
+    assert out.dtype == jnp.float32 and out == v.positive_scalar(0.1, "x").astype(jnp.float32)  # same value
+    with pytest.raises(ValueError, match="inverse_temperature holds values beyond the range of float32"):
+        v.positive_scalar(1e39, "inverse_temperature", dtype=jnp.float32)
+    with pytest.raises(ValueError, match="inverse_temperature must be positive"):
+        v.positive_scalar(1e-50, "inverse_temperature", dtype=jnp.float32)  # 0 after the cast
+    assert float(v.nonnegative_scalar(1e-50, "learning_rate", dtype=jnp.float32)) == 0.0
+    with pytest.raises(ValueError, match="learning_rate holds values beyond the range of float16"):
+        v.nonnegative_scalar(1e5, "learning_rate", dtype=jnp.float16)
+
+
+def test_allocation_refuses_more_than_the_device_memory():
+    from fepnet.infra import checks as v
+    from fepnet.infra.resources import device_memory_bytes
+
+    limit, where = device_memory_bytes()
+    assert limit is None or limit > 2**20
+    assert v.allocation(2**20, "a megabyte") == 2**20
+    with pytest.raises(ValueError, match=r"trace=True with n_steps=9 would record 1e\+12 GB, more than the .* GB "
+                                         f"of memory of {where}"):
+        v.allocation(10**21, "trace=True with n_steps=9")

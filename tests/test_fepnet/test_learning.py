@@ -277,3 +277,30 @@ def test_coupling_mask_graph_may_omit_isolated_nodes():
     assert m.shape == (4, 4) and m[0, 1] == m[1, 0] == 1 and m.sum() == 2
     with pytest.raises(ValueError, match="0..N-1"):
         fepnet.coupling_mask(nx.path_graph(5), 4)
+
+
+# --- the boundary (#16) -------------------------------------------------------------------------------------
+
+
+def test_cause13_learning_masks_must_hold_zeros_and_ones():
+    stream = np.random.default_rng(0).uniform(-1, 1, (5, 3))
+    with pytest.raises(ValueError, match="mask must hold only 0 and 1"):
+        fepnet.learning_params(np.zeros(3), 1.0, 0.1, mask=np.full((3, 3), 0.5))
+    with pytest.raises(ValueError, match="mask must hold only 0 and 1"):
+        fepnet.learn_from_states(stream, mask=np.full((3, 3), 2.0))
+    ring = np.ones((3, 3)) - np.eye(3)
+    np.testing.assert_array_equal(np.asarray(fepnet.learn_from_states(stream, mask=ring.astype(bool)).couplings),
+                                  np.asarray(fepnet.learn_from_states(stream, mask=ring).couplings))
+
+
+def test_cause01_learning_scalars_are_checked_in_the_working_dtype(x64):
+    stream32 = np.random.default_rng(0).uniform(-1, 1, (5, 3)).astype(np.float32)
+    with pytest.raises(ValueError, match="learning_rate holds values beyond the range of float32"):
+        fepnet.learn_from_states(stream32, learning_rate=1e39)
+    with pytest.raises(ValueError, match="inverse_temperature must be positive"):
+        fepnet.learn_from_states(stream32, inverse_temperature=1e-50)  # 0 in float32
+    with pytest.raises(ValueError, match="inverse_temperature holds values beyond the range of float32"):
+        fepnet.learning_params(np.zeros(3, np.float32), 1e39, 0.1)
+    nan_net = fepnet.LearningState(jnp.full((3, 3), jnp.nan), jnp.zeros(3)).network  # not re-validated
+    with pytest.raises(ValueError, match="initial.couplings contains non-finite"):
+        fepnet.learn_from_states(stream32, initial=nan_net)

@@ -226,3 +226,39 @@ def test_random_scan_relax_reproducible():
     full_b = fepnet.relax(net, start, 1.0, schedule="random-scan", key=jax.random.key(3))
     assert np.asarray(full_a.sigma).tobytes() == np.asarray(full_b.sigma).tobytes()
     assert int(full_a.n_steps) == int(full_b.n_steps)
+
+
+# --- 10. the boundary (#16) --------------------------------------------------------------------------------
+
+
+def test_cause01_relax_at_1e39_is_refused_not_nan_filled():
+    """relax(net, zeros, 1e39) returned an all-NaN state (iT became inf on the cast to float32)."""
+    net = Network(np.array([[0.0, 0.5], [0.5, 0.0]]))
+    with pytest.raises(ValueError, match="inverse_temperature holds values beyond the range of float32"):
+        fepnet.relax(net, np.zeros(2), 1e39)
+    with pytest.raises(ValueError, match="tol holds values beyond the range of float32"):
+        fepnet.relax(net, np.zeros(2), 1.0, tol=1e39)
+    with pytest.raises(ValueError, match="sigma holds values beyond the range of float32"):
+        fepnet.relax(net, np.array([0.0, 1e39]), 1.0)
+    # the largest float32 iT is valid and relaxes to a finite state (saturated at +-1)
+    out = fepnet.relax(net, np.array([0.3, 0.2]), 3e38)
+    assert np.all(np.isfinite(np.asarray(out.sigma))) and np.all(np.abs(np.asarray(out.sigma)) <= 1)
+
+
+def test_cause01_relax_checks_after_the_cast_to_the_network_dtype(x64):
+    """Under x64 a float32 network took a float64 1e39 (or 1e-50) unchecked and cast it to inf (or 0)."""
+    net32 = Network(np.array([[0.0, 0.5], [0.5, 0.0]], np.float32))
+    with pytest.raises(ValueError, match="inverse_temperature holds values beyond the range of float32"):
+        fepnet.relax(net32, np.zeros(2), 1e39)
+    with pytest.raises(ValueError, match="inverse_temperature must be positive"):
+        fepnet.relax(net32, np.zeros(2), 1e-50)
+    with pytest.raises(ValueError, match="tol must be positive"):
+        fepnet.relax(net32, np.zeros(2), 1.0, tol=1e-50)
+    with pytest.raises(TypeError, match="network must be a fepnet.Network"):
+        fepnet.relax(np.zeros((2, 2)), np.zeros(2), 1.0)
+    assert fepnet.relax(net32, np.zeros(2), 0.5).sigma.dtype == jnp.float32
+
+
+def test_cause14_relax_refuses_huge_max_steps():
+    with pytest.raises(ValueError, match="max_steps must be <= 2147483647"):
+        fepnet.relax(Network.zeros(2), np.zeros(2), 1.0, max_steps=2**40)

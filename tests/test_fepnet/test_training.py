@@ -314,3 +314,131 @@ def test_run_epochs_equals_a_loop_of_fused_updates_bit_for_bit():
     np.testing.assert_array_equal(np.asarray(fast.couplings), np.asarray(slow.couplings))
     np.testing.assert_array_equal(np.asarray(fast.sigma), np.asarray(slow.sigma))
     np.testing.assert_array_equal(np.asarray(states).reshape(-1, n), np.stack(kept))
+
+
+# --- the boundary (#16) -------------------------------------------------------------------------------------
+
+_PATS = np.array([[1.0, -1.0, 1.0, -1.0], [1.0, 1.0, -1.0, -1.0]])
+_KW = dict(n_epochs=2, steps_per_epoch=2, progress=False)
+
+
+def test_cause01_train_checks_scalars_after_the_cast_to_the_working_dtype(x64):
+    """Under x64 a float32 ``initial`` took float64 1e39 and cast it to inf (NaN couplings)."""
+    key, net32 = jax.random.key(0), Network(np.zeros((4, 4), np.float32))
+    for name in ("inverse_temperature", "learning_rate"):
+        with pytest.raises(ValueError, match=f"{name} holds values beyond the range of float32"):
+            fepnet.train(key, _PATS, initial=net32, **{name: 1e39}, **_KW)
+    for patterns, level in ((_PATS, 1e39), (_PATS * 1e20, 1e20)):  # the biases, level * pattern, in float32
+        with pytest.raises(ValueError, match=r"evidence_level \* patterns holds values beyond the range of float32"):
+            fepnet.train(key, patterns, initial=net32, evidence_level=level, **_KW)
+    with pytest.raises(ValueError, match="inverse_temperature must be positive"):
+        fepnet.train(key, _PATS, initial=net32, inverse_temperature=1e-50, **_KW)  # 0 in float32
+    with pytest.raises(ValueError, match="learning_rate holds values beyond the range of float32"):
+        fepnet.free_run(key, net32, 3, learning_rate=1e39, progress=False)
+
+
+def test_cause13_evidence_level_follows_the_rule_of_retrieval_score():
+    """0 and negative levels were accepted by train but refused by retrieval_score and SweepGrid."""
+    key = jax.random.key(0)
+    for level in (0.0, -1.0, 0, -0.0):
+        with pytest.raises(ValueError) as by_train:
+            fepnet.train(key, _PATS, evidence_level=level, **_KW)
+        with pytest.raises(ValueError) as by_score:
+            fepnet.retrieval_score(key, Network.zeros(4), _PATS, evidence_level=level)
+        assert str(by_train.value) == str(by_score.value)
+        assert "evidence_level must be positive" in str(by_train.value)
+    fepnet.train(key, _PATS, evidence_level=1e-30, **_KW)  # any positive level
+
+
+def test_cause13_mask_must_hold_zeros_and_ones():
+    key = jax.random.key(0)
+    with pytest.raises(ValueError, match="mask must hold only 0 and 1"):
+        fepnet.train(key, _PATS, mask=np.full((4, 4), 0.5), **_KW)
+    with pytest.raises(ValueError, match="mask must hold only 0 and 1"):
+        fepnet.free_run(key, Network.zeros(4), 3, mask=2 * np.ones((4, 4)), progress=False)
+    # a boolean mask now means what the 0/1 mask means
+    ring = np.roll(np.eye(4), 1, axis=1) + np.roll(np.eye(4), -1, axis=1)
+    as_bool = fepnet.train(key, _PATS, mask=ring.astype(bool), **_KW).network.couplings
+    as_float = fepnet.train(key, _PATS, mask=ring, **_KW).network.couplings
+    np.testing.assert_array_equal(np.asarray(as_bool), np.asarray(as_float))
+
+
+def test_cause13_initial_state_is_checked_up_front():
+    """NaN couplings trained and then blamed the learning rate (FloatingPointError)."""
+    key = jax.random.key(0)
+    nan_state = fepnet.LearningState(jnp.full((4, 4), jnp.nan), jnp.zeros(4))
+    for run in (lambda init: fepnet.train(key, _PATS, initial=init, **_KW),
+                lambda init: fepnet.free_run(key, init, 3, progress=False)):
+        with pytest.raises(ValueError, match="initial.couplings contains non-finite values"):
+            run(nan_state)
+        with pytest.raises(ValueError, match="initial.couplings contains non-finite values"):
+            run(nan_state.network)  # LearningState.network is not re-validated by Network()
+        with pytest.raises(ValueError, match=r"initial.sigma must lie in \[-1, 1\]"):
+            run(fepnet.LearningState(jnp.zeros((4, 4)), jnp.full(4, 2.0)))
+        with pytest.raises(ValueError, match="initial.sigma contains non-finite"):
+            run(fepnet.LearningState(jnp.zeros((4, 4)), jnp.full(4, jnp.nan)))
+        with pytest.raises(ValueError, match=r"initial.couplings must be square"):
+            run(fepnet.LearningState(jnp.zeros((4, 5)), jnp.zeros(4)))
+    # integer couplings or a float64 sigma take the working dtype (were raw scan carry-type errors)
+    res = fepnet.train(key, _PATS, initial=fepnet.LearningState(np.zeros((4, 4), np.int32), np.zeros(4)), **_KW)
+    assert res.network.couplings.dtype == jnp.float32 and res.state.sigma.dtype == jnp.float32
+
+
+def test_cause13_free_run_names_its_own_arguments():
+    key, net = jax.random.key(0), Network.zeros(4)
+    with pytest.raises(ValueError, match="n_steps must be >= 0, got -1"):  # said "n_epochs"
+        fepnet.free_run(key, net, -1, progress=False)
+    with pytest.raises(TypeError, match="n_steps must be an integer"):
+        fepnet.free_run(key, net, 3.0, progress=False)
+    with pytest.raises(ValueError, match="chunk_steps must be >= 1"):  # said "chunk_epochs"
+        fepnet.free_run(key, net, 3, chunk_steps=0, progress=False)
+    with pytest.raises(TypeError, match="initial must be a Network or a LearningState, got ndarray"):
+        fepnet.free_run(key, np.zeros((4, 4)), 3, progress=False)  # was AttributeError
+    with pytest.raises(TypeError, match="key must be a JAX PRNG key"):
+        fepnet.free_run(0, net, 3, progress=False)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda k: fepnet.train(k, _PATS, n_epochs=2**40, progress=False), "n_epochs must be <= 2147483647"),
+    (lambda k: fepnet.train(k, _PATS, n_epochs=1, steps_per_epoch=2**40, progress=False),
+     "steps_per_epoch must be <= 2147483647"),
+    (lambda k: fepnet.train(k, _PATS, n_epochs=1, chunk_epochs=10**12, progress=False),
+     "chunk_epochs must be <= 2147483647"),
+    (lambda k: fepnet.free_run(k, Network.zeros(4), 2**40, progress=False), "n_steps must be <= 2147483647"),
+    (lambda k: fepnet.free_run(k, Network.zeros(4), 1, chunk_steps=2**63, progress=False),
+     "chunk_steps must be <= 2147483647"),
+])
+def test_cause14_huge_counts_are_refused(call, match):
+    with pytest.raises(ValueError, match=match):
+        call(jax.random.key(0))
+
+
+def test_cause14_records_beyond_memory_are_refused_naming_the_arguments():
+    key = jax.random.key(0)
+    big = np.ones((1, 64))
+    with pytest.raises(ValueError, match=r"n_epochs=2147483647, steps_per_epoch=10, trace=True \(N=64, float32\) "
+                                         r"would record 5.51e\+03 GB, more than the .* GB of memory"):
+        fepnet.train(key, big, n_epochs=2**31 - 1, trace=True, progress=False)
+    with pytest.raises(ValueError, match=r"n_epochs=1, steps_per_epoch=2147483647 \(N=64, float32\) would record"):
+        fepnet.train(key, big, n_epochs=1, steps_per_epoch=2**31 - 1, progress=False)  # one epoch's uniforms
+    with pytest.raises(ValueError, match=r"n_steps=2147483647, trace=True, free_energy=True \(N=64, float32\) would record"):
+        fepnet.free_run(key, Network.zeros(64), 2**31 - 1, free_energy=True, trace=True, progress=False)
+
+
+def test_non_finite_couplings_name_the_first_epoch():
+    """Long-run soundness: J turning non-finite raises FloatingPointError naming the epoch, not a silent NaN
+    (precision weighting at iT = 1e5 overflows in the second epoch)."""
+    key = jax.random.key(0)
+    kw = dict(steps_per_epoch=3, inverse_temperature=1e5, learning_rate=0.01, evidence_level=2.0,
+              precision_weighted=True, order="fixed", progress=False)
+    fine = fepnet.train(key, _PATS, n_epochs=1, **kw)
+    assert np.all(np.isfinite(np.asarray(fine.network.couplings)))
+    for chunk in (1, 7, 500):  # the same epoch whichever chunk it falls in
+        with pytest.raises(FloatingPointError, match=r"non-finite in epoch 1 \(counting from 0\) of n_epochs=30; "
+                                                     r"lower learning_rate or inverse_temperature \(precision_w"):
+            fepnet.train(key, _PATS, n_epochs=30, chunk_epochs=chunk, **kw)
+    big = Network(np.full((4, 4), 1e30), zero_diagonal=True)  # sigma starts at 0: the first step is finite
+    free = dict(inverse_temperature=1e5, learning_rate=1.0, precision_weighted=True, progress=False)
+    assert np.all(np.isfinite(np.asarray(fepnet.free_run(key, big, 1, **free).network.couplings)))
+    with pytest.raises(FloatingPointError, match=r"non-finite in step 1 \(counting from 0\) of n_steps=5"):
+        fepnet.free_run(key, big, 5, **free)
