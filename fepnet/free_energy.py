@@ -16,7 +16,7 @@ from typing import NamedTuple
 import jax.numpy as jnp
 
 from .infra import checks as v
-from . import cb
+from . import cb, cb_math
 from .network import Network
 
 __all__ = ["FreeEnergyTerms", "free_energy_terms", "mean_field_free_energy"]
@@ -39,10 +39,10 @@ def free_energy_terms(couplings, biases, natural, inverse_temperature) -> FreeEn
 
     Unchecked (jittable); :func:`mean_field_free_energy` is the validated entry point.
     """
-    m = cb._langevin(natural)  # cb's unchecked inner functions, like this one
+    m = cb_math.langevin(natural)  # unchecked, like this function
     accuracy = inverse_temperature * (m @ biases)
     quad = jnp.einsum("...i,...i->...", m, jnp.einsum("ij,...j->...i", couplings, m))
-    complexity = -0.5 * inverse_temperature * quad - jnp.sum(cb._entropy(natural), axis=-1)
+    complexity = -0.5 * inverse_temperature * quad - jnp.sum(cb_math.entropy(natural), axis=-1)
     return FreeEnergyTerms(complexity - accuracy, accuracy, complexity)
 
 

@@ -32,7 +32,7 @@ import networkx as nx
 import numpy as np
 
 from .infra import checks as v
-from . import cb
+from . import cb_math
 from .network import Network
 
 __all__ = [
@@ -100,7 +100,7 @@ def init_state(network: Network, sigma=None) -> ChainState:
 
 
 def _node_update(stochastic: bool, u, c):
-    return cb._icdf(u, c) if stochastic else cb._langevin(c)  # unchecked inner functions: no per-step checks
+    return cb_math.icdf(u, c) if stochastic else cb_math.langevin(c)  # unchecked: no per-step checks
 
 
 def _synchronous(stochastic, u, sigma, J, b, it):

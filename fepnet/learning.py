@@ -27,7 +27,7 @@ import networkx as nx
 import numpy as np
 
 from .infra import checks as v
-from . import cb
+from . import cb_math
 from .network import Network
 
 __all__ = [
@@ -127,16 +127,16 @@ def learning_params(biases, inverse_temperature, learning_rate, mask=None) -> Le
 
 def prediction_error(sigma, h, inverse_temperature, precision_weighted: bool = False):
     """sigma - L(h), the rule's prediction error (divided by L'(iT h) if ``precision_weighted``)."""
-    error = sigma - cb._langevin(h)  # cb's unchecked inner functions (the hot path)
+    error = sigma - cb_math.langevin(h)  # unchecked (the hot path)
     if precision_weighted:
-        error = error / cb._langevin_grad(inverse_temperature * h)
+        error = error / cb_math.langevin_grad(inverse_temperature * h)
     return error
 
 
 def sample_with_error(u, h, params: LearningParams, precision_weighted: bool = False):
     """New states sigma ~ CB(iT (b + h)) from uniforms ``u`` and the scaled prediction error alpha (sigma - L(h))."""
     b, it, lr, _ = params
-    sigma = cb._icdf(u, it * (b + h))
+    sigma = cb_math.icdf(u, it * (b + h))
     return sigma, lr * prediction_error(sigma, h, it, precision_weighted)
 
 
