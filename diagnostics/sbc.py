@@ -272,10 +272,10 @@ def simulation_based_calibration(
     if network.couplings.ndim != 2:
         raise ValueError(f"network must be a single network, got couplings of shape {tuple(network.couplings.shape)}")
     dtype = network.dtype
-    it = v.positive_scalar(inverse_temperature, "inverse_temperature").astype(dtype)
-    tau = v.positive_scalar(evidence_scale, "evidence_scale").astype(dtype)
+    it = v.positive_scalar(inverse_temperature, "inverse_temperature", dtype=dtype)
+    tau = v.positive_scalar(evidence_scale, "evidence_scale", dtype=dtype)
     sampler_it = it if sampler_inverse_temperature is None else (
-        v.positive_scalar(sampler_inverse_temperature, "sampler_inverse_temperature").astype(dtype))
+        v.positive_scalar(sampler_inverse_temperature, "sampler_inverse_temperature", dtype=dtype))
     reps = v.count(n_replications, "n_replications", minimum=2)
     n_draws = v.count(n_posterior_draws, "n_posterior_draws", minimum=1)
     thin = v.count(thin, "thin", minimum=1)

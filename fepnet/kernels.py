@@ -86,8 +86,7 @@ def kernel_params(network: Network, inverse_temperature=1.0, evidence=None) -> K
         raise ValueError("network must have at least one node")
     if evidence is not None:
         network = network.with_evidence(evidence)
-    it = v.as_real_array(inverse_temperature, "inverse_temperature", dtype=network.dtype)
-    it = v.positive_scalar(it, "inverse_temperature")
+    it = v.positive_scalar(inverse_temperature, "inverse_temperature", dtype=network.dtype)
     return KernelParams(network, it)
 
 

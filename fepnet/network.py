@@ -58,6 +58,12 @@ def boltzmann_energy(couplings, biases, sigma):
     return -(sigma @ biases + 0.5 * quad)
 
 
+@jax.jit
+def _largest_field(J, b):
+    """max_i (|b_i| + sum_j |J_ij|): the largest |field| any state in [-1, 1]^N can give (fused, no N x N temporary)."""
+    return jnp.max(jnp.sum(jnp.abs(J), axis=-1) + jnp.abs(b))
+
+
 @jax.tree_util.register_pytree_node_class
 class Network:
     """Couplings ``J`` (N, N) and biases ``b`` (N,) of a continuous-Bernoulli network.
@@ -82,7 +88,8 @@ class Network:
     ValueError
         If couplings are not 2-D and square with at least one node, biases not
         of shape (N,), either holds NaN / inf (or values beyond the range of the
-        working dtype), or the diagonal is not zero.
+        working dtype), a node's field b_i + sum_j J_ij sigma_j could overflow the
+        dtype, or the diagonal is not zero.
     """
 
     __slots__ = ("couplings", "biases")
@@ -110,6 +117,10 @@ class Network:
             raise ValueError(
                 "couplings must have a zero diagonal (no self-coupling); pass zero_diagonal=True to zero it"
             )
+        if v.is_concrete(J) and v.is_concrete(b) and not bool(jnp.isfinite(_largest_field(J, b))):
+            raise ValueError(
+                f"couplings and biases are too large for {dtype}: a node's field b_i + sum_j J_ij sigma_j "
+                "can overflow (the sum of |J_ij| over a row plus |b_i| is not finite)")
         object.__setattr__(self, "couplings", J)
         object.__setattr__(self, "biases", b)
 

@@ -119,8 +119,7 @@ def _cues(key, patterns, level, n_trials, order, scale, noise):
 
 def _scalar(x, name: str, dtype, *, positive: bool = True):
     """A finite scalar in ``dtype`` (the network's), checked after the cast: 1e39 is refused under float32."""
-    x = v.as_real_array(x, name, dtype=dtype)
-    return v.positive_scalar(x, name) if positive else v.nonnegative_scalar(x, name)
+    return v.positive_scalar(x, name, dtype=dtype) if positive else v.nonnegative_scalar(x, name, dtype=dtype)
 
 
 # |N(0, 1)| draws of jax.random.normal stay below this (about 5.4 in float32, 8.3 in float64)

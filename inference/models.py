@@ -49,8 +49,8 @@ def check_posterior_args(network, evidence=None, inverse_temperature=1.0):
     if not isinstance(network, Network):
         raise TypeError(f"network must be a fepnet.Network, got {type(network).__name__}")
     if evidence is not None:
-        evidence = v.as_real_array(evidence, "evidence", shape=(network.size,)).astype(network.dtype)
-    it = v.positive_scalar(inverse_temperature, "inverse_temperature").astype(network.dtype)
+        evidence = v.as_real_array(evidence, "evidence", shape=(network.size,), dtype=network.dtype)
+    it = v.positive_scalar(inverse_temperature, "inverse_temperature", dtype=network.dtype)
     return network, evidence, it
 
 

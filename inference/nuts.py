@@ -54,7 +54,7 @@ def resolve_model(model):
 
 
 def _init_params(init_sigma, network: Network, n_chains: int):
-    sigma = v.as_real_array(init_sigma, "init_sigma").astype(network.dtype)
+    sigma = v.as_real_array(init_sigma, "init_sigma", dtype=network.dtype)
     n = network.size
     if sigma.shape not in ((n,), (n_chains, n)):
         raise ValueError(f"init_sigma must have shape ({n},) or ({n_chains}, {n}), got {tuple(sigma.shape)}")

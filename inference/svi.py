@@ -102,7 +102,7 @@ def _starts(key, init_means, n_starts, n, dtype):
     if init_means is None:
         # spread over the cube, avoiding its faces
         return 0.9 * jax.random.uniform(key, (n_starts, n), dtype, -1.0, 1.0)
-    m = v.as_real_array(init_means, "init_means").astype(dtype)
+    m = v.as_real_array(init_means, "init_means", dtype=dtype)
     if m.ndim not in (1, 2) or m.shape[-1] != n:
         raise ValueError(f"init_means must have shape ({n},) or (K, {n}), got {tuple(m.shape)}")
     m = m.reshape(-1, n)

@@ -6,13 +6,26 @@ import os
 import resource
 import sys
 
-__all__ = ["configure_cpu_devices", "device_memory_bytes", "peak_rss_mb", "usable_cores"]
+__all__ = ["accelerator_memory_bytes", "available_host_bytes", "configure_cpu_devices", "device_memory_bytes",
+           "peak_rss_mb", "usable_cores"]
 
 
 def peak_rss_mb() -> float:
     """Peak resident set size of this process in MiB (``ru_maxrss``: KiB on Linux, bytes on macOS)."""
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / 2**20 if sys.platform == "darwin" else rss / 2**10
+
+
+def accelerator_memory_bytes(device) -> int | None:
+    """An accelerator's memory in bytes (its ``memory_stats()["bytes_limit"]``); None on CPU or where unknown."""
+    if device.platform == "cpu":
+        return None
+    try:
+        stats = device.memory_stats() or {}
+    except Exception:  # not every backend implements it
+        return None
+    limit = stats.get("bytes_limit")
+    return int(limit) if limit else None
 
 
 def device_memory_bytes():
@@ -23,16 +36,43 @@ def device_memory_bytes():
     import jax
 
     device = jax.devices()[0]
-    try:
-        stats = device.memory_stats() or {}
-    except Exception:  # not every backend implements it
-        stats = {}
-    if stats.get("bytes_limit"):
-        return int(stats["bytes_limit"]), f"{device.platform}:{device.id}"
+    limit = accelerator_memory_bytes(device)
+    if limit is not None:
+        return limit, f"{device.platform}:{device.id}"
     try:
         return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")), "this machine"
     except (AttributeError, ValueError, OSError):
         return None, "this machine"
+
+
+def _read_int(path: str, prefix: str = "") -> int | None:
+    try:
+        with open(path, encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(prefix):
+                    return int(line[len(prefix):].split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def available_host_bytes() -> int | None:
+    """Host memory available to a new allocation, in bytes, or None where unknown.
+
+    ``MemAvailable`` of /proc/meminfo (Linux; else the physical memory), and no more than
+    what a cgroup v2 memory limit leaves (``memory.max - memory.current``, containers).
+    """
+    kib = _read_int("/proc/meminfo", "MemAvailable:")
+    available = kib * 1024 if kib is not None else None
+    if available is None:
+        try:
+            available = int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+        except (AttributeError, ValueError, OSError):
+            available = None
+    limit, used = _read_int("/sys/fs/cgroup/memory.max"), _read_int("/sys/fs/cgroup/memory.current")
+    if limit is not None and used is not None:
+        available = limit - used if available is None else min(available, limit - used)
+    return available
 
 
 def usable_cores() -> int:

@@ -3,9 +3,8 @@ host memory of a sweep's table and results, and the host memory available."""
 
 from __future__ import annotations
 
-import os
 
-__all__ = ["network_bytes", "max_chunk_size", "plan_chunk_size", "host_bytes", "available_host_bytes"]
+__all__ = ["network_bytes", "max_chunk_size", "plan_chunk_size", "host_bytes"]
 
 
 def network_bytes(n_nodes: int, n_patterns: int, *, n_epochs: int, steps_per_epoch: int, n_checkpoints: int = 1,
@@ -145,33 +144,3 @@ def host_bytes(n_networks: int, n_checkpoints: int, n_nodes: int, n_swept: int, 
     per_network = 8 * (8 + n_swept) + 16 + 4 * itemsize
     per_result = 7 * 8 + (n_nodes * n_nodes * itemsize if couplings else 0)
     return int(n_networks * per_network + 2 * n_networks * n_checkpoints * per_result)
-
-
-def _read_int(path: str, prefix: str = "") -> int | None:
-    try:
-        with open(path, encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith(prefix):
-                    return int(line[len(prefix):].split()[0])
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
-def available_host_bytes() -> int | None:
-    """Host memory available to a new allocation, in bytes, or None where unknown.
-
-    ``MemAvailable`` of /proc/meminfo (Linux; else the physical memory), and no more than
-    what a cgroup v2 memory limit leaves (``memory.max - memory.current``, containers).
-    """
-    kib = _read_int("/proc/meminfo", "MemAvailable:")
-    available = kib * 1024 if kib is not None else None
-    if available is None:
-        try:
-            available = int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
-        except (AttributeError, ValueError, OSError):
-            available = None
-    limit, used = _read_int("/sys/fs/cgroup/memory.max"), _read_int("/sys/fs/cgroup/memory.current")
-    if limit is not None and used is not None:
-        available = limit - used if available is None else min(available, limit - used)
-    return available

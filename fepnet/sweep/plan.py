@@ -24,12 +24,12 @@ estimated work, so that progress moves and an interrupt is handled within a chun
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 from .evaluation import Evaluation
 from .grid import SweepGrid
-from .memory import available_host_bytes, host_bytes, max_chunk_size, network_bytes, plan_chunk_size
+from ..infra.resources import accelerator_memory_bytes, available_host_bytes
+from .memory import host_bytes, max_chunk_size, network_bytes, plan_chunk_size
 
 __all__ = ["COSTS", "CHUNK_SECONDS", "Cost", "SweepPlan", "plan_sweep", "format_seconds"]
 
@@ -136,18 +136,6 @@ def format_seconds(s: float) -> str:
     return f"{s / (365 * 86400):.3g} years"
 
 
-def _device_memory(device) -> int | None:
-    """An accelerator's memory in bytes (``memory_stats``), None on CPU or where unknown."""
-    if device.platform == "cpu":
-        return None
-    try:
-        stats = device.memory_stats() or {}
-    except Exception:  # not every backend implements it
-        return None
-    limit = stats.get("bytes_limit")
-    return int(limit) if limit else None
-
-
 def plan_sweep(grid: SweepGrid, devices, *, n_nodes: int, n_patterns: int, n_test_patterns: int,
                evaluation: Evaluation = Evaluation(), couplings: bool = False, memory_limit_mb: float = 1024.0,
                chunk_size: int | None = None, itemsize: int = 4, cpu_cores: int | None = None) -> SweepPlan:
@@ -199,7 +187,7 @@ def plan_sweep(grid: SweepGrid, devices, *, n_nodes: int, n_patterns: int, n_tes
         raise ValueError(f"the sweep's {n_networks:,} networks x {n_ckpt} checkpoint(s) need about {_mib(host)} of "
                          f"host memory for their settings and results, but {_mib(available)} is available: "
                          "sweep fewer values or seeds")
-    device_memory = _device_memory(devices[0])
+    device_memory = accelerator_memory_bytes(devices[0])
     cost = COSTS.get(platform, COSTS["gpu"])
     scale = max(1.0, (n_nodes / 64) ** 2)
     slowdown = max(1.0, n_dev / (cpu_cores or _usable_cores())) if platform == "cpu" else 1.0

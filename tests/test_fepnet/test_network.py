@@ -7,6 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import fepnet
 from fepnet import Network
 
 
@@ -470,3 +471,16 @@ def test_cause17_float_dtypes_are_kept(x32):
         warnings.simplefilter("error")
         assert Network.zeros(2, dtype=np.float64).dtype == jnp.float32
         assert Network.random(jax.random.key(0), 2, dtype=jnp.float64).dtype == jnp.float32
+
+
+def test_cause01_couplings_whose_field_overflows_the_dtype_are_refused():
+    """Finite J and b whose field b_i + sum_j J_ij sigma_j overflows float32 would give NaN (inf - inf) in run."""
+    big = np.array([[0.0, 3e38], [3e38, 0.0]])
+    with pytest.raises(ValueError, match="field .* can overflow"):
+        fepnet.Network(big, np.array([3e38, 0.0]))
+    with pytest.raises(ValueError, match="field .* can overflow"):
+        fepnet.Network(np.array([[0.0, 2e38, 2e38], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]))
+    net = fepnet.Network(big)  # |field| <= 3e38: representable, so accepted, and run stays finite
+    kernel = fepnet.build_kernel("synchronous")
+    state, _ = fepnet.run(kernel, jax.random.key(0), fepnet.init_state(net), fepnet.kernel_params(net, 1.0), 3)
+    assert np.all(np.isfinite(np.asarray(state.sigma)))
