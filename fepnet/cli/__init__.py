@@ -1,4 +1,4 @@
-"""Command-line interface: ``fepnet demo``, ``reproduce``, ``validate``, ``compare`` and ``sweep``.
+"""Command-line interface: ``fepnet demo``, ``reproduce``, ``validate``, ``compare``, ``sweep`` and ``capacity``.
 
 One module per command (:mod:`fepnet.cli.demo`, ...), each with ``add_parser(sub)`` and
 ``prepare(args)``: ``prepare`` checks every input (numbers, input files, the output
@@ -26,11 +26,12 @@ import re
 import signal
 import sys
 
-from . import compare, demo, reproduce, sweep, validate
+from . import capacity, compare, demo, reproduce, sweep, validate
 
 __all__ = ["main"]
 
-COMMANDS = {"demo": demo, "reproduce": reproduce, "validate": validate, "compare": compare, "sweep": sweep}
+COMMANDS = {"demo": demo, "reproduce": reproduce, "validate": validate, "compare": compare, "sweep": sweep,
+            "capacity": capacity}
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,6 +1,6 @@
 """The paper's published protocols and their reproduction (an application on top of the core).
 
-- :mod:`fepnet.paper.protocols`: settings and published numbers of Simulations 1-4.
+- :mod:`fepnet.paper.protocols`: settings and published numbers of Simulations 1-5.
 - :mod:`fepnet.paper.simulations`: each simulation as a function of a PRNG key.
 - :mod:`fepnet.paper.reproduce`: K seeds of a simulation, summarised against the paper (``fepnet reproduce``);
   :mod:`fepnet.paper.reproduce_render` its figures and table.
@@ -17,7 +17,7 @@ free energy principle" (2025; Neurocomputing 2026).
 """
 
 from . import protocols, simulations
-from .protocols import NETWORKS, PUBLISHED, SCORING, SIM1, SIM2, SIM3, SIM4
+from .protocols import NETWORKS, PUBLISHED, SCORING, SIM1, SIM2, SIM3, SIM4, SIM5
 from .simulations import (
     Sim1Result,
     Sim2Network,
@@ -44,6 +44,7 @@ __all__ = [
     "SIM2",
     "SIM3",
     "SIM4",
+    "SIM5",
     "Sim1Result",
     "Sim2Network",
     "Sim2Result",

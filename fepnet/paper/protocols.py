@@ -1,13 +1,13 @@
 """The paper's published protocols and numbers (Spisak & Friston, Section 3 and Appendix).
 
-Constants only: the settings of Simulations 1-4, the three named networks of
+Constants only: the settings of Simulations 1-5, the three named networks of
 Simulation 2, the scoring protocol, and the values the paper reports
 (``None`` where it reports none). :mod:`fepnet.paper.simulations` runs them.
 """
 
 from __future__ import annotations
 
-__all__ = ["PUBLISHED", "NETWORKS", "SIM1", "SIM2", "SIM3", "SIM4", "SCORING",
+__all__ = ["PUBLISHED", "NETWORKS", "SIM1", "SIM2", "SIM3", "SIM4", "SIM5", "SCORING",
            "RECOGNITION_THRESHOLD", "SYM_MATCH_THRESHOLD"]
 
 # Published values (None: the paper reports no number for it).
@@ -27,6 +27,12 @@ PUBLISHED = {
         "generalization_after": None,
         "coupling_corr": 0.973,
     },
+    # Simulation 5 (capacity, random dense +-1 patterns, N = 100): mean over 20 repeats at each K.
+    "sim5": {
+        "K": (10, 20, 30, 40, 50, 60, 70, 80, 90),
+        "retention": (1.000, 1.000, 0.99993, 0.9989, 0.9975, 0.9919, 0.9686, 0.8978, 0.8134),
+        "reconstruction": (0.980, 0.898, 0.785, 0.683, 0.611, 0.572, 0.548, 0.534, 0.521),
+    },
 }
 
 # The three named networks of Simulation 2: (evidence level, inverse temperature).
@@ -36,6 +42,14 @@ SIM2 = dict(learning_rate=0.001, n_epochs=5000, steps_per_epoch=10)
 SIM3 = dict(digits=(1, 2, 3), evidence_level=20.0, inverse_temperature=1.0, learning_rate=0.001,
             n_epochs=2000, steps_per_epoch=1, free_steps=100)
 SIM4 = dict(n_steps=50_000, inverse_temperature=1.0, learning_rate=0.001)
+# Simulation 5 (capacity): training of the FEP network (random epochs, state reset to 0 every epoch, zero
+# diagonal, no precision weighting); retention starts AT the pattern (zero bias, deterministic synchronous updates
+# at retention_inverse_temperature for retention_steps); reconstruction starts from the noisy cue
+# pattern + N(0, (noise_sd * sd(pattern))^2), which is also the unscaled bias (stochastic synchronous updates at
+# inverse_temperature for reconstruction_steps; the response is the mean state after burn_in steps).
+SIM5 = dict(n_nodes=100, repeats=20, evidence_level=2.0, inverse_temperature=1.0, learning_rate=0.0005,
+            n_epochs=10_000, steps_per_epoch=10, retention_inverse_temperature=100.0, retention_steps=150,
+            noise_sd=2.0, reconstruction_steps=20, burn_in=5)
 # Retrieval / generalisation scoring and attractor search: median over n_trials noisy cues, n_steps steps at
 # inverse_temperature; attractor searches start from L(scale * evidence_level * x).
 SCORING = dict(n_trials=100, n_steps=100, inverse_temperature=1.0, scale=0.1)

@@ -33,6 +33,8 @@ def format_summary(summary: dict) -> str:
     str
     """
     meta = summary["meta"]
+    if meta["simulation"] == "sim5":
+        return _format_sim5(summary)
     lines = [f"{meta['title']} ({len(meta['seeds'])} seeds{', quick' if meta['quick'] else ''}, {meta['wall_s']:.1f} s)"]
     lines.append(f"  {'metric':<34}{'published':>10}   median [IQR]")
 
@@ -176,4 +178,36 @@ def _figures_sim4(r, summary):
         suptitle="Attractors before (top) and after (bottom) free running")
 
 
-_FIGURES = {"sim1": _figures_sim1, "sim2": _figures_sim2, "sim3": _figures_sim3, "sim4": _figures_sim4}
+def _format_sim5(summary):
+    """Simulation 5's table: per K, the published and fepnet retention and reconstruction, PASS or FAIL."""
+    meta = summary["meta"]
+    f = lambda x, d: "-" if x is None else f"{x:.{d}f}"  # noqa: E731
+    mark = {True: "PASS", False: "FAIL", None: "n/a"}
+    lines = [f"{meta['title']} ({meta['repeats']} repeats{', quick' if meta['quick'] else ''}, {meta['wall_s']:.1f} s)",
+             "  fepnet: mean over repeats [IQR]; PASS: |mean - published| <= max(IQR over repeats, 0.03)",
+             f"  {'K':>4}  {'retention':>9} {'fepnet':>26}        {'reconstruction':>14} {'fepnet':>24}"]
+    ret, rec = summary["retention"], summary["reconstruction"]
+    for key in ret:
+        a, b = ret[key], rec[key]
+        lines.append(f"  {key[1:]:>4}  {f(a['published'], 5):>9} {f(a['mean'], 4):>8} [{f(a['q25'], 4)}, "
+                     f"{f(a['q75'], 4)}] {mark[a['pass']]:>5}  {f(b['published'], 3):>14} {f(b['mean'], 3):>7} "
+                     f"[{f(b['q25'], 3)}, {f(b['q75'], 3)}] {mark[b['pass']]:>5}")
+    cue = [r["mean"] for r in summary["cue_correlation"].values() if r["mean"] is not None]
+    if cue:
+        lines.append(f"  corr(cue, pattern): {np.mean(cue):.3f} (about 0.447 expected)")
+    n_pass = sum(c["pass"] is True for c in meta["checks"])
+    lines.append(f"  {n_pass} of {len(meta['checks'])} checks pass")
+    lines.append(f"  note: {meta['notes']}")
+    return "\n".join(lines)
+
+
+def _figures_sim5(result, summary):
+    from ..capacity.plots import plot_reconstruction, plot_retention
+
+    pub = protocols.PUBLISHED["sim5"]
+    yield "retention.png", plot_retention(result.dataset, published=pub)
+    yield "reconstruction.png", plot_reconstruction(result.dataset, published=pub)
+
+
+_FIGURES = {"sim1": _figures_sim1, "sim2": _figures_sim2, "sim3": _figures_sim3, "sim4": _figures_sim4,
+            "sim5": _figures_sim5}

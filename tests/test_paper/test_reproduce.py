@@ -126,7 +126,7 @@ def test_cli_reproduce_checks_the_output_directory_before_the_work(tmp_path, mon
     assert "not a directory" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv", [["reproduce"], ["reproduce", "sim5"], ["reproduce", "sim1", "--seeds", "0"]])
+@pytest.mark.parametrize("argv", [["reproduce"], ["reproduce", "sim9"], ["reproduce", "sim1", "--seeds", "0"]])
 def test_reproduce_bad_arguments(argv, capsys):
     assert main(argv) == 2
     assert capsys.readouterr().err.count("\n") == 1

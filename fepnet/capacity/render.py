@@ -1,0 +1,306 @@
+"""The files and words of a capacity run (``fepnet capacity``): no computation.
+
+:func:`write_capacity` writes, through an :class:`~fepnet.infra.artifacts.Artifacts`
+directory, ``capacity.nc`` (the result's Dataset, atomically), ``capacity.json``
+(:func:`capacity_summary`: exactly ``alpha_c``, ``published_table``, ``settings``,
+``wall_s``), the figures (:mod:`fepnet.capacity.plots`) and ``report.md`` /
+``report.html`` (:func:`capacity_report`); :func:`format_capacity` is the text the
+command prints. :func:`verdict` puts the paper's claim ("capacity substantially exceeds
+~0.14 N and approaches N") against the measured alpha_c of the FEP network as a number
+with an interval.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+
+from ..infra.files import atomic_path, json_safe
+from ..infra.report import Report
+from . import plots
+
+__all__ = ["SUMMARY_KEYS", "APPROACH_N", "capacity_summary", "verdict", "capacity_figures", "capacity_report",
+           "save_dataset", "write_capacity", "format_capacity"]
+
+SUMMARY_KEYS = ("alpha_c", "published_table", "settings", "wall_s")
+# "Approaches N" is granted when the interval of the FEP network's alpha_c reaches this fraction of N.
+APPROACH_N = 0.9
+
+
+def capacity_summary(result) -> dict:
+    """``capacity.json``: exactly ``{"alpha_c", "published_table", "settings", "wall_s"}``, plain JSON values.
+
+    Parameters
+    ----------
+    result : CapacityResult
+        ``alpha_c`` {rule: {family: {"n100", "n100_ci", "n400"}}}, ``published_table``, ``settings``, ``wall_s``.
+
+    Returns
+    -------
+    dict
+        NaN and infinities as None; tuples as lists; NumPy scalars as Python numbers.
+    """
+    return json_safe({key: getattr(result, key) for key in SUMMARY_KEYS})
+
+
+def _num(x) -> float | None:
+    return None if x is None or not math.isfinite(float(x)) else float(x)
+
+
+def _fmt(x, digits: int = 3) -> str:
+    x = _num(x)
+    return "n/a" if x is None else f"{x:.{digits}f}"
+
+
+def _interval(ci) -> str:
+    lo, hi = (None, None) if ci is None else ci
+    return f"[{_fmt(lo)}, {_fmt(hi)}]"
+
+
+def verdict(alpha_c: dict, family: str = "random") -> dict:
+    """The paper's claim against the FEP network's measured alpha_c (random patterns, N = 100).
+
+    The claim has two parts: capacity "substantially exceeds ~0.14 N" (supported when the lower
+    end of the interval is above the Hopfield 0.138) and "approaches N" (supported when the
+    interval reaches :data:`APPROACH_N` = 0.9).
+
+    Parameters
+    ----------
+    alpha_c : dict
+        ``{rule: {family: {"n100": value, "n100_ci": [lo, hi], "n400": value or None}}}``.
+    family : str
+        The pattern family of the claim (the paper's: random).
+
+    Returns
+    -------
+    dict
+        ``alpha``, ``ci`` [lo, hi] (None where undefined), ``exceeds_hopfield``, ``approaches_n``
+        (True, False or None when undefined), ``fraction_of_n`` (alpha / 1), and ``text``: the
+        verdict in plain words.
+    """
+    entry = alpha_c.get("fep", {}).get(family, {})
+    alpha = _num(entry.get("n100"))
+    ci = entry.get("n100_ci") or [None, None]
+    lo, hi = _num(ci[0]), _num(ci[1])
+    exceeds = None if lo is None else lo > plots.HOPFIELD_ALPHA
+    approaches = None if hi is None else hi >= APPROACH_N
+    if alpha is None:
+        text = (f"The FEP network's capacity for {family} patterns at N = 100 is undefined here (no grid point "
+                "reaches 90 % exact recall from rho = 0.1), so the claim cannot be given a number.")
+    else:
+        parts = [f"The FEP network stores alpha_c = {alpha:.3f} N {family} patterns at N = 100 "
+                 f"(bootstrap interval over repeats {_interval([lo, hi])}; K_max: the largest K with >= 90 % of "
+                 f"patterns recalled exactly from 10 % flipped signs)."]
+        if exceeds is None:
+            parts.append("Whether that exceeds the Hopfield 0.138 N is undefined (no interval).")
+        elif exceeds:
+            parts.append(f"That is above the Hopfield limit 0.138 N (x {alpha / plots.HOPFIELD_ALPHA:.1f}).")
+        elif hi is not None and hi < plots.HOPFIELD_ALPHA:
+            parts.append("That is below the Hopfield limit 0.138 N: the claim that it substantially exceeds it fails.")
+        else:
+            parts.append("That is not distinguishable from the Hopfield limit 0.138 N: the claim that it "
+                         "substantially exceeds it is not supported.")
+        parts.append(f"It is {100 * alpha:.0f} % of the projector limit K = N; "
+                     + ("the claim that it approaches N is supported." if approaches
+                        else f"the claim that it approaches N is not supported (the interval ends at "
+                             f"{_fmt(hi, 2)} N, below {APPROACH_N:g} N)." if approaches is False
+                        else "whether it approaches N is undefined (no interval)."))
+        text = " ".join(parts)
+    return {"alpha": alpha, "ci": [lo, hi], "exceeds_hopfield": exceeds, "approaches_n": approaches,
+            "fraction_of_n": alpha, "text": text}
+
+
+def _published(result) -> dict:
+    t = result.published_table
+    return {"K": t["K"], "retention": t["retention_published"], "reconstruction": t["reconstruction_published"]}
+
+
+def capacity_figures(result):
+    """The figures, one at a time: ``(file name, matplotlib Figure)``.
+
+    ``retention.png`` (every rule, every family), ``exact_recall.png`` (rho = 0.1, sequential;
+    one panel per family), ``exact_recall_synchronous.png``, ``reconstruction.png`` (random
+    patterns, with the published FEP points) and, when the result carries ``examples``,
+    ``examples.png`` (the row of example recalls).
+
+    Yields
+    ------
+    (str, matplotlib.figure.Figure)
+    """
+    ds = result.dataset
+    published = _published(result)
+    yield "retention.png", plots.plot_retention(ds, published=published)
+    schedules = [str(s) for s in ds["schedule"].values]
+    for schedule in schedules:
+        name = "exact_recall.png" if schedule == "sequential" else f"exact_recall_{schedule}.png"
+        yield name, plots.plot_exact_recall(ds, flip_fraction=0.1, schedule=schedule)
+    family = "random" if "random" in ds["family"].values else str(ds["family"].values[0])
+    yield "reconstruction.png", plots.plot_reconstruction(ds, family=family,
+                                                          published=published if family == "random" else None)
+    examples = getattr(result, "examples", None)
+    if examples is not None:
+        yield "examples.png", plots.plot_examples(examples)
+
+
+_CAPTIONS = {
+    "retention.png": "Retention (the paper's measure, starting at the pattern) against K / N",
+    "exact_recall.png": "Exact recall from rho = 0.1 (sequential updates) against K / N; dashed: N = 400",
+    "exact_recall_synchronous.png": "Exact recall from rho = 0.1 with synchronous updates",
+    "reconstruction.png": "Noisy-cue reconstruction against K, with the published FEP points",
+    "examples.png": "Example recalls: pattern, flipped cue, and each rule's final state",
+}
+
+
+def _retention_lessons(ds) -> list[str]:
+    """What the retention measure shows, measured on ``ds``: the projector's retention below K = N, and where
+    FEP retention stays high while exact recall from a flipped cue has already failed."""
+    lines = ["Retention starts the network AT the stored pattern: it measures whether the pattern is a (stable) "
+             "fixed point, not whether the network gets there from anywhere else. It cannot show a basin of "
+             "attraction, and so cannot show recall."]
+    k = np.asarray(ds["n_patterns"].values)
+    if "projector" in ds["rule"].values and "random" in ds["family"].values:
+        ret = ds["retention"].sel(rule="projector", family="random", n_nodes=100)
+        below = ret.sel(n_patterns=k[k < 100]).values
+        if np.isfinite(below).any():
+            lines.append(f"The projector (pseudo-inverse) network, which has no learning at all beyond linear "
+                         f"algebra, scores a retention of at least {np.nanmin(below):.4f} at every K < N on random "
+                         f"patterns (N = 100), whatever the size of its basins: passing this measure cannot tell a "
+                         f"network that recalls from one that only holds its patterns as fixed points.")
+    if "fep" in ds["rule"].values and "random" in ds["family"].values:
+        ret = plots.repeat_spread(ds["retention"].sel(rule="fep", family="random", n_nodes=100))[0]
+        rec = plots.repeat_spread(ds["exact_recall"].sel(rule="fep", family="random", n_nodes=100,
+                                                         flip_fraction=0.1, schedule="sequential"))[0]
+        gap = np.flatnonzero(np.isfinite(ret) & np.isfinite(rec) & (ret >= 0.99) & (rec < 0.9))
+        if gap.size:
+            i = gap[-1]
+            lines.append(f"For the FEP network at K = {int(k[i])} retention is {ret[i]:.3f} while only "
+                         f"{100 * rec[i]:.0f} % of patterns are recalled exactly from 10 % flipped signs.")
+    return lines
+
+
+def _families(alpha_c) -> list[str]:
+    """The families of ``alpha_c`` in their order of first appearance (random, biased, digits)."""
+    return list(dict.fromkeys(f for by_family in alpha_c.values() for f in by_family))
+
+
+def capacity_report(result, figure_names=()) -> Report:
+    """The one-page report: the verdict, the alpha_c table, the published-vs-fepnet table, the figures.
+
+    Parameters
+    ----------
+    result : CapacityResult
+    figure_names : sequence of str
+        The figure files written next to the report (referenced, in order).
+
+    Returns
+    -------
+    fepnet.infra.report.Report
+    """
+    summary = capacity_summary(result)
+    r = Report("fepnet capacity: how many patterns do FEP, Hebbian, Storkey and projector networks recall?")
+    v = verdict(summary["alpha_c"])
+    r.heading("Verdict on the paper's claim")
+    r.text("The paper (Simulation 5) claims the FEP network's capacity \"substantially exceeds ~0.14 N\" and "
+           "\"approaches the projector-network limit K = N\".")
+    r.text(f"**{v['text']}**")
+    r.heading("Capacity alpha_c = K_max / N")
+    r.text("K_max: the largest K at which at least 90 % of patterns are recalled exactly (the sign of the final "
+           "state equals the pattern at every node) from the pattern with 10 % of its signs flipped, zero bias, "
+           "sequential deterministic updates at iT 100; interpolated between grid points; in brackets the "
+           "bootstrap interval over repeats. N = 400: random patterns only.")
+    families = _families(summary["alpha_c"])
+    rows = []
+    for rule, by_family in summary["alpha_c"].items():
+        row = [plots.RULE_LABELS.get(rule, rule)]
+        for family in families:
+            e = by_family.get(family, {})
+            row.append(f"{_fmt(e.get('n100'))} {_interval(e.get('n100_ci'))}")
+        row.append(_fmt(by_family.get("random", {}).get("n400")))
+        rows.append(row)
+    r.table(["rule"] + [f"{f} (N = 100)" for f in families] + ["random (N = 400)"], rows)
+    r.heading("The published Simulation 5 against fepnet (FEP, random patterns, N = 100)")
+    t = summary["published_table"]
+    r.table(["K", "retention, published", "retention, fepnet", "reconstruction, published",
+             "reconstruction, fepnet"],
+            [[k, _fmt(a, 4), _fmt(b, 4), _fmt(c), _fmt(d)] for k, a, b, c, d in
+             zip(t["K"], t["retention_published"], t["retention_fepnet"], t["reconstruction_published"],
+                 t["reconstruction_fepnet"])])
+    r.text("fepnet: mean over repeats. The reconstruction starts from the noisy cue clipped to [-1, 1] (fepnet's "
+           "states live there; the published code starts from the raw cue).")
+    r.heading("What the authors' retention measure can and cannot show")
+    r.bullets(_retention_lessons(result.dataset))
+    for name in figure_names:
+        r.figure(name, _CAPTIONS.get(name, name))
+    settings = summary["settings"]
+    r.text(f"Settings: `{settings}`. Wall time {_fmt(summary['wall_s'], 1)} s.")
+    return r
+
+
+def save_dataset(ds, path) -> str:
+    """Write ``ds`` to ``path`` as netCDF (h5netcdf) atomically: an interrupted write leaves no partial file."""
+    import xarray as xr
+
+    if not isinstance(ds, xr.Dataset):
+        raise TypeError(f"ds must be an xarray.Dataset, got {type(ds).__name__}")
+    with atomic_path(os.fspath(path)) as tmp:
+        ds.to_netcdf(tmp, engine="h5netcdf")
+    return os.fspath(path)
+
+
+def write_capacity(result, out, *, make_figures: bool = True) -> dict:
+    """Write ``capacity.nc``, the figures, ``report.md`` / ``report.html``, then ``capacity.json`` into ``out``.
+
+    Parameters
+    ----------
+    result : CapacityResult
+    out : fepnet.infra.artifacts.Artifacts
+    make_figures : bool
+        Draw and write the figures (the report then references them).
+
+    Returns
+    -------
+    dict
+        ``capacity.json`` as read back, and under ``"files"`` the file names written (relative to ``out``).
+        The JSON file itself holds exactly :data:`SUMMARY_KEYS`.
+    """
+    save_dataset(result.dataset, out.path("capacity.nc"))
+    out.record("capacity.nc")
+    names = []
+    if make_figures:
+        for name, fig in capacity_figures(result):
+            out.figure(name, fig)
+            names.append(name)
+    out.report(capacity_report(result, names))
+    written = out.json("capacity.json", capacity_summary(result))
+    return dict(written, files=["capacity.nc", "capacity.json", *names, "report.md", "report.html"])
+
+
+def format_capacity(summary: dict, directory: str = "") -> str:
+    """The text ``fepnet capacity`` prints: the alpha_c table, the verdict, the files.
+
+    Parameters
+    ----------
+    summary : dict
+        :func:`write_capacity`'s result (or ``capacity.json`` read back).
+    directory : str
+        The output directory, for the "wrote" line.
+
+    Returns
+    -------
+    str
+    """
+    alpha = summary["alpha_c"]
+    families = _families(alpha)
+    lines = [f"fepnet capacity ({_fmt(summary['wall_s'], 1)} s): alpha_c = K_max / N (90 % exact recall from "
+             f"rho = 0.1), N = 100 [bootstrap interval]; N = 400 random",
+             "  " + f"{'rule':<12}" + "".join(f"{f:>26}" for f in families) + f"{'N=400':>9}"]
+    for rule, by_family in alpha.items():
+        cells = "".join(f"{_fmt(by_family.get(f, {}).get('n100')) + ' ' + _interval(by_family.get(f, {}).get('n100_ci')):>26}"
+                        for f in families)
+        lines.append(f"  {rule:<12}{cells}{_fmt(by_family.get('random', {}).get('n400')):>9}")
+    lines.append("  verdict: " + verdict(alpha)["text"])
+    if "files" in summary:
+        lines.append(f"  wrote:   {directory}/ ({', '.join(summary['files'])})")
+    return "\n".join(lines)
