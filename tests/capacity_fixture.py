@@ -22,15 +22,17 @@ ALPHA = {"fep": 0.35, "hebbian": 0.14, "storkey": 0.2, "projector": 0.7}
 class SyntheticResult(NamedTuple):
     dataset: xr.Dataset
     alpha_c: dict
+    alpha_flags: dict
     published_table: dict
     settings: dict
     wall_s: float
     examples: dict | None = None
 
 
-def synthetic_result(*, repeats: int = 4, n_nodes=(100, 400), n_patterns=tuple(range(10, 210, 10)),
+def synthetic_result(*, repeats: int = 4, n_nodes=(64, 100, 400), n_patterns=tuple(range(10, 210, 10)),
                      rules=RULES, families=FAMILIES, seed: int = 0, examples: bool = True) -> SyntheticResult:
-    """A result with every variable of the real one; N = 400 only for random patterns and K <= 120."""
+    """A result with every variable of the real one, run where the real one runs: random patterns at N = 100 and
+    at N = 400 (K <= 120 here), biased at N = 100, digits at N = 64 (K <= 128); NaN elsewhere."""
     rng = np.random.default_rng(seed)
     k = np.asarray(n_patterns, dtype=float)
     shape = (len(rules), len(families), len(n_nodes), len(k), repeats)
@@ -45,12 +47,12 @@ def synthetic_result(*, repeats: int = 4, n_nodes=(100, 400), n_patterns=tuple(r
     asym = np.where(np.asarray(rules)[:, None, None, None, None] == "fep", 0.1, 0.0) + 0 * noise
     ext = np.clip(exact[..., None, None] * (1 - np.asarray(FLIPS)[:, None]) * np.ones(len(SCHEDULES)), 0, 1)
     overlap = 0.5 + 0.5 * ext
-    run = np.ones(shape, dtype=bool)
-    n400 = list(n_nodes).index(400) if 400 in n_nodes else None
-    if n400 is not None:  # N = 400: random patterns, K <= 120 only
-        run[:, :, n400] = False
-        if "random" in families:
-            run[:, list(families).index("random"), n400, k <= 120] = True
+    run = np.zeros(shape, dtype=bool)
+    where = {"random": {100: k > 0, 400: k <= 120}, "biased": {100: k > 0}, "digits": {64: k <= 128}}
+    for fi, family in enumerate(families):
+        for ni, n in enumerate(n_nodes):
+            if n in where[family]:
+                run[:, fi, ni, where[family][n]] = True
 
     def masked(x):
         m = run.reshape(run.shape + (1,) * (x.ndim - run.ndim))
@@ -66,6 +68,8 @@ def synthetic_result(*, repeats: int = 4, n_nodes=(100, 400), n_patterns=tuple(r
                 "repeat": np.arange(repeats), "flip_fraction": list(FLIPS), "schedule": list(SCHEDULES)})
     alpha_c = {r: {f: {"n100": ALPHA[r], "n100_ci": [ALPHA[r] - 0.02, ALPHA[r] + 0.02],
                        "n400": ALPHA[r] if f == "random" else None} for f in families} for r in rules}
+    alpha_flags = {r: {f: {"n100": "interpolated", "n400": "interpolated" if f == "random" else None}
+                       for f in families} for r in rules}
     published_table = {"K": list(PUBLISHED_K), "retention_published": list(PUBLISHED_RETENTION),
                        "retention_fepnet": [float(x) for x in np.asarray(PUBLISHED_RETENTION) - 0.001],
                        "reconstruction_published": list(PUBLISHED_RECONSTRUCTION),
@@ -76,8 +80,8 @@ def synthetic_result(*, repeats: int = 4, n_nodes=(100, 400), n_patterns=tuple(r
         cue_state = pattern * np.where(rng.random(100) < 0.1, -1, 1)
         ex = {"family": "random", "n_nodes": 100, "n_patterns": 20, "flip_fraction": 0.1, "schedule": "sequential",
               "pattern": pattern, "cue": cue_state, "final": {r: pattern if r != "hebbian" else cue_state for r in rules}}
-    settings = {"rules": list(rules), "families": list(families), "repeats": repeats, "synthetic": True}
-    return SyntheticResult(ds, alpha_c, published_table, settings, 12.5, ex)
+    settings = {"families": list(families), "n_repeats": repeats, "reconstruction_start": "clip", "synthetic": True}
+    return SyntheticResult(ds, alpha_c, alpha_flags, published_table, settings, 12.5, ex)
 
 
 def sim5_dataset(means_retention, means_reconstruction, *, spread: float = 0.0, repeats: int = 5) -> xr.Dataset:

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..infra.plotting import subplots
 
-__all__ = ["HOPFIELD_ALPHA", "RULE_COLOURS", "RULE_LABELS", "repeat_spread", "plot_retention",
+__all__ = ["HOPFIELD_ALPHA", "RULE_COLOURS", "RULE_LABELS", "repeat_spread", "family_sizes", "plot_retention",
            "plot_exact_recall", "plot_reconstruction", "plot_examples"]
 
 HOPFIELD_ALPHA = 0.138  # Amit, Gutfreund & Sompolinsky: Hebbian retrieval up to about 0.138 N patterns
@@ -49,6 +49,32 @@ def repeat_spread(da, dim: str = "repeat"):
         mean = np.nanmean(x, axis=axis)
         q25, q75 = np.nanpercentile(x, [25, 75], axis=axis)
     return mean, q25, q75
+
+
+def family_sizes(ds, family: str, variable: str = "retention") -> list[int]:
+    """The network sizes N at which ``family`` has data in ``variable``, smallest first (the first is the
+    family's main size: 100 for random and biased patterns, 64 for the digits; 400 a second size for random).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+    family : str
+    variable : str
+
+    Returns
+    -------
+    list of int
+    """
+    da = ds[variable].sel(family=family)
+    other = [d for d in da.dims if d != "n_nodes"]
+    has = np.isfinite(np.asarray(da.transpose("n_nodes", *other).values, dtype=np.float64))
+    has = has.reshape(has.shape[0], -1).any(axis=1)
+    return sorted(int(n) for n, ok in zip(ds["n_nodes"].values, has) if ok)
+
+
+def _main_size(ds, family, variable="retention"):
+    sizes = family_sizes(ds, family, variable)
+    return sizes[0] if sizes else int(ds["n_nodes"].values[0])
 
 
 def _line(ax, x, da, *, colour, label, dashed=False):
@@ -81,32 +107,33 @@ def _published_points(ax, x, y, label):
     ax.plot(x, y, "ko", markersize=4, markerfacecolor="none", label=label)
 
 
-def plot_retention(ds, *, n_nodes: int = 100, published=None):
+def plot_retention(ds, *, published=None):
     """Retention (the paper's measure: start AT the pattern) against K / N, one panel per family, a line per rule.
 
     Parameters
     ----------
     ds : xarray.Dataset
         With ``retention`` (rule, family, n_nodes, n_patterns, repeat).
-    n_nodes : int
-        The network size drawn.
     published : dict, optional
-        ``{"K": [...], "retention": [...]}``: the paper's FEP points, drawn on the random-pattern panel.
+        ``{"K": [...], "retention": [...]}``: the paper's FEP points (N = 100), drawn on the random-pattern panel.
+
+    Each family is drawn at its main size (:func:`family_sizes`).
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    fig, axes = _family_axes(ds, f"Retention (start at the pattern, iT 100, 150 steps), N = {n_nodes}\n"
+    fig, axes = _family_axes(ds, f"Retention (start at the pattern, iT 100, 150 steps)\n"
                                  f"mean over repeats, band: {SPREAD}")
     k = np.asarray(ds["n_patterns"].values, dtype=float)
     for family, ax in axes.items():
+        n_nodes = _main_size(ds, family)
         for rule in ds["rule"].values:
             _line(ax, k / n_nodes, ds["retention"].sel(rule=rule, family=family, n_nodes=n_nodes),
                   colour=RULE_COLOURS.get(str(rule)), label=RULE_LABELS.get(str(rule), str(rule)))
         if published is not None and family == "random":
-            _published_points(ax, np.asarray(published["K"]) / n_nodes, published["retention"], "FEP, published")
-        ax.set_title(f"{family} patterns")
+            _published_points(ax, np.asarray(published["K"]) / 100, published["retention"], "FEP, published")
+        ax.set_title(f"{family} patterns, N = {n_nodes}")
         ax.set_xlabel("load K / N")
         _limits(ax)
     first = next(iter(axes.values()))
@@ -115,12 +142,12 @@ def plot_retention(ds, *, n_nodes: int = 100, published=None):
     return fig
 
 
-def plot_exact_recall(ds, *, flip_fraction: float = 0.1, schedule: str = "sequential", n_nodes: int = 100,
-                      threshold: float = 0.9):
+def plot_exact_recall(ds, *, flip_fraction: float = 0.1, schedule: str = "sequential", threshold: float = 0.9):
     """Fraction of patterns recalled exactly from a cue with ``flip_fraction`` of its signs flipped, against K / N.
 
-    One panel per family, a line per rule (solid: ``n_nodes``; dashed: any other network size with
-    data, e.g. N = 400 for random patterns), the capacity threshold as a horizontal line.
+    One panel per family, a line per rule (solid: the family's main size, :func:`family_sizes`;
+    dashed: any other size with data, e.g. N = 400 for random patterns), the capacity threshold as a
+    horizontal line.
 
     Parameters
     ----------
@@ -128,8 +155,6 @@ def plot_exact_recall(ds, *, flip_fraction: float = 0.1, schedule: str = "sequen
         With ``exact_recall`` (rule, family, n_nodes, n_patterns, repeat, flip_fraction, schedule).
     flip_fraction, schedule : float, str
         The basin test drawn.
-    n_nodes : int
-        The network size drawn solid.
     threshold : float
         The recall level that defines alpha_c (0.9).
 
@@ -142,14 +167,12 @@ def plot_exact_recall(ds, *, flip_fraction: float = 0.1, schedule: str = "sequen
     da = ds["exact_recall"].sel(flip_fraction=flip_fraction, schedule=schedule, method=None)
     k = np.asarray(ds["n_patterns"].values, dtype=float)
     for family, ax in axes.items():
+        sizes = family_sizes(ds, family, "exact_recall")
         for rule in ds["rule"].values:
             label = RULE_LABELS.get(str(rule), str(rule))
-            _line(ax, k / n_nodes, da.sel(rule=rule, family=family, n_nodes=n_nodes),
-                  colour=RULE_COLOURS.get(str(rule)), label=f"{label}, N = {n_nodes}")
-            for other in ds["n_nodes"].values:
-                if int(other) != n_nodes:
-                    _line(ax, k / float(other), da.sel(rule=rule, family=family, n_nodes=other),
-                          colour=RULE_COLOURS.get(str(rule)), label=f"{label}, N = {int(other)}", dashed=True)
+            for i, n in enumerate(sizes):
+                _line(ax, k / n, da.sel(rule=rule, family=family, n_nodes=n), colour=RULE_COLOURS.get(str(rule)),
+                      label=f"{label}, N = {n}", dashed=i > 0)
         ax.axhline(threshold, color="0.6", linewidth=0.8)
         ax.set_title(f"{family} patterns")
         ax.set_xlabel("load K / N")
@@ -164,7 +187,7 @@ def plot_exact_recall(ds, *, flip_fraction: float = 0.1, schedule: str = "sequen
     return fig
 
 
-def plot_reconstruction(ds, *, family: str = "random", n_nodes: int = 100, published=None):
+def plot_reconstruction(ds, *, family: str = "random", published=None):
     """Noisy-cue reconstruction corr(response, pattern) against K, a line per rule, and the cue's own correlation.
 
     Parameters
@@ -172,15 +195,16 @@ def plot_reconstruction(ds, *, family: str = "random", n_nodes: int = 100, publi
     ds : xarray.Dataset
         With ``reconstruction`` and ``cue_correlation`` (rule, family, n_nodes, n_patterns, repeat).
     family : str
-    n_nodes : int
+        Drawn at its main size (:func:`family_sizes`).
     published : dict, optional
-        ``{"K": [...], "reconstruction": [...]}``: the paper's FEP points.
+        ``{"K": [...], "reconstruction": [...]}``: the paper's FEP points (random patterns, N = 100).
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     fig, ax = subplots(figsize=(6.4, 4.2))
+    n_nodes = _main_size(ds, family, "reconstruction")
     k = np.asarray(ds["n_patterns"].values, dtype=float)
     for rule in ds["rule"].values:
         _line(ax, k, ds["reconstruction"].sel(rule=rule, family=family, n_nodes=n_nodes),

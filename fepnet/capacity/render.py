@@ -59,7 +59,7 @@ def _interval(ci) -> str:
     return f"[{_fmt(lo)}, {_fmt(hi)}]"
 
 
-def verdict(alpha_c: dict, family: str = "random") -> dict:
+def verdict(alpha_c: dict, family: str = "random", flags: dict | None = None) -> dict:
     """The paper's claim against the FEP network's measured alpha_c (random patterns, N = 100).
 
     The claim has two parts: capacity "substantially exceeds ~0.14 N" (supported when the lower
@@ -72,6 +72,9 @@ def verdict(alpha_c: dict, family: str = "random") -> dict:
         ``{rule: {family: {"n100": value, "n100_ci": [lo, hi], "n400": value or None}}}``.
     family : str
         The pattern family of the claim (the paper's: random).
+    flags : dict, optional
+        The same nesting, ``{"n100": flag, ...}``: "interpolated", "lower_bound" (alpha_c is at least the
+        value: exact recall stays above 90 % to the end of the grid) or "below_grid" (below the smallest K).
 
     Returns
     -------
@@ -81,16 +84,22 @@ def verdict(alpha_c: dict, family: str = "random") -> dict:
         verdict in plain words.
     """
     entry = alpha_c.get("fep", {}).get(family, {})
+    flag = ((flags or {}).get("fep", {}).get(family) or {}).get("n100")
     alpha = _num(entry.get("n100"))
     ci = entry.get("n100_ci") or [None, None]
     lo, hi = _num(ci[0]), _num(ci[1])
     exceeds = None if lo is None else lo > plots.HOPFIELD_ALPHA
     approaches = None if hi is None else hi >= APPROACH_N
-    if alpha is None:
+    if flag == "below_grid":
+        text = (f"The FEP network recalls fewer than 90 % of {family} patterns exactly from 10 % flipped signs "
+                "already at the smallest K tried: alpha_c is below the grid, far from both 0.138 N and N.")
+        exceeds, approaches = False, False
+    elif alpha is None:
         text = (f"The FEP network's capacity for {family} patterns at N = 100 is undefined here (no grid point "
                 "reaches 90 % exact recall from rho = 0.1), so the claim cannot be given a number.")
     else:
-        parts = [f"The FEP network stores alpha_c = {alpha:.3f} N {family} patterns at N = 100 "
+        bound = "at least " if flag == "lower_bound" else ""
+        parts = [f"The FEP network stores alpha_c = {bound}{alpha:.3f} N {family} patterns at N = 100 "
                  f"(bootstrap interval over repeats {_interval([lo, hi])}; K_max: the largest K with >= 90 % of "
                  f"patterns recalled exactly from 10 % flipped signs)."]
         if exceeds is None:
@@ -108,8 +117,20 @@ def verdict(alpha_c: dict, family: str = "random") -> dict:
                              f"{_fmt(hi, 2)} N, below {APPROACH_N:g} N)." if approaches is False
                         else "whether it approaches N is undefined (no interval)."))
         text = " ".join(parts)
-    return {"alpha": alpha, "ci": [lo, hi], "exceeds_hopfield": exceeds, "approaches_n": approaches,
+    return {"alpha": alpha, "ci": [lo, hi], "flag": flag, "exceeds_hopfield": exceeds, "approaches_n": approaches,
             "fraction_of_n": alpha, "text": text}
+
+
+def _cell(entry, flag, key="n100") -> str:
+    """An alpha_c table cell: the value (">= v" for a lower bound, "< grid" below it), the interval for n100."""
+    if flag == "below_grid":
+        return "< grid"
+    value = (">= " if flag == "lower_bound" else "") + _fmt(entry.get(key))
+    return f"{value} {_interval(entry.get('n100_ci'))}" if key == "n100" else value
+
+
+def _flags(result) -> dict:
+    return getattr(result, "alpha_flags", None) or {}
 
 
 def _published(result) -> dict:
@@ -160,7 +181,9 @@ def _retention_lessons(ds) -> list[str]:
              "fixed point, not whether the network gets there from anywhere else. It cannot show a basin of "
              "attraction, and so cannot show recall."]
     k = np.asarray(ds["n_patterns"].values)
-    if "projector" in ds["rule"].values and "random" in ds["family"].values:
+    if "random" not in ds["family"].values or 100 not in plots.family_sizes(ds, "random"):
+        return lines
+    if "projector" in ds["rule"].values:
         ret = ds["retention"].sel(rule="projector", family="random", n_nodes=100)
         below = ret.sel(n_patterns=k[k < 100]).values
         if np.isfinite(below).any():
@@ -168,7 +191,7 @@ def _retention_lessons(ds) -> list[str]:
                          f"algebra, scores a retention of at least {np.nanmin(below):.4f} at every K < N on random "
                          f"patterns (N = 100), whatever the size of its basins: passing this measure cannot tell a "
                          f"network that recalls from one that only holds its patterns as fixed points.")
-    if "fep" in ds["rule"].values and "random" in ds["family"].values:
+    if "fep" in ds["rule"].values:
         ret = plots.repeat_spread(ds["retention"].sel(rule="fep", family="random", n_nodes=100))[0]
         rec = plots.repeat_spread(ds["exact_recall"].sel(rule="fep", family="random", n_nodes=100,
                                                          flip_fraction=0.1, schedule="sequential"))[0]
@@ -199,8 +222,10 @@ def capacity_report(result, figure_names=()) -> Report:
     fepnet.infra.report.Report
     """
     summary = capacity_summary(result)
+    flags = _flags(result)
+    ds = result.dataset
     r = Report("fepnet capacity: how many patterns do FEP, Hebbian, Storkey and projector networks recall?")
-    v = verdict(summary["alpha_c"])
+    v = verdict(summary["alpha_c"], flags=flags)
     r.heading("Verdict on the paper's claim")
     r.text("The paper (Simulation 5) claims the FEP network's capacity \"substantially exceeds ~0.14 N\" and "
            "\"approaches the projector-network limit K = N\".")
@@ -209,17 +234,20 @@ def capacity_report(result, figure_names=()) -> Report:
     r.text("K_max: the largest K at which at least 90 % of patterns are recalled exactly (the sign of the final "
            "state equals the pattern at every node) from the pattern with 10 % of its signs flipped, zero bias, "
            "sequential deterministic updates at iT 100; interpolated between grid points; in brackets the "
-           "bootstrap interval over repeats. N = 400: random patterns only.")
+           "bootstrap interval over repeats; >=: exact recall stays above 90 % to the end of the grid (a lower "
+           "bound); < grid: below 90 % already at the smallest K. The large N: random patterns only.")
     families = _families(summary["alpha_c"])
     rows = []
     for rule, by_family in summary["alpha_c"].items():
         row = [plots.RULE_LABELS.get(rule, rule)]
         for family in families:
-            e = by_family.get(family, {})
-            row.append(f"{_fmt(e.get('n100'))} {_interval(e.get('n100_ci'))}")
-        row.append(_fmt(by_family.get("random", {}).get("n400")))
+            row.append(_cell(by_family.get(family, {}), flags.get(rule, {}).get(family, {}).get("n100")))
+        row.append(_cell(by_family.get("random", {}), flags.get(rule, {}).get("random", {}).get("n400"), "n400"))
         rows.append(row)
-    r.table(["rule"] + [f"{f} (N = 100)" for f in families] + ["random (N = 400)"], rows)
+    sizes = {f: plots.family_sizes(ds, f) if f in ds["family"].values else [] for f in families}
+    large = sizes.get("random", [])[1:] or ["400"]
+    r.table(["rule"] + [f"{f} (N = {sizes[f][0] if sizes[f] else '?'})" for f in families]
+            + [f"random (N = {large[0]})"], rows)
     r.heading("The published Simulation 5 against fepnet (FEP, random patterns, N = 100)")
     t = summary["published_table"]
     r.table(["K", "retention, published", "retention, fepnet", "reconstruction, published",
@@ -227,8 +255,10 @@ def capacity_report(result, figure_names=()) -> Report:
             [[k, _fmt(a, 4), _fmt(b, 4), _fmt(c), _fmt(d)] for k, a, b, c, d in
              zip(t["K"], t["retention_published"], t["retention_fepnet"], t["reconstruction_published"],
                  t["reconstruction_fepnet"])])
-    r.text("fepnet: mean over repeats. The reconstruction starts from the noisy cue clipped to [-1, 1] (fepnet's "
-           "states live there; the published code starts from the raw cue).")
+    start = summary["settings"].get("reconstruction_start", "clip")
+    start = "the noisy cue clipped to [-1, 1]" if start == "clip" else f"the noisy cue mapped by {start}"
+    r.text(f"fepnet: mean over repeats. The reconstruction starts from {start} (fepnet's states live in [-1, 1]; "
+           "the published code starts from the raw cue, whose values leave [-1, 1]).")
     r.heading("What the authors' retention measure can and cannot show")
     r.bullets(_retention_lessons(result.dataset))
     for name in figure_names:
@@ -262,7 +292,8 @@ def write_capacity(result, out, *, make_figures: bool = True) -> dict:
     Returns
     -------
     dict
-        ``capacity.json`` as read back, and under ``"files"`` the file names written (relative to ``out``).
+        ``capacity.json`` as read back, plus ``"alpha_flags"`` (the result's, if any) and under ``"files"`` the file
+        names written (relative to ``out``).
         The JSON file itself holds exactly :data:`SUMMARY_KEYS`.
     """
     save_dataset(result.dataset, out.path("capacity.nc"))
@@ -274,7 +305,8 @@ def write_capacity(result, out, *, make_figures: bool = True) -> dict:
             names.append(name)
     out.report(capacity_report(result, names))
     written = out.json("capacity.json", capacity_summary(result))
-    return dict(written, files=["capacity.nc", "capacity.json", *names, "report.md", "report.html"])
+    return dict(written, alpha_flags=json_safe(_flags(result)),
+                files=["capacity.nc", "capacity.json", *names, "report.md", "report.html"])
 
 
 def format_capacity(summary: dict, directory: str = "") -> str:
@@ -292,15 +324,16 @@ def format_capacity(summary: dict, directory: str = "") -> str:
     str
     """
     alpha = summary["alpha_c"]
+    flags = summary.get("alpha_flags") or {}
     families = _families(alpha)
     lines = [f"fepnet capacity ({_fmt(summary['wall_s'], 1)} s): alpha_c = K_max / N (90 % exact recall from "
              f"rho = 0.1), N = 100 [bootstrap interval]; N = 400 random",
              "  " + f"{'rule':<12}" + "".join(f"{f:>26}" for f in families) + f"{'N=400':>9}"]
     for rule, by_family in alpha.items():
-        cells = "".join(f"{_fmt(by_family.get(f, {}).get('n100')) + ' ' + _interval(by_family.get(f, {}).get('n100_ci')):>26}"
-                        for f in families)
-        lines.append(f"  {rule:<12}{cells}{_fmt(by_family.get('random', {}).get('n400')):>9}")
-    lines.append("  verdict: " + verdict(alpha)["text"])
+        flag = lambda f, key="n100": flags.get(rule, {}).get(f, {}).get(key)  # noqa: E731
+        cells = "".join(f"{_cell(by_family.get(f, {}), flag(f)):>26}" for f in families)
+        lines.append(f"  {rule:<12}{cells}{_cell(by_family.get('random', {}), flag('random', 'n400'), 'n400'):>9}")
+    lines.append("  verdict: " + verdict(alpha, flags=flags)["text"])
     if "files" in summary:
         lines.append(f"  wrote:   {directory}/ ({', '.join(summary['files'])})")
     return "\n".join(lines)

@@ -285,17 +285,28 @@ def _protocol(simulation, quick):
 
 # --- Simulation 5 ------------------------------------------------------------------------------------------------
 def sim5_settings(repeats: int, quick: bool = False):
-    """The capacity settings of Simulation 5: the FEP rule on random patterns, N = 100, K = 10..90, ``repeats``.
+    """The capacity settings of Simulation 5: random patterns, N = 100, K = 10..90, ``repeats`` per K, the
+    paper's training and recall protocol (:data:`fepnet.paper.protocols.SIM5`); no second network size.
 
     ``quick``: :data:`QUICK` ``["sim5"]`` replaces the training length (numbers not comparable).
     """
     from ..capacity.compute import CapacitySettings
+    from ..capacity.training import Protocol
 
     p = protocols.SIM5
-    settings = CapacitySettings(rules=("fep",), families=("random",), n_nodes=(p["n_nodes"],),
-                                n_patterns=tuple(protocols.PUBLISHED["sim5"]["K"]), n400_patterns=(),
-                                repeats=repeats)
-    return settings.replace(**QUICK["sim5"]) if quick else settings
+    protocol = Protocol(n_epochs=p["n_epochs"], steps_per_epoch=p["steps_per_epoch"],
+                        evidence_level=p["evidence_level"], inverse_temperature=p["inverse_temperature"],
+                        learning_rate=p["learning_rate"])
+    if quick:
+        protocol = protocol._replace(**QUICK["sim5"])
+    ratios = tuple(round(k / p["n_nodes"], 6) for k in protocols.PUBLISHED["sim5"]["K"])
+    return CapacitySettings(families=("random",), n_nodes=p["n_nodes"], load_ratios=ratios, n_repeats=repeats,
+                            large_nodes=None, protocol=protocol,
+                            recall_inverse_temperature=p["retention_inverse_temperature"],
+                            retention_steps=p["retention_steps"], noise_sd=p["noise_sd"],
+                            reconstruction_inverse_temperature=p["inverse_temperature"],
+                            reconstruction_steps=p["reconstruction_steps"], burn_in=p["burn_in"],
+                            n_bootstrap=100 if quick else 1000)
 
 
 def summarize_sim5(ds) -> dict:

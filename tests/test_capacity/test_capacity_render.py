@@ -39,6 +39,22 @@ def test_verdict_is_a_number_with_an_interval(entry, exceeds, approaches, words)
         assert f"{entry['n100']:.3f}" in v["text"] and f"[{entry['n100_ci'][0]:.3f}, {entry['n100_ci'][1]:.3f}]" in v["text"]
 
 
+def test_family_sizes_find_where_each_family_ran(result):
+    ds = result.dataset
+    assert [plots.family_sizes(ds, f) for f in ("random", "biased", "digits")] == [[100, 400], [100], [64]]
+
+
+def test_flags_mark_lower_bounds_and_points_below_the_grid():
+    alpha = {"fep": {"random": {"n100": 2.0, "n100_ci": [2.0, 2.0], "n400": None}}}
+    v = render.verdict(alpha, flags={"fep": {"random": {"n100": "lower_bound"}}})
+    assert "at least 2.000" in v["text"] and v["approaches_n"] is True
+    v = render.verdict({"fep": {"random": {"n100": 0.0, "n100_ci": [0.0, 0.0]}}},
+                       flags={"fep": {"random": {"n100": "below_grid"}}})
+    assert v["exceeds_hopfield"] is False and "smallest K" in v["text"]
+    assert render._cell({"n100": 2.0, "n100_ci": [2.0, 2.0]}, "lower_bound") == ">= 2.000 [2.000, 2.000]"
+    assert render._cell({"n100": 0.0}, "below_grid") == "< grid"
+
+
 def test_repeat_spread_ignores_nan_and_keeps_unrun_points_nan(result):
     da = result.dataset["retention"].sel(rule="fep", family="random", n_nodes=400)
     mean, lo, hi = plots.repeat_spread(da)
@@ -54,10 +70,14 @@ def test_figures_draw_every_rule_and_family(result):
     recall = figs["exact_recall.png"]
     panels = [ax for ax in recall.axes if ax.get_title().endswith("patterns")]
     assert [ax.get_title() for ax in panels] == ["random patterns", "biased patterns", "digits patterns"]
+    assert [ax.get_title() for ax in figs["retention.png"].axes] == ["random patterns, N = 100",
+                                                                     "biased patterns, N = 100",
+                                                                     "digits patterns, N = 64"]
     labels = panels[0].get_legend_handles_labels()[1]
     assert {f"{plots.RULE_LABELS[r]}, N = 100" for r in ALPHA} <= set(labels)
     assert {f"{plots.RULE_LABELS[r]}, N = 400" for r in ALPHA} <= set(labels)  # random only
     assert not any("N = 400" in lab for lab in panels[1].get_legend_handles_labels()[1])
+    assert {line.get_label() for line in panels[2].lines} >= {f"{plots.RULE_LABELS[r]}, N = 64" for r in ALPHA}
     assert any(abs(line.get_xdata()[0] - 0.138) < 1e-9 for line in panels[0].lines if len(line.get_xdata()) == 2)
     assert len(figs["examples.png"].axes) == 2 + len(ALPHA)
     assert "published" in figs["reconstruction.png"].axes[0].get_legend_handles_labels()[1][-1]
@@ -68,7 +88,7 @@ def test_figures_draw_every_rule_and_family(result):
 def test_report_states_the_verdict_tables_and_retention_limits(result):
     md = render.capacity_report(result, ["retention.png"]).markdown()
     assert render.verdict(result.alpha_c)["text"] in md
-    assert "| rule | random (N = 100) | biased (N = 100) | digits (N = 100) | random (N = 400) |" in md
+    assert "| rule | random (N = 100) | biased (N = 100) | digits (N = 64) | random (N = 400) |" in md
     assert "| FEP (trained) | 0.350 [0.330, 0.370] | 0.350 [0.330, 0.370] | 0.350 [0.330, 0.370] | 0.350 |" in md
     assert "| 90 | 0.8134 | 0.8124 | 0.521 | 0.531 |" in md
     assert "fixed point" in md and "at least 1.0000 at every K < N" in md  # the projector passes retention
