@@ -28,6 +28,7 @@ def test_summary_has_exactly_the_issue_keys_and_plain_json(result):
     ({"n100": 0.35, "n100_ci": [0.33, 0.37]}, True, False, "approaches N is not supported"),
     ({"n100": 0.95, "n100_ci": [0.92, 0.97]}, True, True, "approaches N is supported"),
     ({"n100": 0.14, "n100_ci": [0.12, 0.16]}, False, False, "not distinguishable from the Hopfield"),
+    ({"n100": 0.15, "n100_ci": [0.145, 0.155]}, True, False, "not substantially"),
     ({"n100": 0.10, "n100_ci": [0.08, 0.12]}, False, False, "below the Hopfield"),
     ({"n100": None, "n100_ci": [None, None]}, None, None, "undefined"),
 ])
