@@ -1,0 +1,13 @@
+"""Memory capacity of FEP networks against Hebbian, Storkey and projector networks (the paper's Simulation 5).
+
+``patterns`` (the families), ``training`` (the FEP networks, vmapped ``fepnet.train``), ``alpha``
+(alpha_c with a bootstrap interval) and ``compute`` (:func:`run_capacity`, pure: no files, no figures).
+"""
+
+from .alpha import AlphaEstimate, alpha_c
+from .compute import CapacityResult, CapacitySettings, run_capacity
+from .patterns import FAMILIES, pattern_family
+from .training import PROTOCOL, Protocol, train_networks
+
+__all__ = ["AlphaEstimate", "alpha_c", "CapacityResult", "CapacitySettings", "run_capacity", "FAMILIES",
+           "pattern_family", "PROTOCOL", "Protocol", "train_networks"]
