@@ -11,6 +11,8 @@ The core (pure JAX; every default is an argument):
 - :func:`mean_field_free_energy` the naive mean-field free energy and its terms
 - :func:`find_attractors`, :func:`orthogonality` attractors and their geometry
 - :func:`retrieval_score`, :func:`generalization_score` the paper's recall scores
+- :func:`hebbian`, :func:`storkey`, :func:`projector` (:mod:`fepnet.storage`) classic storage rules;
+  :func:`retention`, :func:`basin_recall`, :func:`reconstruction` (:mod:`fepnet.recall`) recall tests
 - :mod:`fepnet.data` the bundled digits with the paper's preprocessing, the bars
 - :func:`run_sweep` (:mod:`fepnet.sweep`) batched, sharded parameter sweeps into xarray
 
@@ -23,7 +25,7 @@ published protocols, their reproduction and landscapes) and :mod:`fepnet.cli`
 
 import warnings as _warnings
 
-from . import attractors, cb, data, scores
+from . import attractors, cb, data, recall, scores, storage
 from .attractors import (
     Attractors,
     deduplicate,
@@ -57,6 +59,7 @@ from .learning import (
     learning_params,
 )
 from .network import Network, boltzmann_energy
+from .recall import BasinResult, ReconstructionResult, basin_recall, corrupt, reconstruction, retention
 from .relaxation import RelaxResult, relax
 from .scores import (
     Cues,
@@ -67,6 +70,14 @@ from .scores import (
     recall_score,
     retrieval_score,
 )
+from .storage import (
+    hebbian,
+    hebbian_couplings,
+    projector,
+    projector_couplings,
+    storkey,
+    storkey_couplings,
+)
 from .sweep import Evaluation, SweepGrid, load_sweep, network_key, run_sweep, save_sweep
 from .training import EpochRecord, TrainResult, free_run, pattern_order, train
 from .version import __version__
@@ -76,7 +87,9 @@ __all__ = [
     "cb",
     "attractors",
     "data",
+    "recall",
     "scores",
+    "storage",
     # the network
     "Network",
     "boltzmann_energy",
@@ -127,6 +140,19 @@ __all__ = [
     "recall_score",
     "retrieval_score",
     "generalization_score",
+    # storage rules and recall tests (the capacity baselines)
+    "hebbian",
+    "hebbian_couplings",
+    "storkey",
+    "storkey_couplings",
+    "projector",
+    "projector_couplings",
+    "retention",
+    "basin_recall",
+    "corrupt",
+    "reconstruction",
+    "BasinResult",
+    "ReconstructionResult",
     # sweeps
     "Evaluation",
     "SweepGrid",

@@ -1,8 +1,16 @@
-"""Memory capacity: FEP, Hebbian, Storkey and projector networks under the same recall tests (``fepnet capacity``).
+"""Memory capacity of FEP networks against Hebbian, Storkey and projector networks (the paper's Simulation 5).
 
-- :mod:`fepnet.capacity.plots`: the figures of a capacity result (no computation, no files).
-- :mod:`fepnet.capacity.render`: ``capacity.nc``, ``capacity.json``, the figures and the report
-  (:func:`~fepnet.capacity.render.write_capacity`), the verdict on the paper's claim.
-
-Import the modules by name.
+``patterns`` (the families), ``training`` (the FEP networks, vmapped ``fepnet.train``), ``alpha``
+(alpha_c with a bootstrap interval) and ``compute`` (:func:`run_capacity`, pure: no files, no figures);
+``plots`` (the figures of a result) and ``render`` (``capacity.nc``, ``capacity.json``, the figures and
+the report with the verdict on the paper's claim: :func:`~fepnet.capacity.render.write_capacity`), which
+``fepnet capacity`` uses; import those two by name (they load matplotlib and xarray).
 """
+
+from .alpha import AlphaEstimate, alpha_c
+from .compute import CapacityResult, CapacitySettings, run_capacity
+from .patterns import FAMILIES, pattern_family
+from .training import PROTOCOL, Protocol, train_networks
+
+__all__ = ["AlphaEstimate", "alpha_c", "CapacityResult", "CapacitySettings", "run_capacity", "FAMILIES",
+           "pattern_family", "PROTOCOL", "Protocol", "train_networks"]

@@ -21,14 +21,14 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PACKAGES = ("fepnet", "inference", "diagnostics")
 
-# Layer of a module, lowest first. fepnet.paper and fepnet.cli are the application layer.
+# Layer of a module, lowest first. fepnet.paper, fepnet.capacity and fepnet.cli are the application layer.
 LAYERS = ("core", "inference", "diagnostics", "paper", "cli")
 
 
 def layer_of(module: str) -> str:
     parts = module.split(".")
     if parts[0] == "fepnet":
-        if len(parts) > 1 and parts[1] == "paper":
+        if len(parts) > 1 and parts[1] in ("paper", "capacity"):
             return "paper"
         if len(parts) > 1 and parts[1] == "cli":
             return "cli"
