@@ -137,3 +137,42 @@ def test_reproduce_sim5_prints_the_table_and_writes_the_summary(tmp_path, capsys
     assert summary["meta"]["files"] == ["summary.json", "retention.png", "reconstruction.png"]
     assert [summary["retention"][f"K{k}"]["pass"] for k in range(10, 100, 10)] == [True] * 9
     assert [summary["reconstruction"][f"K{k}"]["pass"] for k in range(10, 100, 10)] == [False] * 9
+
+
+def test_sim5_settings_are_the_published_protocol():
+    from fepnet.capacity.compute import CapacitySettings, k_grid
+    from fepnet.paper import protocols
+    from fepnet.paper.reproduce import sim5_settings
+
+    s = sim5_settings(20)
+    assert isinstance(s, CapacitySettings)
+    assert s.families == ("random",) and s.n_nodes == 100 and s.large_nodes is None and s.n_repeats == 20
+    assert tuple(k_grid(s.load_ratios, s.n_nodes)) == protocols.PUBLISHED["sim5"]["K"]
+    p = s.protocol
+    assert (p.n_epochs, p.steps_per_epoch, p.evidence_level, p.inverse_temperature, p.learning_rate) == \
+        (10_000, 10, 2.0, 1.0, 0.0005)
+    assert (s.recall_inverse_temperature, s.retention_steps, s.noise_sd, s.reconstruction_inverse_temperature,
+            s.reconstruction_steps, s.burn_in, s.reconstruction_start) == (100.0, 150, 2.0, 1.0, 20, 5, "clip")
+    assert sim5_settings(2, quick=True).protocol.n_epochs == 100
+
+
+@pytest.mark.slow
+def test_capacity_quick_end_to_end(tmp_path, capsys):
+    """The real computation on the --quick grid: every file, exactly the issue's keys, the verdict printed."""
+    out = tmp_path / "q"
+    assert main(["capacity", "--quick", "--out", str(out), "--no-progress"]) == 0
+    summary = json.loads((out / "capacity.json").read_text())
+    assert list(summary) == ["alpha_c", "published_table", "settings", "wall_s"]
+    assert {"capacity.nc", "retention.png", "exact_recall.png", "reconstruction.png", "report.md"} <= \
+        {p.name for p in out.iterdir()}
+    assert "verdict:" in capsys.readouterr().out
+    assert "Verdict on the paper's claim" in (out / "report.md").read_text()
+
+
+@pytest.mark.slow
+def test_reproduce_sim5_quick_end_to_end(tmp_path, capsys):
+    assert main(["reproduce", "sim5", "--quick", "--seeds", "2", "--out", str(tmp_path / "r"), "--no-progress"]) == 0
+    summary = json.loads((tmp_path / "r" / "sim5" / "summary.json").read_text())
+    assert len(summary["meta"]["checks"]) == 18 and summary["meta"]["repeats"] == 2
+    assert all(len(summary["retention"][f"K{k}"]["values"]) == 2 for k in range(10, 100, 10))
+    assert "of 18 checks pass" in capsys.readouterr().out

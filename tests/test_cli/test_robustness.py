@@ -104,12 +104,13 @@ def test_cause15_every_bad_argument_is_one_line_exit_2_and_leaves_nothing(tmp_pa
     output directory, and the work never starts."""
     import diagnostics.sequence_comparison as sc
     import diagnostics.validation as dv
+    import fepnet.capacity.compute as cc
     import fepnet.paper.demo as pd
     import fepnet.paper.reproduce as rp
     import fepnet.sweep as sw
 
     for module, name in ((pd, "train_balanced"), (rp, "reproduce"), (dv, "run_validation"),
-                         (sc, "compare_orders"), (sw, "run_sweep")):
+                         (sc, "compare_orders"), (sw, "run_sweep"), (cc, "run_capacity")):
         monkeypatch.setattr(module, name, lambda *a, **k: pytest.fail("the work started"))
     for case, argv in _bad_cases(tmp_path, blocker).items():
         err = _one_line_error(capsys, main(argv))
@@ -166,15 +167,16 @@ def test_cause15_failures_are_one_line_exit_1_and_remove_the_empty_output_folder
 def test_cause06_every_command_checks_its_output_location_before_the_work(tmp_path, blocker, capsys, monkeypatch):
     import diagnostics.sequence_comparison as sc
     import diagnostics.validation as dv
+    import fepnet.capacity.compute as cc
     import fepnet.paper.demo as pd
     import fepnet.paper.reproduce as rp
     import fepnet.sweep as sw
 
     for module, name in ((pd, "train_balanced"), (rp, "reproduce"), (dv, "run_validation"),
-                         (sc, "compare_orders"), (sw, "run_sweep")):
+                         (sc, "compare_orders"), (sw, "run_sweep"), (cc, "run_capacity")):
         monkeypatch.setattr(module, name, lambda *a, **k: pytest.fail("the work started before --out was checked"))
     commands = [["demo"], ["reproduce", "sim1"], ["validate"], ["compare"],
-                ["sweep", "--evidence", "4", "--inverse-temperature", "0.3", "--epochs", "1"]]
+                ["sweep", "--evidence", "4", "--inverse-temperature", "0.3", "--epochs", "1"], ["capacity", "--quick"]]
     places = {"a file": (blocker, "not a directory"), "under a file": (blocker / "x", "cannot be created")}
     if os.path.isdir("/proc"):
         places["/proc"] = ("/proc/fepnet-cannot-be-here", "cannot be created")
@@ -185,7 +187,7 @@ def test_cause06_every_command_checks_its_output_location_before_the_work(tmp_pa
 
 
 def test_cause14_seed_beyond_int64_is_a_usage_error(tmp_path, capsys):
-    for command in (["demo"], ["validate"], ["compare"], ["sweep"]):
+    for command in (["demo"], ["validate"], ["compare"], ["sweep"], ["capacity"]):
         err = _one_line_error(capsys, main([*command, "--seed", str(2**64), "--out", str(tmp_path / "o")]))
         assert "argument --seed: must be <= 9223372036854775807" in err
     assert not (tmp_path / "o").exists()
