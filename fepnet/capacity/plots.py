@@ -239,7 +239,8 @@ def plot_examples(examples):
     """
     pattern = np.asarray(examples["pattern"], dtype=float)
     panels = [("pattern", pattern), (f"cue (rho = {examples['flip_fraction']:g})", np.asarray(examples["cue"]))]
-    panels += [(RULE_LABELS.get(rule, rule), np.asarray(state, dtype=float)) for rule, state in examples["final"].items()]
+    panels += [(RULE_LABELS.get(rule, rule), np.asarray(state, dtype=float))
+               for rule, state in examples["final"].items()]
     n = pattern.size
     side = int(round(np.sqrt(n)))
     fig, axes = subplots(1, len(panels), figsize=(1.9 * len(panels), 2.5), squeeze=False)

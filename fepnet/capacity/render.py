@@ -13,16 +13,16 @@ with an interval.
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 
-from ..infra.files import atomic_path, json_safe
+from ..infra.files import json_safe
 from ..infra.report import Report
+from ..sweep import save_sweep
 from . import plots
 
 __all__ = ["SUMMARY_KEYS", "APPROACH_N", "capacity_summary", "verdict", "capacity_figures", "capacity_report",
-           "save_dataset", "write_capacity", "format_capacity"]
+           "write_capacity", "format_capacity"]
 
 SUMMARY_KEYS = ("alpha_c", "published_table", "settings", "wall_s")
 # "Approaches N" is granted when the interval of the FEP network's alpha_c reaches this fraction of N.
@@ -59,7 +59,7 @@ def _interval(ci) -> str:
     return f"[{_fmt(lo)}, {_fmt(hi)}]"
 
 
-def verdict(alpha_c: dict, family: str = "random", flags: dict | None = None) -> dict:
+def verdict(alpha_c: dict, family: str = "random", flags: dict | None = None, level: float | None = None) -> dict:
     """The paper's claim against the FEP network's measured alpha_c (random patterns, N = 100).
 
     The claim has two parts: capacity "substantially exceeds ~0.14 N" (``exceeds_hopfield`` when the
@@ -76,6 +76,8 @@ def verdict(alpha_c: dict, family: str = "random", flags: dict | None = None) ->
     flags : dict, optional
         The same nesting, ``{"n100": flag, ...}``: "interpolated", "lower_bound" (alpha_c is at least the
         value: exact recall stays above 90 % to the end of the grid) or "below_grid" (below the smallest K).
+    level : float, optional
+        The interval's coverage (0.95), named in the words when given.
 
     Returns
     -------
@@ -101,7 +103,8 @@ def verdict(alpha_c: dict, family: str = "random", flags: dict | None = None) ->
     else:
         bound = "at least " if flag == "lower_bound" else ""
         parts = [f"The FEP network stores alpha_c = {bound}{alpha:.3f} N {family} patterns at N = 100 "
-                 f"(bootstrap interval over repeats {_interval([lo, hi])}; K_max: the largest K with >= 90 % of "
+                 f"({_level(level)}bootstrap interval over repeats {_interval([lo, hi])}; "
+                 f"K_max: the largest K with >= 90 % of "
                  f"patterns recalled exactly from 10 % flipped signs)."]
         if exceeds is None:
             parts.append("Whether that exceeds the Hopfield 0.138 N is undefined (no interval).")
@@ -123,6 +126,10 @@ def verdict(alpha_c: dict, family: str = "random", flags: dict | None = None) ->
         text = " ".join(parts)
     return {"alpha": alpha, "ci": [lo, hi], "flag": flag, "exceeds_hopfield": exceeds, "approaches_n": approaches,
             "fraction_of_n": alpha, "text": text}
+
+
+def _level(level) -> str:
+    return "" if level is None else f"{100 * float(level):g} % "
 
 
 def _cell(entry, flag, key="n100") -> str:
@@ -235,7 +242,7 @@ def capacity_report(result, figure_names=()) -> Report:
     flags = _flags(result)
     ds = result.dataset
     r = Report("fepnet capacity: how many patterns do FEP, Hebbian, Storkey and projector networks recall?")
-    v = verdict(summary["alpha_c"], flags=flags)
+    v = verdict(summary["alpha_c"], flags=flags, level=summary["settings"].get("ci_level"))
     r.heading("Verdict on the paper's claim")
     r.text("The paper (Simulation 5) claims the FEP network's capacity \"substantially exceeds ~0.14 N\" and "
            "\"approaches the projector-network limit K = N\".")
@@ -278,17 +285,6 @@ def capacity_report(result, figure_names=()) -> Report:
     return r
 
 
-def save_dataset(ds, path) -> str:
-    """Write ``ds`` to ``path`` as netCDF (h5netcdf) atomically: an interrupted write leaves no partial file."""
-    import xarray as xr
-
-    if not isinstance(ds, xr.Dataset):
-        raise TypeError(f"ds must be an xarray.Dataset, got {type(ds).__name__}")
-    with atomic_path(os.fspath(path)) as tmp:
-        ds.to_netcdf(tmp, engine="h5netcdf")
-    return os.fspath(path)
-
-
 def write_capacity(result, out, *, make_figures: bool = True) -> dict:
     """Write ``capacity.nc``, the figures, ``report.md`` / ``report.html``, then ``capacity.json`` into ``out``.
 
@@ -306,7 +302,7 @@ def write_capacity(result, out, *, make_figures: bool = True) -> dict:
         names written (relative to ``out``).
         The JSON file itself holds exactly :data:`SUMMARY_KEYS`.
     """
-    save_dataset(result.dataset, out.path("capacity.nc"))
+    save_sweep(result.dataset, out.path("capacity.nc"))  # any Dataset: netCDF (h5netcdf), written atomically
     out.record("capacity.nc")
     names = []
     if make_figures:
@@ -343,7 +339,7 @@ def format_capacity(summary: dict, directory: str = "") -> str:
         flag = lambda f, key="n100": flags.get(rule, {}).get(f, {}).get(key)  # noqa: E731
         cells = "".join(f"{_cell(by_family.get(f, {}), flag(f)):>26}" for f in families)
         lines.append(f"  {rule:<12}{cells}{_cell(by_family.get('random', {}), flag('random', 'n400'), 'n400'):>9}")
-    lines.append("  verdict: " + verdict(alpha, flags=flags)["text"])
+    lines.append("  verdict: " + verdict(alpha, flags=flags, level=summary["settings"].get("ci_level"))["text"])
     if "files" in summary:
         lines.append(f"  wrote:   {directory}/ ({', '.join(summary['files'])})")
     return "\n".join(lines)
