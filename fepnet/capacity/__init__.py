@@ -2,9 +2,9 @@
 
 ``patterns`` (the families), ``training`` (the FEP networks, vmapped ``fepnet.train``), ``alpha``
 (alpha_c with a bootstrap interval) and ``compute`` (:func:`run_capacity`, pure: no files, no figures);
-``plots`` (the figures of a result) and ``render`` (``capacity.nc``, ``capacity.json``, the figures and
+``examples`` (one recall per rule, for the figure), ``plots`` (the figures of a result) and ``render`` (``capacity.nc``, ``capacity.json``, the figures and
 the report with the verdict on the paper's claim: :func:`~fepnet.capacity.render.write_capacity`), which
-``fepnet capacity`` uses; import those two by name (they load matplotlib and xarray).
+``fepnet capacity`` uses; import those three by name (they load matplotlib and xarray).
 """
 
 from .alpha import AlphaEstimate, alpha_c

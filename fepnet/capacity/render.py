@@ -149,7 +149,7 @@ def _published(result) -> dict:
     return {"K": t["K"], "retention": t["retention_published"], "reconstruction": t["reconstruction_published"]}
 
 
-def capacity_figures(result):
+def capacity_figures(result, examples=None):
     """The figures, one at a time: ``(file name, matplotlib Figure)``.
 
     ``retention.png`` (every rule, every family), ``exact_recall.png`` (rho = 0.1, sequential;
@@ -171,7 +171,6 @@ def capacity_figures(result):
     family = "random" if "random" in ds["family"].values else str(ds["family"].values[0])
     yield "reconstruction.png", plots.plot_reconstruction(ds, family=family,
                                                           published=published if family == "random" else None)
-    examples = getattr(result, "examples", None)
     if examples is not None:
         yield "examples.png", plots.plot_examples(examples)
 
@@ -285,7 +284,7 @@ def capacity_report(result, figure_names=()) -> Report:
     return r
 
 
-def write_capacity(result, out, *, make_figures: bool = True) -> dict:
+def write_capacity(result, out, *, make_figures: bool = True, examples=None) -> dict:
     """Write ``capacity.nc``, the figures, ``report.md`` / ``report.html``, then ``capacity.json`` into ``out``.
 
     Parameters
@@ -294,6 +293,8 @@ def write_capacity(result, out, *, make_figures: bool = True) -> dict:
     out : fepnet.infra.artifacts.Artifacts
     make_figures : bool
         Draw and write the figures (the report then references them).
+    examples : dict, optional
+        :func:`fepnet.capacity.examples.example_recalls`, drawn as ``examples.png``.
 
     Returns
     -------
@@ -306,7 +307,7 @@ def write_capacity(result, out, *, make_figures: bool = True) -> dict:
     out.record("capacity.nc")
     names = []
     if make_figures:
-        for name, fig in capacity_figures(result):
+        for name, fig in capacity_figures(result, examples):
             out.figure(name, fig)
             names.append(name)
     out.report(capacity_report(result, names))

@@ -36,6 +36,7 @@ def prepare(args):
     import jax
 
     from ..capacity.compute import run_capacity
+    from ..capacity.examples import example_recalls
     from ..capacity.render import format_capacity, write_capacity
 
     try:
@@ -45,8 +46,16 @@ def prepare(args):
     out = open_output(args)
 
     def work() -> int:
-        result = run_capacity(settings, key=jax.random.key(args.seed), progress=not args.no_progress)
-        summary = write_capacity(result, out, make_figures=not args.no_figures)
+        key = jax.random.key(args.seed)
+        result = run_capacity(settings, key=key, progress=not args.no_progress)
+        examples = None
+        if not args.no_figures:  # one more FEP network (a few seconds): random patterns, K = 0.2 N, rho = 0.1
+            examples = example_recalls(jax.random.fold_in(key, 1), n_nodes=settings.n_nodes,
+                                       n_patterns=max(1, round(0.2 * settings.n_nodes)), flip_fraction=0.1,
+                                       schedule="sequential", protocol=settings.protocol,
+                                       inverse_temperature=settings.recall_inverse_temperature,
+                                       max_sweeps=settings.max_sweeps)
+        summary = write_capacity(result, out, make_figures=not args.no_figures, examples=examples)
         print(format_capacity(summary, args.out), flush=True)
         return 0
 

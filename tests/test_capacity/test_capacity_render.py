@@ -65,7 +65,7 @@ def test_repeat_spread_ignores_nan_and_keeps_unrun_points_nan(result):
 
 
 def test_figures_draw_every_rule_and_family(result):
-    figs = dict(render.capacity_figures(result))
+    figs = dict(render.capacity_figures(result, result.examples))
     assert list(figs) == ["retention.png", "exact_recall.png", "exact_recall_synchronous.png", "reconstruction.png",
                           "examples.png"]
     recall = figs["exact_recall.png"]
@@ -100,7 +100,7 @@ def test_write_capacity_writes_every_file_atomically(result, tmp_path):
     import xarray as xr
 
     out = Artifacts(tmp_path / "cap")
-    summary = render.write_capacity(result, out)
+    summary = render.write_capacity(result, out, examples=result.examples)
     written = json.loads((tmp_path / "cap" / "capacity.json").read_text())
     assert list(written) == list(render.SUMMARY_KEYS)
     assert summary["files"] == ["capacity.nc", "capacity.json", "retention.png", "exact_recall.png",
@@ -118,3 +118,19 @@ def test_write_capacity_without_figures_or_examples(tmp_path):
     summary = render.write_capacity(r, Artifacts(tmp_path / "c"), make_figures=False)
     assert summary["files"] == ["capacity.nc", "capacity.json", "report.md", "report.html"]
     assert "![" not in (tmp_path / "c" / "report.md").read_text()
+
+
+def test_example_recalls_start_from_the_basin_tests_cue_and_relax_every_rule():
+    import jax
+
+    from fepnet.capacity.examples import example_recalls
+    from fepnet.capacity.training import Protocol
+
+    ex = example_recalls(jax.random.key(1), n_nodes=36, n_patterns=3, flip_fraction=0.1,
+                         protocol=Protocol(n_epochs=200))
+    assert set(ex["final"]) == set(ALPHA) and ex["pattern"].shape == ex["cue"].shape == (36,)
+    assert int(np.sum(ex["cue"] != ex["pattern"])) == 4  # floor(0.1 * 36 + 1/2) signs flipped
+    assert all(np.all(np.abs(s) <= 1) for s in ex["final"].values())
+    assert np.array_equal(np.sign(ex["final"]["projector"]), ex["pattern"])  # K = 3 of 36: well inside its basin
+    with pytest.raises(ValueError):
+        example_recalls(jax.random.key(1), n_nodes=36, n_patterns=3, flip_fraction=0.7)

@@ -39,6 +39,13 @@ def _patch_compute(monkeypatch, result, calls):
         compute.CapacitySettings = CapacitySettings
         monkeypatch.setitem(sys.modules, "fepnet.capacity.compute", compute)
     monkeypatch.setattr(compute, "run_capacity", fake_run, raising=False)
+    import fepnet.capacity.examples as examples
+
+    def fake_examples(key, **kw):
+        calls.append({"examples": kw})
+        return synthetic_result(repeats=1).examples
+
+    monkeypatch.setattr(examples, "example_recalls", fake_examples)
     return compute
 
 
@@ -48,7 +55,8 @@ def test_capacity_writes_the_dataset_json_figures_and_report(tmp_path, capsys, m
     _patch_compute(monkeypatch, result, calls)
     out = tmp_path / "cap"
     assert main(["capacity", "--out", str(out), "--quick", "--seed", "3", "--no-progress"]) == 0
-    assert len(calls) == 1 and calls[0]["progress"] is False
+    assert len(calls) == 2 and calls[0]["progress"] is False
+    assert calls[1]["examples"]["n_patterns"] == 20 and calls[1]["examples"]["flip_fraction"] == 0.1
     import jax
 
     assert np.array_equal(jax.random.key_data(calls[0]["key"]), jax.random.key_data(jax.random.key(3)))
@@ -73,9 +81,11 @@ def test_capacity_writes_the_dataset_json_figures_and_report(tmp_path, capsys, m
 
 
 def test_capacity_no_figures(tmp_path, capsys, monkeypatch):
-    _patch_compute(monkeypatch, synthetic_result(examples=False, repeats=2), [])
+    calls = []
+    _patch_compute(monkeypatch, synthetic_result(examples=False, repeats=2), calls)
     assert main(["capacity", "--out", str(tmp_path / "c"), "--quick", "--no-progress", "--no-figures"]) == 0
     assert not list((tmp_path / "c").glob("*.png"))
+    assert len(calls) == 1  # no example network without figures
 
 
 @pytest.mark.parametrize("argv, words", [
@@ -163,7 +173,7 @@ def test_capacity_quick_end_to_end(tmp_path, capsys):
     assert main(["capacity", "--quick", "--out", str(out), "--no-progress"]) == 0
     summary = json.loads((out / "capacity.json").read_text())
     assert list(summary) == ["alpha_c", "published_table", "settings", "wall_s"]
-    assert {"capacity.nc", "retention.png", "exact_recall.png", "reconstruction.png", "report.md"} <= \
+    assert {"capacity.nc", "retention.png", "exact_recall.png", "reconstruction.png", "examples.png", "report.md"} <= \
         {p.name for p in out.iterdir()}
     assert "verdict:" in capsys.readouterr().out
     assert "Verdict on the paper's claim" in (out / "report.md").read_text()
