@@ -1,10 +1,10 @@
 """The paper's simulations over K independent seeds, summarised against the published numbers.
 
 Simulation 5 (capacity) is one batched computation over K repeats instead
-(:func:`fepnet.capacity.compute.run_capacity` restricted to the FEP rule on random
-patterns, N = 100, K = 10..90): :func:`summarize_sim5` gives, per K, the per-repeat
-retention and reconstruction against the published means, and the checks PASS where
-|mean - published| <= max(IQR over repeats, 0.03).
+(:func:`fepnet.capacity.compute.run_capacity` restricted to random patterns, N = 100,
+K = 10..90; the baselines run too, and the figures show them): :func:`summarize_sim5`
+gives, per K, the FEP network's per-repeat retention and reconstruction against the
+published means, and the checks PASS where |mean - published| <= max(IQR over repeats, 0.03).
 
 :func:`reproduce` runs one simulation with seeds 0..K-1 (seed s uses
 ``jax.random.key(s)``) and returns a :class:`Reproduction`: for every metric key
