@@ -187,6 +187,8 @@ def test_reconstruction_batch_equals_loop():
     keys = jax.random.split(jax.random.key(17), 3)
     net = storage.hebbian(P)
     out = recall.reconstruction(keys, net, P, n_steps=8, burn_in=2)
+    mapped = jax.vmap(lambda k, n, p: recall.reconstruction(k, n, p, n_steps=8, burn_in=2))(keys, net, P)
+    np.testing.assert_allclose(mapped.score, out.score, atol=1e-5)
     for r in range(3):
         one = recall.reconstruction(keys[r], storage.hebbian(P[r]), P[r], n_steps=8, burn_in=2)
         np.testing.assert_allclose(out.score[r], one.score, atol=1e-5)
