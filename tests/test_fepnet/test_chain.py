@@ -110,7 +110,7 @@ def test_cause14_run_refuses_a_trajectory_beyond_memory():
         fepnet.run(KERNEL, KEY, fepnet.init_state(net), fepnet.kernel_params(net), 2**31 - 1, thin=2, trace=True)
 
 
-@pytest.mark.parametrize("schedule", ["synchronous", "random-scan"])
+@pytest.mark.parametrize("schedule", ["synchronous", pytest.param("random-scan", marks=pytest.mark.slow)])
 def test_cause14_a_large_thin_draws_its_noise_in_bounded_chunks(schedule):
     """thin > NOISE_CHUNK used to draw the noise of all ``thin`` steps at once ((thin, N) uniforms);
     drawn chunk by chunk it gives the same states, bit for bit."""
