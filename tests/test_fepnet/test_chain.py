@@ -53,8 +53,12 @@ def test_cause04_state_checks_are_skipped_under_vmap_only():
     """Under vmap the state is a tracer (documented: value checks skipped); the results are unchanged."""
     starts = jnp.asarray(np.random.default_rng(0).uniform(-1, 1, (3, 4)), jnp.float32)
     batched = jax.vmap(lambda s: _final(ChainState(s)))(starts)
-    for i in range(3):
-        np.testing.assert_array_equal(np.asarray(batched[i]), np.asarray(_final(ChainState(starts[i]))))
+    for i in range(3):  # bit for bit on CPU; a GPU's batched matmul may round differently (seen: 1 ulp on an H100)
+        one = np.asarray(_final(ChainState(starts[i])))
+        if jax.default_backend() == "cpu":
+            np.testing.assert_array_equal(np.asarray(batched[i]), one)
+        else:
+            np.testing.assert_allclose(np.asarray(batched[i]), one, rtol=0, atol=4 * np.finfo(np.float32).eps)
 
 
 @pytest.mark.parametrize("it, error, match", [
