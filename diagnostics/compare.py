@@ -37,7 +37,7 @@ from scipy import stats
 
 import fepnet
 from fepnet.infra import checks as v
-from inference.exact import mcse, z_score
+from inference.monte_carlo import mcse, z_score
 
 from ._arviz import az
 from .convert import network_energy, posterior_samples

@@ -28,15 +28,13 @@ from .coupling import CouplingPosterior, coupling_model, coupling_structure, fit
 from .distribution import ContinuousBernoulli
 from .exact import (
     Moments,
-    MomentZScores,
     boltzmann_moments,
     boltzmann_quadrature,
     independent_moments,
-    mcse,
-    moment_z_scores,
     quadrature_moments,
     synchronous_quadrature,
 )
+from .monte_carlo import MomentZScores, mcse, moment_z_scores
 from .models import boltzmann_model, synchronous_stationary_model
 from .nuts import NUTSResult, run_nuts
 from .svi import MeanFieldFreeEnergy, SVIResult, mean_field_guide, run_svi

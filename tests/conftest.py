@@ -39,7 +39,7 @@ import os as _os
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
-    "default-suite", max_examples=25, deadline=None, derandomize=True,
+    "default-suite", max_examples=12, deadline=None, derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 settings.register_profile(
     "thorough", max_examples=500, deadline=None,

@@ -126,6 +126,8 @@ def load_sweep(path):
         ``path`` is not a str or os.PathLike.
     FileNotFoundError
         No file at ``path``.
+    ImportError
+        h5netcdf, the netCDF-4 reader, is not installed.
     ValueError
         "not a fepnet sweep file: <path> (<why>)": not netCDF-4 / HDF5, unreadable, or netCDF
         without any of the sweep's metrics.
@@ -142,6 +144,8 @@ def load_sweep(path):
     try:
         with xr.open_dataset(path, engine="h5netcdf") as ds:
             ds = ds.load()
+    except ImportError as exc:  # the reader is missing: say so, the file may be fine
+        raise ImportError(f"reading {path} needs h5netcdf (pip install h5netcdf): {exc}") from None
     except Exception as exc:  # h5py / h5netcdf / xarray: OSError, ValueError, KeyError, ...
         why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ValueError(f"not a fepnet sweep file: {path} ({why})") from None

@@ -100,6 +100,7 @@ def _run(tmp_path, capsys, transitions, svi_steps, draws):
     return printed, result, out
 
 
+@pytest.mark.slow  # end to end (35 s on 2 cores); the wiring tests above and the studies' unit tests stay in the default suite
 def test_compare_cli_writes_every_file_and_a_sane_verdict(tmp_path, capsys):
     """Small sizes: the fits are rough (random-order data may still favour the asymmetric model), the sequence
     data's preference for asymmetric couplings is not (elpd difference measured 1256, se_diff 58). 40 SVI steps run

@@ -24,7 +24,8 @@ from diagnostics.coupling_recovery import (
 from diagnostics.coupling_recovery.metrics import sampler_diagnostics
 from fepnet.infra.artifacts import Artifacts
 from fepnet.infra.plotting import pyplot
-from inference.exact import boltzmann_quadrature, independent_moments, moment_z_scores, synchronous_quadrature
+from inference.exact import boltzmann_quadrature, independent_moments, synchronous_quadrature
+from inference.monte_carlo import moment_z_scores
 
 # A small problem. With NUTS and the control (two big compiles, about 45 s): the slow tests. The default tests
 # use one SVI fit without the control (one compile) and, for the report's NUTS and control parts, that result

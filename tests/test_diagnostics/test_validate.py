@@ -212,6 +212,7 @@ def test_run_validation_rejects_bad_arguments(tmp_path):
 # ----------------------------------------------------------------------------- end to end
 
 
+@pytest.mark.slow  # end to end (38 s on 2 cores); CI's `fepnet demo` runs the whole validation and checks validation.json
 def test_validate_small_network_writes_everything(tmp_path):
     out = tmp_path / "v"
     # 200 SBC replications, as tests/test_diagnostics/test_sbc.py runs on the same network: the same compiled program

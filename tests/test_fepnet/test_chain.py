@@ -53,8 +53,12 @@ def test_cause04_state_checks_are_skipped_under_vmap_only():
     """Under vmap the state is a tracer (documented: value checks skipped); the results are unchanged."""
     starts = jnp.asarray(np.random.default_rng(0).uniform(-1, 1, (3, 4)), jnp.float32)
     batched = jax.vmap(lambda s: _final(ChainState(s)))(starts)
-    for i in range(3):
-        np.testing.assert_array_equal(np.asarray(batched[i]), np.asarray(_final(ChainState(starts[i]))))
+    for i in range(3):  # bit for bit on CPU; a GPU's batched matmul may round differently (seen: 1 ulp on an H100)
+        one = np.asarray(_final(ChainState(starts[i])))
+        if jax.default_backend() == "cpu":
+            np.testing.assert_array_equal(np.asarray(batched[i]), one)
+        else:
+            np.testing.assert_allclose(np.asarray(batched[i]), one, rtol=0, atol=4 * np.finfo(np.float32).eps)
 
 
 @pytest.mark.parametrize("it, error, match", [
@@ -110,7 +114,7 @@ def test_cause14_run_refuses_a_trajectory_beyond_memory():
         fepnet.run(KERNEL, KEY, fepnet.init_state(net), fepnet.kernel_params(net), 2**31 - 1, thin=2, trace=True)
 
 
-@pytest.mark.parametrize("schedule", ["synchronous", "random-scan"])
+@pytest.mark.parametrize("schedule", ["synchronous", pytest.param("random-scan", marks=pytest.mark.slow)])
 def test_cause14_a_large_thin_draws_its_noise_in_bounded_chunks(schedule):
     """thin > NOISE_CHUNK used to draw the noise of all ``thin`` steps at once ((thin, N) uniforms);
     drawn chunk by chunk it gives the same states, bit for bit."""

@@ -13,6 +13,7 @@ from scipy import integrate
 import fepnet
 from fepnet import Network
 from inference import exact as ex
+from inference import monte_carlo as mc
 
 J2 = np.array([[0.0, 1.5], [1.5, 0.0]])
 B2 = np.array([0.3, -0.2])  # as float32 in a Network: references read the Network's own values
@@ -176,31 +177,31 @@ def _independent_draws(b, it, chains, draws, seed=0):
 def test_mcse_iid_and_autocorrelated():
     rng = np.random.default_rng(1)
     x = rng.normal(size=(4, 5000, 2))
-    np.testing.assert_allclose(ex.mcse(x), 1 / np.sqrt(20000), rtol=0.1)
+    np.testing.assert_allclose(mc.mcse(x), 1 / np.sqrt(20000), rtol=0.1)
     phi = 0.9  # AR(1): MCSE = sd / sqrt(n (1 - phi) / (1 + phi))
     e = rng.normal(size=(4, 20000))
     y = np.zeros_like(e)
     for t in range(1, e.shape[1]):
         y[:, t] = phi * y[:, t - 1] + e[:, t]
     want = np.std(y) / np.sqrt(y.size * (1 - phi) / (1 + phi))
-    assert ex.mcse(y) == pytest.approx(want, rel=0.25)
-    assert ex.mcse(np.ones((2, 10))) == 0.0
+    assert mc.mcse(y) == pytest.approx(want, rel=0.25)
+    assert mc.mcse(np.ones((2, 10))) == 0.0
 
 
 def test_moment_z_scores_small_for_exact_draws_large_for_shifted():
     b, it = np.array([0.8, -1.5, 0.0, 2.5]), 1.2
     exact = ex.independent_moments(b, it)
     samples = _independent_draws(b, it, chains=8, draws=2000)
-    z = ex.moment_z_scores(samples, exact)
+    z = mc.moment_z_scores(samples, exact)
     assert z.mean_z.shape == (4,) and z.covariance_z.shape == (4, 4)
     np.testing.assert_array_equal(z.covariance_z, z.covariance_z.T)
     assert z.max_abs_z < 4.5, z
     shifted = exact._replace(mean=exact.mean + np.array([0.0, 0.03, 0.0, 0.0]))
-    zs = ex.moment_z_scores(samples, shifted)
+    zs = mc.moment_z_scores(samples, shifted)
     assert abs(zs.mean_z[1]) > 8 and zs.max_abs_z > 8
     cov = exact.covariance.copy()
     cov[0, 2] = cov[2, 0] = 0.03
-    zc = ex.moment_z_scores(samples, exact._replace(covariance=cov))
+    zc = mc.moment_z_scores(samples, exact._replace(covariance=cov))
     assert abs(zc.covariance_z[0, 2]) > 8 and np.max(np.abs(zc.mean_z)) < 4.5
 
 
@@ -236,9 +237,9 @@ def test_bad_inputs_raise():
     with pytest.raises(ValueError, match="n_points"):
         ex.boltzmann_quadrature(net, n_points=1)
     with pytest.raises(ValueError, match="samples"):
-        ex.moment_z_scores(np.zeros((2, 10, 3)), ex.independent_moments(B2))
+        mc.moment_z_scores(np.zeros((2, 10, 3)), ex.independent_moments(B2))
     with pytest.raises(ValueError, match="samples"):
-        ex.mcse(np.zeros(5))
+        mc.mcse(np.zeros(5))
 
 
 # --- slow: fepnet's exact samplers against the references -----------------------------------------
@@ -258,10 +259,10 @@ def _trajectories(schedule, net, it, chains, steps, seed):
 def test_chains_match_references_n3(schedule, reference):
     net = Network(J3, B3)
     traj = _trajectories(schedule, net, 1.5, chains=64, steps=4000, seed=3)
-    z = ex.moment_z_scores(traj, reference(net, 1.5))
+    z = mc.moment_z_scores(traj, reference(net, 1.5))
     assert z.max_abs_z < 4.5, z
     other = ex.synchronous_quadrature if reference is ex.boltzmann_quadrature else ex.boltzmann_quadrature
-    assert ex.moment_z_scores(traj, other(net, 1.5)).max_abs_z > 8  # the check tells the two apart
+    assert mc.moment_z_scores(traj, other(net, 1.5)).max_abs_z > 8  # the check tells the two apart
 
 
 # --- issue 16 ---------------------------------------------------------------------------------------
@@ -295,9 +296,9 @@ def test_cause05_an_undefined_mcse_is_nan_never_zero_or_inf():
     # Two chains of four draws alternating in sign: Geyer's sum gives a negative ESS, so sd / sqrt(ESS) is
     # undefined. It used to come out NaN here and turn into z = +-inf in z_score (a confident "biased").
     x = np.array([[[0.5], [-0.4], [0.6], [-0.5]], [[-0.3], [0.4], [-0.6], [0.5]]])
-    assert np.isnan(ex.mcse(x)[0])
-    assert np.isnan(ex.z_score(np.array([0.1]), np.array([np.nan]))[0])
-    np.testing.assert_array_equal(ex.z_score(np.array([0.0, 1.0, -1.0, 2.0]), np.array([0.0, 0.0, 0.0, 4.0])),
+    assert np.isnan(mc.mcse(x)[0])
+    assert np.isnan(mc.z_score(np.array([0.1]), np.array([np.nan]))[0])
+    np.testing.assert_array_equal(mc.z_score(np.array([0.0, 1.0, -1.0, 2.0]), np.array([0.0, 0.0, 0.0, 4.0])),
                                   [0.0, np.inf, -np.inf, 0.5])  # unchanged where se is defined
-    z = ex.moment_z_scores(x, ex.Moments(np.zeros(1), np.ones((1, 1)) / 3, 0.0))
+    z = mc.moment_z_scores(x, ex.Moments(np.zeros(1), np.ones((1, 1)) / 3, 0.0))
     assert np.isnan(z.mean_z[0]) and np.isnan(z.max_abs_z)

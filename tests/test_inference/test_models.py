@@ -8,7 +8,8 @@ from numpyro.infer.util import log_density
 
 import fepnet
 from fepnet import Network
-from inference.exact import boltzmann_quadrature, independent_moments, moment_z_scores, synchronous_log_density
+from inference.exact import boltzmann_quadrature, independent_moments, synchronous_log_density
+from inference.monte_carlo import moment_z_scores
 from inference.models import boltzmann_model, synchronous_stationary_model
 from inference.nuts import run_nuts
 

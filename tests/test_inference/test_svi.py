@@ -127,6 +127,7 @@ def test_multi_start_svi_finds_both_modes_of_a_two_attractor_network():
     assert np.abs(res.modes - np.asarray(relaxed.sigma)).max(axis=1).min() < 0.01
 
 
+@pytest.mark.slow  # statistical, 17 s; the closed-form and Monte-Carlo ELBO tests stay in the default suite
 def test_monte_carlo_objective_with_many_particles_and_decay_is_accurate():
     """Without the closed form: many particles and a decaying step size reach ~1e-3; one particle does not."""
     net = _random_network(6, 5, scale=0.5)

@@ -6,7 +6,8 @@ import pytest
 
 import fepnet
 from inference import run_tempering
-from inference.exact import boltzmann_quadrature, moment_z_scores
+from inference.exact import boltzmann_quadrature
+from inference.monte_carlo import moment_z_scores
 from inference.tempering import geometric_ladder
 
 # three strongly, ferromagnetically coupled nodes: two modes near +1 and -1 with a deep valley between
