@@ -37,6 +37,7 @@ __all__ = [
     "projector_couplings",
     "storkey",
     "storkey_couplings",
+    "zero_bias_network",
 ]
 
 RULES = ("hebbian", "storkey", "projector")
@@ -211,8 +212,9 @@ def projector_couplings(patterns) -> jax.Array:
     return _checked(_projector, patterns)
 
 
-def _network(J) -> Network:
-    """One Network (validated) for J (N, N); a batch of networks (leaves with the leading axes) for (..., N, N)."""
+def zero_bias_network(J) -> Network:
+    """Couplings J with zero biases: one Network (validated) for J (N, N); for J (..., N, N) a batch of
+    networks (leaves with the leading axes, not validated: J comes from a storage rule or training)."""
     if J.ndim == 2:
         return Network(J)
     return Network.tree_unflatten(None, (J, jnp.zeros(J.shape[:-1], J.dtype)))
@@ -220,14 +222,14 @@ def _network(J) -> Network:
 
 def hebbian(patterns) -> Network:
     """The Hebbian network: couplings :func:`hebbian_couplings`, zero biases; batched when ``patterns`` is."""
-    return _network(hebbian_couplings(patterns))
+    return zero_bias_network(hebbian_couplings(patterns))
 
 
 def storkey(patterns) -> Network:
     """The Storkey network: couplings :func:`storkey_couplings`, zero biases; batched when ``patterns`` is."""
-    return _network(storkey_couplings(patterns))
+    return zero_bias_network(storkey_couplings(patterns))
 
 
 def projector(patterns) -> Network:
     """The projector network: couplings :func:`projector_couplings`, zero biases; batched when ``patterns`` is."""
-    return _network(projector_couplings(patterns))
+    return zero_bias_network(projector_couplings(patterns))

@@ -8,13 +8,15 @@ from typing import NamedTuple
 import numpy as np
 import xarray as xr
 
+from fepnet.paper.protocols import PUBLISHED
+
 RULES = ("fep", "hebbian", "storkey", "projector")
 FAMILIES = ("random", "biased", "digits")
 FLIPS = (0.05, 0.1, 0.2)
 SCHEDULES = ("sequential", "synchronous")
-PUBLISHED_K = (10, 20, 30, 40, 50, 60, 70, 80, 90)
-PUBLISHED_RETENTION = (1.000, 1.000, 0.99993, 0.9989, 0.9975, 0.9919, 0.9686, 0.8978, 0.8134)
-PUBLISHED_RECONSTRUCTION = (0.980, 0.898, 0.785, 0.683, 0.611, 0.572, 0.548, 0.534, 0.521)
+PUBLISHED_K = PUBLISHED["sim5"]["K"]
+PUBLISHED_RETENTION = PUBLISHED["sim5"]["retention"]
+PUBLISHED_RECONSTRUCTION = PUBLISHED["sim5"]["reconstruction"]
 # The synthetic capacity (K / N at which exact recall from rho = 0.1 falls to 50 %) of each rule.
 ALPHA = {"fep": 0.35, "hebbian": 0.14, "storkey": 0.2, "projector": 0.7}
 

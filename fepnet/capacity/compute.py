@@ -26,7 +26,6 @@ pattern's recall key does not depend on the padding.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from typing import NamedTuple
 
@@ -36,140 +35,14 @@ import numpy as np
 
 from ..infra import checks as v
 from ..infra.progress import check_interrupt, progress_bar
-from ..network import Network
+from ..paper.protocols import PUBLISHED
+from ..storage import hebbian_couplings, projector_couplings, storkey_couplings, zero_bias_network
 from .alpha import alpha_c as estimate_alpha
 from .patterns import DIGITS_NODES, FAMILIES, pattern_family
-from .training import PROTOCOL, Protocol, train_networks
+from .settings import RULES, CapacitySettings, grid_groups
+from .training import train_networks
 
-__all__ = ["RULES", "SCHEDULES", "PUBLISHED_K", "PUBLISHED_RETENTION", "PUBLISHED_RECONSTRUCTION",
-           "CapacitySettings", "CapacityResult", "run_capacity", "k_grid"]
-
-RULES = ("fep", "hebbian", "storkey", "projector")
-SCHEDULES = ("sequential", "synchronous")
-PUBLISHED_K = (10, 20, 30, 40, 50, 60, 70, 80, 90)
-PUBLISHED_RETENTION = (1.000, 1.000, 0.99993, 0.9989, 0.9975, 0.9919, 0.9686, 0.8978, 0.8134)
-PUBLISHED_RECONSTRUCTION = (0.980, 0.898, 0.785, 0.683, 0.611, 0.572, 0.548, 0.534, 0.521)
-_RATIOS = tuple(round(0.1 * i, 1) for i in range(1, 21))  # K/N = 0.1 .. 2.0
-
-
-@dataclasses.dataclass(frozen=True)
-class CapacitySettings:
-    """The grid, the training protocol and the recall tests of :func:`run_capacity`.
-
-    Attributes
-    ----------
-    families : tuple of str
-        Pattern families (:data:`fepnet.capacity.patterns.FAMILIES`).
-    n_nodes : int
-        N of the random and biased families (digits: always 64).
-    load_ratios : tuple of float
-        K / N of the grid at ``n_nodes`` (and for the digits): K = round(r N).
-    n_repeats : int
-        Independent pattern sets (and networks) per K.
-    large_nodes : int or None
-        A second N for the random family (None: not run).
-    large_load_ratios : tuple of float
-        K / N at ``large_nodes``.
-    large_repeats : int
-        Repeats at ``large_nodes``.
-    protocol : Protocol
-        FEP training (default: the paper's Simulation 5).
-    flip_fractions : tuple of float
-        rho of the basin test, each in [0, 0.5].
-    schedules : tuple of str
-        Basin-test schedules (:data:`SCHEDULES`).
-    recall_inverse_temperature, retention_steps, max_sweeps : float, int, int
-        Deterministic recall: iT = 100, 150 retention steps, basin-test sweep cap 200.
-    noise_sd, reconstruction_inverse_temperature, reconstruction_steps, burn_in, reconstruction_start
-        Noisy-cue reconstruction: 2 sd, iT = 1, 20 steps, 5 burn-in, start from the clipped cue.
-    basin_patterns : int or None
-        The basin test runs on the first min(K, basin_patterns) patterns of each network (all if
-        None); retention and reconstruction always on all K. The patterns are exchangeable, so the
-        exact-recall fraction is an unbiased estimate; this keeps the full grid inside its time budget.
-    alpha_flip, alpha_schedule, alpha_threshold, n_bootstrap, ci_level
-        alpha_c from exact recall at rho = 0.1, sequential, >= 0.9; 1000 resamples, 95 %.
-    chunk_networks, chunk_epochs, recall_k_per_chunk
-        FEP networks and epochs per compiled call; K values whose networks share one recall call.
-    """
-
-    families: tuple = FAMILIES
-    n_nodes: int = 100
-    load_ratios: tuple = _RATIOS
-    n_repeats: int = 20
-    large_nodes: int | None = 400
-    large_load_ratios: tuple = _RATIOS[:10]
-    large_repeats: int = 5
-    protocol: Protocol = PROTOCOL
-    flip_fractions: tuple = (0.05, 0.1, 0.2)
-    schedules: tuple = SCHEDULES
-    recall_inverse_temperature: float = 100.0
-    retention_steps: int = 150
-    max_sweeps: int = 200
-    noise_sd: float = 2.0
-    reconstruction_inverse_temperature: float = 1.0
-    reconstruction_steps: int = 20
-    burn_in: int = 5
-    reconstruction_start: str = "clip"
-    alpha_flip: float = 0.1
-    alpha_schedule: str = "sequential"
-    alpha_threshold: float = 0.9
-    n_bootstrap: int = 1000
-    ci_level: float = 0.95
-    basin_patterns: int | None = 20
-    chunk_networks: int = 40
-    chunk_epochs: int = 2500
-    recall_k_per_chunk: int = 5
-
-    def __post_init__(self):
-        for f in self.families:
-            if f not in FAMILIES:
-                raise ValueError(f"families must be drawn from {FAMILIES}, got {f!r}")
-        if not self.families or len(set(self.families)) != len(self.families):
-            raise ValueError(f"families must be distinct and non-empty, got {self.families!r}")
-        v.count(self.n_nodes, "n_nodes", minimum=2)
-        if self.large_nodes is not None:
-            v.count(self.large_nodes, "large_nodes", minimum=2)
-        for name in ("n_repeats", "large_repeats", "retention_steps", "max_sweeps", "reconstruction_steps",
-                     "n_bootstrap", "chunk_networks", "chunk_epochs", "recall_k_per_chunk"):
-            v.count(getattr(self, name), name, minimum=1)
-        v.count(self.burn_in, "burn_in", minimum=0, maximum=self.reconstruction_steps - 1)
-        for name in ("load_ratios", "large_load_ratios"):
-            r = np.asarray(getattr(self, name), np.float64)
-            if r.ndim != 1 or r.size == 0 or not np.all(np.isfinite(r)) or np.any(r <= 0) or np.any(np.diff(r) <= 0):
-                raise ValueError(f"{name} must be a non-empty increasing tuple of positive ratios, got {r.tolist()}")
-        for rho in self.flip_fractions:
-            v.in_interval(rho, "flip_fractions", 0.0, 0.5)
-        if self.basin_patterns is not None:
-            v.count(self.basin_patterns, "basin_patterns", minimum=1)
-        if self.alpha_flip not in self.flip_fractions:
-            raise ValueError(f"alpha_flip={self.alpha_flip} must be one of flip_fractions {self.flip_fractions}")
-        for s in self.schedules:
-            if s not in SCHEDULES:
-                raise ValueError(f"schedules must be drawn from {SCHEDULES}, got {s!r}")
-        if self.alpha_schedule not in self.schedules:
-            raise ValueError(f"alpha_schedule={self.alpha_schedule!r} must be one of schedules {self.schedules}")
-        if not isinstance(self.protocol, Protocol):
-            raise TypeError(f"protocol must be a fepnet.capacity.training.Protocol, got {type(self.protocol).__name__}")
-        for name in ("recall_inverse_temperature", "reconstruction_inverse_temperature"):
-            v.positive_scalar(getattr(self, name), name)
-        v.nonnegative_scalar(self.noise_sd, "noise_sd")
-
-    @classmethod
-    def quick(cls) -> "CapacitySettings":
-        """A smoke run for CI (well under a minute on 2 CPU cores): the full pipeline on a small grid.
-
-        N = 100 at K = 10, 50, 90, 150 (digits: K = round(r 64)), 2 repeats; N = 400 at K = 100, 200,
-        1 repeat; FEP training shortened to 500 epochs (the paper's 10,000 only in the full run),
-        200 bootstrap resamples. Not the protocol: its numbers are not to be compared with the paper.
-        """
-        return cls(load_ratios=(0.1, 0.5, 0.9, 1.5), n_repeats=2, large_load_ratios=(0.25, 0.5), large_repeats=1,
-                   protocol=Protocol(n_epochs=500), n_bootstrap=200)
-
-    def as_dict(self) -> dict:
-        """JSON-ready: tuples as lists, the protocol as a dict."""
-        d = dataclasses.asdict(self)
-        d["protocol"] = self.protocol._asdict()
-        return {k: list(x) if isinstance(x, tuple) else x for k, x in d.items()}
+__all__ = ["CapacityResult", "run_capacity"]
 
 
 class CapacityResult(NamedTuple):
@@ -187,29 +60,6 @@ class CapacityResult(NamedTuple):
     settings: dict
     wall_s: float
 
-
-def k_grid(ratios, n_nodes: int) -> tuple:
-    """K = round(r N) for each ratio, distinct and >= 1, increasing."""
-    return tuple(sorted({max(1, int(round(float(r) * n_nodes))) for r in ratios}))
-
-
-def _groups(s: CapacitySettings):
-    """(family, N, K values, repeats) of each grid group."""
-    out = []
-    for family in s.families:
-        if family == "digits":
-            out.append((family, DIGITS_NODES, k_grid(s.load_ratios, DIGITS_NODES), s.n_repeats))
-        else:
-            out.append((family, s.n_nodes, k_grid(s.load_ratios, s.n_nodes), s.n_repeats))
-    if s.large_nodes is not None and "random" in s.families:
-        out.append(("random", s.large_nodes, k_grid(s.large_load_ratios, s.large_nodes), s.large_repeats))
-    return out
-
-
-def _batch_network(J) -> Network:
-    """A batch of networks with couplings J (B, N, N) and zero biases (the tree_util way)."""
-    J = jnp.asarray(J)
-    return Network.tree_unflatten(None, (J, jnp.zeros(J.shape[:-1], J.dtype)))
 
 
 def _padded(P, k_pad, zero: bool = False):
@@ -231,8 +81,6 @@ def _asymmetry(J):
 
 
 def _couplings(rule, P):
-    from ..storage import hebbian_couplings, projector_couplings, storkey_couplings
-
     fn = {"hebbian": hebbian_couplings, "storkey": storkey_couplings, "projector": projector_couplings}[rule]
     return np.asarray(fn(P))
 
@@ -256,7 +104,7 @@ def _recall(s: CapacitySettings, keys, J, P):
     """The recall tests of a batch: J (B, N, N), P (B, K, N), keys (B,) -> dict of (B, K) arrays."""
     from ..recall import basin_recall, reconstruction, retention
 
-    net = _batch_network(J)
+    net = zero_bias_network(jnp.asarray(J))
     out = {"retention": retention(net, P, inverse_temperature=s.recall_inverse_temperature,
                                   n_steps=s.retention_steps)}
     rec = reconstruction(keys, net, P, noise_sd=s.noise_sd, inverse_temperature=s.reconstruction_inverse_temperature,
@@ -312,7 +160,7 @@ def run_capacity(settings: CapacitySettings | None = None, *, key, progress: boo
     key = v.prng_key(key)
     t0 = time.perf_counter()
     k_pat, k_train, k_rec, k_boot = jax.random.split(key, 4)
-    groups = _groups(s)
+    groups = grid_groups(s)
     n_axis = sorted({g[1] for g in groups})
     k_axis = sorted({k for g in groups for k in g[2]})
     r_max = max(g[3] for g in groups)
@@ -427,8 +275,9 @@ def _alphas(s, ds, groups, key):
 
 def _published_table(ds, s):
     """The published K = 10..90 columns beside fepnet's FEP, random, N = 100 means (None where not run)."""
+    published = PUBLISHED["sim5"]
     ret, rec = [], []
-    for k in PUBLISHED_K:
+    for k in published["K"]:
         for name, col in (("retention", ret), ("reconstruction", rec)):
             if "random" in s.families and s.n_nodes == 100 and k in ds.n_patterns.values:
                 x = ds[name].sel(rule="fep", family="random", n_nodes=100, n_patterns=k).values
@@ -436,5 +285,5 @@ def _published_table(ds, s):
                 col.append(float(x.mean()) if x.size else None)
             else:
                 col.append(None)
-    return {"K": list(PUBLISHED_K), "retention_published": list(PUBLISHED_RETENTION), "retention_fepnet": ret,
-            "reconstruction_published": list(PUBLISHED_RECONSTRUCTION), "reconstruction_fepnet": rec}
+    return {"K": list(published["K"]), "retention_published": list(published["retention"]), "retention_fepnet": ret,
+            "reconstruction_published": list(published["reconstruction"]), "reconstruction_fepnet": rec}

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..infra import checks as v
 from ..infra.progress import check_interrupt, chunk_bounds, progress_bar
+from ..paper.protocols import SIM5
 from ..training import pattern_order, run_epochs
 
 __all__ = ["Protocol", "PROTOCOL", "train_networks"]
@@ -34,11 +35,11 @@ __all__ = ["Protocol", "PROTOCOL", "train_networks"]
 class Protocol(NamedTuple):
     """The FEP training settings (defaults: the paper's Simulation 5)."""
 
-    n_epochs: int = 10_000
-    steps_per_epoch: int = 10
-    evidence_level: float = 2.0
-    inverse_temperature: float = 1.0
-    learning_rate: float = 0.0005
+    n_epochs: int = SIM5["n_epochs"]
+    steps_per_epoch: int = SIM5["steps_per_epoch"]
+    evidence_level: float = SIM5["evidence_level"]
+    inverse_temperature: float = SIM5["inverse_temperature"]
+    learning_rate: float = SIM5["learning_rate"]
 
 
 PROTOCOL = Protocol()

@@ -26,7 +26,7 @@ def add_parser(sub) -> None:
 
 def _settings(quick: bool):
     """The grid: the issue's full one, or the reduced ``--quick`` one."""
-    from ..capacity.compute import CapacitySettings
+    from ..capacity.settings import CapacitySettings
 
     return CapacitySettings.quick() if quick else CapacitySettings()
 

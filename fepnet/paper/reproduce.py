@@ -290,13 +290,11 @@ def sim5_settings(repeats: int, quick: bool = False):
 
     ``quick``: :data:`QUICK` ``["sim5"]`` replaces the training length (numbers not comparable).
     """
-    from ..capacity.compute import CapacitySettings
-    from ..capacity.training import Protocol
+    from ..capacity.settings import CapacitySettings
+    from ..capacity.training import PROTOCOL
 
     p = protocols.SIM5
-    protocol = Protocol(n_epochs=p["n_epochs"], steps_per_epoch=p["steps_per_epoch"],
-                        evidence_level=p["evidence_level"], inverse_temperature=p["inverse_temperature"],
-                        learning_rate=p["learning_rate"])
+    protocol = PROTOCOL  # the paper's training (its defaults are SIM5's)
     if quick:
         protocol = protocol._replace(**QUICK["sim5"])
     ratios = tuple(round(k / p["n_nodes"], 6) for k in protocols.PUBLISHED["sim5"]["K"])

@@ -4,7 +4,11 @@ import jax
 import numpy as np
 import pytest
 
-from fepnet.capacity.compute import (PUBLISHED_K, RULES, CapacitySettings, _groups, k_grid, run_capacity)
+from fepnet.capacity.compute import run_capacity
+from fepnet.capacity.settings import RULES, CapacitySettings, grid_groups, k_grid
+from fepnet.paper.protocols import PUBLISHED
+
+PUBLISHED_K = PUBLISHED["sim5"]["K"]
 from fepnet.capacity.training import PROTOCOL, Protocol
 
 
@@ -16,7 +20,7 @@ def test_full_settings_are_the_papers_protocol_and_grid():
     assert s.flip_fractions == (0.05, 0.1, 0.2) and s.schedules == ("sequential", "synchronous")
     assert (s.recall_inverse_temperature, s.retention_steps, s.max_sweeps) == (100.0, 150, 200)
     assert (s.noise_sd, s.reconstruction_inverse_temperature, s.reconstruction_steps, s.burn_in) == (2.0, 1.0, 20, 5)
-    groups = {(f, n): (ks, r) for f, n, ks, r in _groups(s)}
+    groups = {(f, n): (ks, r) for f, n, ks, r in grid_groups(s)}
     assert set(groups) == {("random", 100), ("biased", 100), ("digits", 64), ("random", 400)}
     assert groups[("random", 400)][1] == s.large_repeats
 

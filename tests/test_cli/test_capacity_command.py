@@ -150,7 +150,7 @@ def test_reproduce_sim5_prints_the_table_and_writes_the_summary(tmp_path, capsys
 
 
 def test_sim5_settings_are_the_published_protocol():
-    from fepnet.capacity.compute import CapacitySettings, k_grid
+    from fepnet.capacity.settings import CapacitySettings, k_grid
     from fepnet.paper import protocols
     from fepnet.paper.reproduce import sim5_settings
 
