@@ -4,7 +4,7 @@ The defaults are the paper's Simulation 5 (Section 3.5 and Appendix: N = 100, 20
 training of :data:`fepnet.capacity.training.PROTOCOL`, retention at iT = 100 for 150 synchronous
 steps, noisy cues of 2 sd at iT = 1 for 20 steps with 5 burn-in) extended to the full grid:
 K / N = 0.1 .. 2.0, three pattern families, four rules, the basin test, and N = 400 for
-random patterns.
+random patterns (K / N = 0.1 .. 0.6, 5 repeats).
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ class CapacitySettings:
     large_nodes : int or None
         A second N for the random family (None: not run).
     large_load_ratios : tuple of float
-        K / N at ``large_nodes``.
+        K / N at ``large_nodes`` (0.1 .. 0.6: every rule's alpha_c at N = 100 is below 0.45, and a training
+        step at N = 400 costs 16 times one at N = 100; this keeps the full grid under 15 minutes on 2 cores).
     large_repeats : int
         Repeats at ``large_nodes``.
     protocol : Protocol
@@ -54,7 +55,7 @@ class CapacitySettings:
     recall_inverse_temperature, retention_steps, max_sweeps : float, int, int
         Deterministic recall: iT = 100, 150 retention steps, basin-test sweep cap 200.
     noise_sd, reconstruction_inverse_temperature, reconstruction_steps, burn_in, reconstruction_start
-        Noisy-cue reconstruction: 2 sd, iT = 1, 20 steps, 5 burn-in, start from the clipped cue.
+        Noisy-cue reconstruction: 2 sd, iT = 1, 20 steps, 5 burn-in, start from L(cue) (``"clip"``: the clipped cue).
     basin_patterns : int or None
         The basin test runs on the first min(K, basin_patterns) patterns of each network (all if
         None); retention and reconstruction always on all K. The patterns are exchangeable, so the
@@ -70,7 +71,7 @@ class CapacitySettings:
     load_ratios: tuple = _RATIOS
     n_repeats: int = SIM5["repeats"]
     large_nodes: int | None = 400
-    large_load_ratios: tuple = _RATIOS[:10]
+    large_load_ratios: tuple = _RATIOS[:6]
     large_repeats: int = 5
     protocol: Protocol = PROTOCOL
     flip_fractions: tuple = (0.05, 0.1, 0.2)
@@ -82,7 +83,7 @@ class CapacitySettings:
     reconstruction_inverse_temperature: float = SIM5["inverse_temperature"]
     reconstruction_steps: int = SIM5["reconstruction_steps"]
     burn_in: int = SIM5["burn_in"]
-    reconstruction_start: str = "clip"
+    reconstruction_start: str = "langevin"
     alpha_flip: float = 0.1
     alpha_schedule: str = "sequential"
     alpha_threshold: float = 0.9

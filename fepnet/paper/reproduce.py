@@ -54,8 +54,12 @@ QUICK = {
 SIM5_TOLERANCE = 0.03
 NOTES = {
     "sim5": (
-        "fepnet's states live in [-1, 1], so the reconstruction starts from the noisy cue clipped to [-1, 1]; the "
-        "published code starts from the raw cue, whose values leave [-1, 1]. PASS at a K: |mean over repeats - "
+        "fepnet's states live in [-1, 1], so the reconstruction starts from L(cue), the noisy cue mapped into "
+        "[-1, 1]; the published code starts from the raw cue, whose values leave [-1, 1]. Measured with the same "
+        "networks, cues and noise (20 repeats): raw cue 0.977 / 0.899 / 0.776 at K = 10 / 20 / 30, L(cue) "
+        "0.976 / 0.892 / 0.765, clipped cue 0.952 / 0.875 / 0.740 (published 0.980 / 0.898 / 0.785); from K = 40 "
+        "on the three starts agree within 0.01 and all lie 0.01-0.02 below the published means, inside the "
+        "spread over repeats. PASS at a K: |mean over repeats - "
         "published mean| <= max(interquartile range over repeats, 0.03)."
     ),
     "sim4": (

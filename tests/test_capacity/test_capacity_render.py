@@ -134,3 +134,16 @@ def test_example_recalls_start_from_the_basin_tests_cue_and_relax_every_rule():
     assert np.array_equal(np.sign(ex["final"]["projector"]), ex["pattern"])  # K = 3 of 36: well inside its basin
     with pytest.raises(ValueError):
         example_recalls(jax.random.key(1), n_nodes=36, n_patterns=3, flip_fraction=0.7)
+
+
+def test_report_explains_a_projector_retention_collapse_near_n(result):
+    """The measured iT = 100 behaviour: retention kept up to ~0.85 N, lost near N; the report says where and why."""
+    ds = result.dataset.copy(deep=True)
+    k = ds["n_patterns"].values
+    where = dict(rule="projector", family="random", n_nodes=100)
+    for kk in k[(k >= 90) & (k < 100)]:
+        ds["retention"].loc[dict(where, n_patterns=kk)] = 0.02
+    md = render.capacity_report(result._replace(dataset=ds), []).markdown()
+    last_kept = int(k[(k < 90)].max())
+    assert f"at least 0.999 up to K = {last_kept} " in md and "falls to 0.020 from K = 90 on" in md
+    assert "spectral radius above 1" in md and "sign limit" in md

@@ -162,7 +162,7 @@ def test_sim5_settings_are_the_published_protocol():
     assert (p.n_epochs, p.steps_per_epoch, p.evidence_level, p.inverse_temperature, p.learning_rate) == \
         (10_000, 10, 2.0, 1.0, 0.0005)
     assert (s.recall_inverse_temperature, s.retention_steps, s.noise_sd, s.reconstruction_inverse_temperature,
-            s.reconstruction_steps, s.burn_in, s.reconstruction_start) == (100.0, 150, 2.0, 1.0, 20, 5, "clip")
+            s.reconstruction_steps, s.burn_in, s.reconstruction_start) == (100.0, 150, 2.0, 1.0, 20, 5, "langevin")
     assert sim5_settings(2, quick=True).protocol.n_epochs == 100
 
 
