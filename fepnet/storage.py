@@ -35,6 +35,8 @@ __all__ = [
     "hebbian_couplings",
     "projector",
     "projector_couplings",
+    "rule_couplings",
+    "rule_network",
     "storkey",
     "storkey_couplings",
     "zero_bias_network",
@@ -233,3 +235,41 @@ def storkey(patterns) -> Network:
 def projector(patterns) -> Network:
     """The projector network: couplings :func:`projector_couplings`, zero biases; batched when ``patterns`` is."""
     return zero_bias_network(projector_couplings(patterns))
+
+
+_COUPLINGS = {"hebbian": hebbian_couplings, "storkey": storkey_couplings, "projector": projector_couplings}
+
+
+def rule_couplings(rule: str, patterns) -> jax.Array:
+    """The couplings of storage rule ``rule`` ("hebbian", "storkey" or "projector") for ``patterns``.
+
+    Parameters
+    ----------
+    rule : str
+        One of :data:`RULES`.
+    patterns : array_like, shape (..., K, N)
+        As for :func:`hebbian_couplings`.
+
+    Returns
+    -------
+    jax.Array, shape (..., N, N)
+        Symmetric, zero diagonal.
+
+    Raises
+    ------
+    TypeError
+        ``rule`` not a string; ``patterns`` as for :func:`hebbian_couplings`.
+    ValueError
+        ``rule`` not one of :data:`RULES`; ``patterns`` as for :func:`hebbian_couplings`.
+    """
+    if not isinstance(rule, str):
+        raise TypeError(f"rule must be a string, one of {RULES}, got {type(rule).__name__}")
+    if rule not in _COUPLINGS:
+        raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
+    return _COUPLINGS[rule](patterns)
+
+
+def rule_network(rule: str, patterns) -> Network:
+    """The network of storage rule ``rule`` for ``patterns``: :func:`rule_couplings`, zero biases; batched when
+    ``patterns`` is. Raises as :func:`rule_couplings`."""
+    return zero_bias_network(rule_couplings(rule, patterns))

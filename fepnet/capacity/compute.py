@@ -36,7 +36,7 @@ import numpy as np
 from ..infra import checks as v
 from ..infra.progress import check_interrupt, progress_bar
 from ..paper.protocols import PUBLISHED
-from ..storage import hebbian_couplings, projector_couplings, storkey_couplings, zero_bias_network
+from ..storage import rule_couplings, zero_bias_network
 from .alpha import alpha_c as estimate_alpha
 from .patterns import DIGITS_NODES, FAMILIES, pattern_family
 from .settings import RULES, CapacitySettings, grid_groups
@@ -78,11 +78,6 @@ def _asymmetry(J):
     norm = np.sqrt((J * J).sum((-2, -1)))
     skew = J - np.swapaxes(J, -1, -2)
     return np.where(norm > 0, np.sqrt((skew * skew).sum((-2, -1))) / np.where(norm > 0, norm, 1.0), 0.0)
-
-
-def _couplings(rule, P):
-    fn = {"hebbian": hebbian_couplings, "storkey": storkey_couplings, "projector": projector_couplings}[rule]
-    return np.asarray(fn(P))
 
 
 @jax.jit
@@ -165,7 +160,7 @@ def run_capacity(settings: CapacitySettings | None = None, *, key, progress: boo
     k_axis = sorted({k for g in groups for k in g[2]})
     r_max = max(g[3] for g in groups)
     F, S = len(s.flip_fractions), len(s.schedules)
-    shape = (len(RULES), len(s.families), len(n_axis), len(k_axis), r_max)
+    shape = (len(s.rules), len(s.families), len(n_axis), len(k_axis), r_max)
     data = {name: np.full(shape, np.nan) for name in ("retention", "reconstruction", "cue_correlation")}
     for name in ("exact_recall", "overlap", "converged"):
         data[name] = np.full(shape + (F, S), np.nan)
@@ -174,7 +169,7 @@ def run_capacity(settings: CapacitySettings | None = None, *, key, progress: boo
     def fold(k, rows):
         return _fold_paths(k, jnp.asarray(rows, jnp.uint32))
 
-    n_recall = sum(len(RULES) * -(-len(g[2]) // s.recall_k_per_chunk) for g in groups)
+    n_recall = sum(len(s.rules) * -(-len(g[2]) // s.recall_k_per_chunk) for g in groups)
     work = []
     for family, n, ks, reps in groups:
         fi, ni = s.families.index(family), n_axis.index(n)
@@ -185,11 +180,13 @@ def run_capacity(settings: CapacitySettings | None = None, *, key, progress: boo
         train_keys = fold(k_train, [(fid, n, k, r) for k in ks for r in range(reps)])
         stacked = jnp.concatenate([_padded(pats[k], k_max) for k in ks])
         counts = np.repeat(np.asarray(ks), reps)
-        fep = train_networks(train_keys, stacked, counts, protocol=s.protocol, chunk_networks=s.chunk_networks,
-                             chunk_epochs=s.chunk_epochs, progress=progress, desc=f"train FEP {family} N={n}")
-        fep = fep.reshape(len(ks), reps, n, n)
-        for j, k in enumerate(ks):
-            asym[fi, ni, k_axis.index(k), :reps] = _asymmetry(fep[j])
+        fep = None
+        if "fep" in s.rules:
+            fep = train_networks(train_keys, stacked, counts, protocol=s.protocol, chunk_networks=s.chunk_networks,
+                                 chunk_epochs=s.chunk_epochs, progress=progress, desc=f"train FEP {family} N={n}")
+            fep = fep.reshape(len(ks), reps, n, n)
+            for j, k in enumerate(ks):
+                asym[fi, ni, k_axis.index(k), :reps] = _asymmetry(fep[j])
         work.append((family, fi, n, ni, ks, reps, pats, fep))
 
     with progress_bar(total=n_recall, desc="recall tests", unit="batch", enable=progress) as bar:
@@ -200,12 +197,12 @@ def run_capacity(settings: CapacitySettings | None = None, *, key, progress: boo
                 k_pad = max(chunk)
                 P = jnp.concatenate([_padded(pats[k], k_pad) for k in chunk])
                 keys = fold(k_rec, [(fid, n, k, r) for k in chunk for r in range(reps)])
-                for ri, rule in enumerate(RULES):
+                for ri, rule in enumerate(s.rules):
                     if rule == "fep":
                         J = np.concatenate([fep[ks.index(k)] for k in chunk])
                     else:  # zero rows add nothing to any of the three rules: one compiled shape per chunk
                         zeros = jnp.concatenate([_padded(pats[k], k_pad, zero=True) for k in chunk])
-                        J = _couplings(rule, zeros)
+                        J = np.asarray(rule_couplings(rule, zeros))
                     res = _recall(s, keys, J, P)
                     for j, k in enumerate(chunk):
                         rows = slice(j * reps, (j + 1) * reps)
@@ -219,7 +216,7 @@ def run_capacity(settings: CapacitySettings | None = None, *, key, progress: boo
                     bar.update(1)
 
     dims = ("rule", "family", "n_nodes", "n_patterns", "repeat")
-    coords = {"rule": list(RULES), "family": list(s.families), "n_nodes": n_axis, "n_patterns": k_axis,
+    coords = {"rule": list(s.rules), "family": list(s.families), "n_nodes": n_axis, "n_patterns": k_axis,
               "repeat": np.arange(r_max), "flip_fraction": list(s.flip_fractions), "schedule": list(s.schedules)}
     desc = {
         "retention": "mean over patterns of corr(final, pattern) after deterministic synchronous steps from the "
@@ -254,7 +251,7 @@ def _alphas(s, ds, groups, key):
     """alpha_c per rule and family at the main N (and the large N for random), with flags."""
     alpha, flags = {}, {}
     exact = ds["exact_recall"].sel(flip_fraction=s.alpha_flip, schedule=s.alpha_schedule)
-    for ri, rule in enumerate(RULES):
+    for rule in s.rules:
         alpha[rule], flags[rule] = {}, {}
         for family in s.families:
             entry, flag = {"n100": None, "n100_ci": None, "n400": None}, {"n100": None, "n400": None}
@@ -262,7 +259,7 @@ def _alphas(s, ds, groups, key):
                 if family_g != family:
                     continue
                 curve = exact.sel(rule=rule, family=family, n_nodes=n, n_patterns=list(ks)).values[:, :reps].T
-                k = jax.random.fold_in(jax.random.fold_in(key, ri), FAMILIES.index(family) * 100_000 + n)
+                k = jax.random.fold_in(jax.random.fold_in(key, RULES.index(rule)), FAMILIES.index(family) * 100_000 + n)
                 est = estimate_alpha(curve, ks, n, key=k, threshold=s.alpha_threshold, n_bootstrap=s.n_bootstrap,
                                      level=s.ci_level)
                 if n == s.large_nodes and family == "random":
@@ -279,7 +276,7 @@ def _published_table(ds, s):
     ret, rec = [], []
     for k in published["K"]:
         for name, col in (("retention", ret), ("reconstruction", rec)):
-            if "random" in s.families and s.n_nodes == 100 and k in ds.n_patterns.values:
+            if "fep" in s.rules and "random" in s.families and s.n_nodes == 100 and k in ds.n_patterns.values:
                 x = ds[name].sel(rule="fep", family="random", n_nodes=100, n_patterns=k).values
                 x = x[np.isfinite(x)]
                 col.append(float(x.mean()) if x.size else None)

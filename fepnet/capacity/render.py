@@ -204,9 +204,12 @@ def _retention_lessons(ds) -> list[str]:
                              f"whatever the size of its basins: passing this measure cannot tell a network that "
                              f"recalls from one that only holds its patterns as fixed points.")
             else:
-                mean = np.nanmean(ret.sel(n_patterns=k[k < 100]).values, axis=-1)
-                kept = k[k < 100][np.isfinite(mean) & (mean >= 0.999)]
-                lost = k[k < 100][np.isfinite(mean) & (mean < 0.999)]
+                values = ret.sel(n_patterns=k[k < 100]).values
+                run = np.isfinite(values).any(-1)
+                mean = np.full(run.shape, np.nan)
+                mean[run] = np.nanmean(values[run], axis=-1)
+                kept = k[k < 100][run & (mean >= 0.999)]
+                lost = k[k < 100][run & (mean < 0.999)]
                 lines.append(
                     "The projector (pseudo-inverse) network keeps a retention of at least 0.999 "
                     + (f"up to K = {int(kept.max())} " if kept.size else "nowhere ")

@@ -31,6 +31,8 @@ class CapacitySettings:
 
     Attributes
     ----------
+    rules : tuple of str
+        Storage rules (:data:`RULES`: the trained FEP network and :data:`fepnet.storage.RULES`).
     families : tuple of str
         Pattern families (:data:`fepnet.capacity.patterns.FAMILIES`).
     n_nodes : int
@@ -66,6 +68,7 @@ class CapacitySettings:
         FEP networks and epochs per compiled call; K values whose networks share one recall call.
     """
 
+    rules: tuple = RULES
     families: tuple = FAMILIES
     n_nodes: int = SIM5["n_nodes"]
     load_ratios: tuple = _RATIOS
@@ -95,6 +98,11 @@ class CapacitySettings:
     recall_k_per_chunk: int = 5
 
     def __post_init__(self):
+        for r in self.rules:
+            if r not in RULES:
+                raise ValueError(f"rules must be drawn from {RULES}, got {r!r}")
+        if not self.rules or len(set(self.rules)) != len(self.rules):
+            raise ValueError(f"rules must be distinct and non-empty, got {self.rules!r}")
         for f in self.families:
             if f not in FAMILIES:
                 raise ValueError(f"families must be drawn from {FAMILIES}, got {f!r}")

@@ -36,6 +36,8 @@ def test_quick_preset_is_small_and_complete():
 
 @pytest.mark.parametrize("kwargs, match", [
     (dict(families=("random", "squares")), "families"),
+    (dict(rules=("fep", "pseudo")), "rules"),
+    (dict(rules=()), "rules"),
     (dict(n_nodes=1), "n_nodes"),
     (dict(n_repeats=0), "n_repeats"),
     (dict(load_ratios=(0.5, 0.2)), "load_ratios"),
@@ -111,3 +113,26 @@ def test_alpha_and_published_table(tiny):
     assert table["K"] == list(PUBLISHED_K) and len(table["retention_published"]) == 9
     assert table["retention_fepnet"] == [None] * 9  # N = 16: the paper's K were not run
     assert r.settings["n_nodes"] == 16 and r.wall_s > 0
+
+
+def test_baselines_alone_need_no_training_and_match_the_recall_functions():
+    """rules without "fep": nothing is trained; each baseline's retention is recall.retention of its network."""
+    from fepnet import recall, storage
+    from fepnet.capacity.patterns import pattern_family
+
+    s = CapacitySettings(rules=("hebbian", "projector"), families=("random",), n_nodes=16, load_ratios=(0.25, 0.5),
+                         n_repeats=2, large_nodes=None, flip_fractions=(0.1,), alpha_flip=0.1, n_bootstrap=20)
+    r = run_capacity(s, key=jax.random.key(3), progress=False)
+    assert list(r.dataset.rule.values) == ["hebbian", "projector"] and set(r.alpha_c) == {"hebbian", "projector"}
+    assert np.isnan(r.dataset["asymmetry"].values).all()  # no FEP network
+    assert all(x is None for x in r.published_table["retention_fepnet"])
+    # the patterns of (random, N = 16, K = 4) as run_capacity draws them (module docstring of compute)
+    from fepnet.capacity.compute import _fold_paths
+    from fepnet.capacity.patterns import FAMILIES
+    k_pat = jax.random.split(jax.random.key(3), 4)[0]
+    kp = _fold_paths(k_pat, jax.numpy.asarray([(FAMILIES.index("random"), 16, 4)], jax.numpy.uint32))[0]
+    P = pattern_family(kp, "random", 2, 8, 16)[:, :4]
+    for rule in ("hebbian", "projector"):
+        want = np.asarray(recall.retention(storage.rule_network(rule, P), P)).mean(-1)
+        got = r.dataset["retention"].sel(rule=rule, family="random", n_nodes=16, n_patterns=4).values
+        np.testing.assert_allclose(got, want, atol=1e-6)

@@ -125,3 +125,15 @@ def test_check_patterns_binary():
     with pytest.raises(ValueError, match="-1 and \\+1"):
         storage.check_patterns(np.array([[1.0, 0.5]]), binary=True)
     assert storage.check_patterns(np.array([[1.0, -1.0]]), binary=True).shape == (1, 2)
+
+
+def test_rule_by_name():
+    P = _patterns(7, (3, 5, 12))
+    for rule in storage.RULES:
+        np.testing.assert_array_equal(storage.rule_couplings(rule, P), getattr(storage, f"{rule}_couplings")(P))
+        net = storage.rule_network(rule, P)
+        assert net.couplings.shape == (3, 12, 12) and not np.asarray(net.biases).any()
+    with pytest.raises(ValueError, match="rule must be one of"):
+        storage.rule_couplings("pseudo-inverse", P)
+    with pytest.raises(TypeError, match="rule must be a string"):
+        storage.rule_network(None, P)
