@@ -120,10 +120,11 @@ def test_baselines_alone_need_no_training_and_match_the_recall_functions():
     from fepnet import recall, storage
     from fepnet.capacity.patterns import pattern_family
 
-    s = CapacitySettings(rules=("hebbian", "projector"), families=("random",), n_nodes=16, load_ratios=(0.25, 0.5),
-                         n_repeats=2, large_nodes=None, flip_fractions=(0.1,), alpha_flip=0.1, n_bootstrap=20)
+    s = CapacitySettings(rules=("projector",), families=("random",), n_nodes=16, load_ratios=(0.25, 0.5),
+                         n_repeats=2, large_nodes=None, flip_fractions=(0.1,), alpha_flip=0.1, n_bootstrap=20,
+                         schedules=("sequential",), alpha_schedule="sequential")
     r = run_capacity(s, key=jax.random.key(3), progress=False)
-    assert list(r.dataset.rule.values) == ["hebbian", "projector"] and set(r.alpha_c) == {"hebbian", "projector"}
+    assert list(r.dataset.rule.values) == ["projector"] and set(r.alpha_c) == {"projector"}
     assert np.isnan(r.dataset["asymmetry"].values).all()  # no FEP network
     assert all(x is None for x in r.published_table["retention_fepnet"])
     # the patterns of (random, N = 16, K = 4) as run_capacity draws them (module docstring of compute)
@@ -132,7 +133,7 @@ def test_baselines_alone_need_no_training_and_match_the_recall_functions():
     k_pat = jax.random.split(jax.random.key(3), 4)[0]
     kp = _fold_paths(k_pat, jax.numpy.asarray([(FAMILIES.index("random"), 16, 4)], jax.numpy.uint32))[0]
     P = pattern_family(kp, "random", 2, 8, 16)[:, :4]
-    for rule in ("hebbian", "projector"):
+    for rule in ("projector",):
         want = np.asarray(recall.retention(storage.rule_network(rule, P), P)).mean(-1)
         got = r.dataset["retention"].sel(rule=rule, family="random", n_nodes=16, n_patterns=4).values
         np.testing.assert_allclose(got, want, atol=1e-6)
