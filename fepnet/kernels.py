@@ -31,6 +31,7 @@ import jax.numpy as jnp
 import networkx as nx
 import numpy as np
 
+from . import sharding
 from .infra import checks as v
 from . import cb_math
 from .network import Network
@@ -190,7 +191,10 @@ class Kernel:
         J = network.couplings
         if v.is_concrete(J):
             if isinstance(J, jax.Array) and len(J.sharding.device_set) > 1:  # sharded (fepnet.sharding): in place
-                _check_proper_sharded(self.coloring, J)
+                pair = sharding.improper_pair(self.coloring, J)
+                if pair is not None:
+                    raise ValueError(f"coloring is not proper: coupled nodes {pair[0]} and {pair[1]} share colour "
+                                     f"{pair[2]}")
             else:
                 _check_proper(self.coloring, np.asarray(J))
 
@@ -342,31 +346,6 @@ def _check_proper(coloring, couplings: np.ndarray) -> None:
     np.fill_diagonal(same, False)
     if same.any():
         i, j = (int(k) for k in np.argwhere(same)[0])
-        raise ValueError(f"coloring is not proper: coupled nodes {i} and {j} share colour {label[i]}")
-
-
-@jax.jit
-def _first_improper(label, couplings):
-    """(any, i, j): whether some J[i, j] != 0, i != j, joins two nodes of one colour, and the first such pair."""
-    n = couplings.shape[-1]
-    rows = jax.lax.broadcasted_iota(jnp.int32, (n, n), 0)
-    cols = jax.lax.broadcasted_iota(jnp.int32, (n, n), 1)
-    coupled = (couplings != 0).reshape((-1, n, n)).any(axis=0)
-    bad_rows = (coupled & (label[:, None] == label[None, :]) & (rows != cols)).any(axis=1)
-    i = jnp.argmax(bad_rows)
-    row = coupled[i] & (label == label[i]) & (jnp.arange(n) != i)
-    return bad_rows.any(), i, jnp.argmax(row)
-
-
-def _check_proper_sharded(coloring, couplings) -> None:
-    """:func:`_check_proper` computed where a sharded J lies (the same verdict; the pair named may differ)."""
-    n = couplings.shape[-1]
-    label = np.empty(n, dtype=np.int32)
-    for c, nodes in enumerate(coloring):
-        label[list(nodes)] = c
-    found, i, j = _first_improper(label, couplings)
-    if bool(found):
-        i, j = sorted((int(i), int(j)))
         raise ValueError(f"coloring is not proper: coupled nodes {i} and {j} share colour {label[i]}")
 
 

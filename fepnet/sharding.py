@@ -28,7 +28,6 @@ placed with :func:`put` (each process passes the same values, each keeps its row
 
 from __future__ import annotations
 
-import operator
 from functools import partial
 
 import jax
@@ -54,6 +53,7 @@ __all__ = [
     "place_network",
     "place_chain",
     "start_on_devices",
+    "improper_pair",
     "zero_learning_state",
 ]
 
@@ -315,6 +315,31 @@ def _all_finite(x):
     return jnp.all(jnp.isfinite(x))
 
 
-def device_count(mesh: Mesh | None) -> int:
-    """Devices of ``mesh`` (1 for None)."""
-    return 1 if mesh is None else operator.index(mesh.devices.size)
+@jax.jit
+def _first_improper(label, couplings):
+    """(any, i, j): whether some J[i, j] != 0, i != j, joins two nodes of one colour, and the first such pair."""
+    n = couplings.shape[-1]
+    rows_ = jax.lax.broadcasted_iota(jnp.int32, (n, n), 0)
+    cols = jax.lax.broadcasted_iota(jnp.int32, (n, n), 1)
+    coupled = (couplings != 0).reshape((-1, n, n)).any(axis=0)
+    bad_rows = (coupled & (label[:, None] == label[None, :]) & (rows_ != cols)).any(axis=1)
+    i = jnp.argmax(bad_rows)
+    row = coupled[i] & (label == label[i]) & (jnp.arange(n) != i)
+    return bad_rows.any(), i, jnp.argmax(row)
+
+
+def improper_pair(coloring, couplings):
+    """The colouring check of a chromatic kernel computed where a sharded J lies (no host copy, no N x N temporary).
+
+    Returns None for a proper ``coloring`` of ``couplings`` (..., N, N), else (i, j, colour) of one
+    pair of coupled nodes (either direction) that share a colour.
+    """
+    n = couplings.shape[-1]
+    label = np.empty(n, dtype=np.int32)
+    for c, members in enumerate(coloring):
+        label[list(members)] = c
+    found, i, j = _first_improper(label, couplings)
+    if not bool(found):
+        return None
+    i, j = sorted((int(i), int(j)))
+    return i, j, int(label[i])

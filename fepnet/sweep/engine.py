@@ -8,8 +8,8 @@ with a ``NamedSharding`` on a 1-D mesh: on CPU,
 ``jax.config.update("jax_num_cpu_devices", n)`` right after ``import jax``
 (``fepnet sweep`` does this for you) splits the batch over n host devices; on a
 GPU host the same code runs on ``jax.devices()`` as they are; across hosts,
-call ``jax.distributed.initialize()`` in every process first and the mesh spans
-the global devices. Per-network results do not depend on the chunking or on
+call :func:`fepnet.distributed.initialize` (``jax.distributed``) in every process first and the mesh spans
+the global devices (``docs/scaling.md``). Per-network results do not depend on the chunking or on
 the number of devices (tests check both, bit for bit).
 """
 
