@@ -87,7 +87,8 @@ def run(kernel: Kernel, key, state: ChainState, params: KernelParams, n_steps: i
     ``devices`` (None, a count, a sequence of jax.Device or a one-axis Mesh) splits J by rows
     over those devices and sigma and b by node (:mod:`fepnet.sharding`); each step all-gathers
     the states. Synchronous and chromatic schedules only; N a multiple of the device count. The
-    result is bit-identical to ``devices=None`` (the default: one device).
+    result is bit-identical to ``devices=None`` (the default: one device); under ``jax.vmap`` over
+    chains the field is a matrix product, blocked by shape: float32 rounding.
 
     Raises
     ------

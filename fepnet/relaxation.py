@@ -101,7 +101,8 @@ def relax(
     starting points is relaxed in one vmapped loop. ``random-scan`` needs ``key``.
     ``devices`` (None, a count, a sequence of jax.Device or a one-axis Mesh) splits J by rows over
     those devices and the states by node (:mod:`fepnet.sharding`; synchronous and chromatic
-    schedules, N a multiple of the device count): the result is bit-identical to ``devices=None``.
+    schedules, N a multiple of the device count): one state relaxes to the same bits as with
+    ``devices=None``; a batch agrees to float32 rounding (its field is a matrix product, blocked by shape).
 
     Raises
     ------

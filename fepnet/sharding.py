@@ -195,7 +195,10 @@ def put(x, sharding: NamedSharding) -> jax.Array:
     A jax.Array already laid out so is returned as it is; a global array (other processes hold
     shards) is re-laid out by a jitted identity; otherwise each device receives its own slice of
     ``x`` (in several processes every process passes the same values and keeps its devices' slices).
+    A traced value (the caller's ``jit`` / ``vmap``) gets ``with_sharding_constraint``.
     """
+    if isinstance(x, jax.core.Tracer):  # inside the caller's jit / vmap: a constraint on the traced value
+        return jax.lax.with_sharding_constraint(x, sharding)
     if isinstance(x, jax.Array) and x.sharding.is_equivalent_to(sharding, x.ndim):
         return x
     if is_global(x):
