@@ -15,6 +15,8 @@ The core (pure JAX; every default is an argument):
   :func:`retention`, :func:`basin_recall`, :func:`reconstruction` (:mod:`fepnet.recall`) recall tests
 - :mod:`fepnet.data` the bundled digits with the paper's preprocessing, the bars
 - :func:`run_sweep` (:mod:`fepnet.sweep`) batched, sharded parameter sweeps into xarray
+- :mod:`fepnet.sharding` one network's J split by rows over devices (``devices=`` of ``train``, ``run``,
+  ``relax``); :mod:`fepnet.distributed` several processes through ``jax.distributed``
 
 Shared infrastructure (argument checks, atomic files, progress, plotting, reports)
 is :mod:`fepnet.infra`; figures of arrays are :mod:`fepnet.figures`. The

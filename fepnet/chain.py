@@ -7,6 +7,7 @@ from functools import partial
 import jax
 import jax.numpy as jnp
 
+from . import sharding
 from .infra import checks as v
 from .kernels import ChainState, Kernel, KernelParams
 from .network import Network
@@ -68,7 +69,8 @@ def _run(kernel, key, state, params, n_steps, thin, trace):
     return final, kept
 
 
-def run(kernel: Kernel, key, state: ChainState, params: KernelParams, n_steps: int, *, thin: int = 1, trace: bool = False):
+def run(kernel: Kernel, key, state: ChainState, params: KernelParams, n_steps: int, *, thin: int = 1, trace: bool = False,
+        devices=None):
     """Apply ``kernel`` ``n_steps`` times from ``state``: returns ``(final_state, trajectory)``.
 
     Step t uses the key ``fold_in(key, t)``. With ``trace=True`` the trajectory
@@ -82,6 +84,12 @@ def run(kernel: Kernel, key, state: ChainState, params: KernelParams, n_steps: i
     is promoted to it. The value checks (finite, in range) run on concrete inputs and
     are skipped under ``jit`` / ``vmap`` tracing.
 
+    ``devices`` (None, a count, a sequence of jax.Device or a one-axis Mesh) splits J by rows
+    over those devices and sigma and b by node (:mod:`fepnet.sharding`); each step all-gathers
+    the states. Synchronous and chromatic schedules only; N a multiple of the device count. The
+    result is bit-identical to ``devices=None`` (the default: one device); under ``jax.vmap`` over
+    chains the field is a matrix product, blocked by shape: float32 rounding.
+
     Raises
     ------
     TypeError
@@ -91,12 +99,14 @@ def run(kernel: Kernel, key, state: ChainState, params: KernelParams, n_steps: i
         ``state.sigma`` of another size or shape than (N,), non-finite or outside [-1, 1];
         ``inverse_temperature`` not a positive scalar, finite in the network's dtype (when
         concrete); ``n_steps`` < 0, ``thin`` < 1 or
-        either above 2**31 - 1; a trajectory larger than the device's memory.
+        either above 2**31 - 1; a trajectory larger than the device's memory; ``devices`` not
+        visible, a single-site schedule with ``devices``, or N not a multiple of their count.
     """
     if not isinstance(kernel, Kernel):
         raise TypeError(f"kernel must be a fepnet Kernel (build_kernel(...)), got {type(kernel).__name__}")
     n_steps = v.count(n_steps, "n_steps", minimum=0)
     thin = v.count(thin, "thin", minimum=1)
+    mesh = sharding.row_mesh(devices)
     if key is None:
         if kernel.needs_key:
             raise ValueError(f"key is required by the {kernel.schedule} kernel (stochastic={kernel.stochastic})")
@@ -125,4 +135,5 @@ def run(kernel: Kernel, key, state: ChainState, params: KernelParams, n_steps: i
     if trace:
         v.allocation((n_steps // thin) * n * jnp.dtype(target).itemsize,
                      f"trace=True with n_steps={n_steps}, thin={thin} (N={n}, {jnp.dtype(target).name})")
+    state, params = sharding.place_chain(kernel, state, params, mesh)
     return _run(kernel, key, state, params, n_steps, thin, bool(trace))

@@ -31,6 +31,7 @@ import jax.numpy as jnp
 import networkx as nx
 import numpy as np
 
+from . import sharding
 from .infra import checks as v
 from . import cb_math
 from .network import Network
@@ -187,8 +188,15 @@ class Kernel:
         if self.schedule != "chromatic":
             return
         self._check_size(network.couplings.shape[-1])
-        if v.is_concrete(network.couplings):
-            _check_proper(self.coloring, np.asarray(network.couplings))
+        J = network.couplings
+        if v.is_concrete(J):
+            if isinstance(J, jax.Array) and len(J.sharding.device_set) > 1:  # sharded (fepnet.sharding): in place
+                pair = sharding.improper_pair(self.coloring, J)
+                if pair is not None:
+                    raise ValueError(f"coloring is not proper: coupled nodes {pair[0]} and {pair[1]} share colour "
+                                     f"{pair[2]}")
+            else:
+                _check_proper(self.coloring, np.asarray(J))
 
     def _check_size(self, n: int) -> None:
         """The colouring (a partition of 0..m-1) must colour exactly the n nodes it is applied to."""

@@ -8,6 +8,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from . import sharding
 from .infra import checks as v
 from .kernels import ChainState, build_kernel, kernel_params
 from .network import Network
@@ -89,6 +90,7 @@ def relax(
     tol: float = 1e-6,
     max_steps: int = 1000,
     key=None,
+    devices=None,
 ) -> RelaxResult:
     """Iterate the deterministic update of ``schedule`` from ``sigma`` until it stops changing.
 
@@ -97,6 +99,10 @@ def relax(
     converged) or after ``max_steps`` steps (reported, not converged). The
     state is never NaN-filled. ``sigma`` may be (N,) or (..., N): a batch of
     starting points is relaxed in one vmapped loop. ``random-scan`` needs ``key``.
+    ``devices`` (None, a count, a sequence of jax.Device or a one-axis Mesh) splits J by rows over
+    those devices and the states by node (:mod:`fepnet.sharding`; synchronous and chromatic
+    schedules, N a multiple of the device count): one state relaxes to the same bits as with
+    ``devices=None``; a batch agrees to float32 rounding (its field is a matrix product, blocked by shape).
 
     Raises
     ------
@@ -107,10 +113,14 @@ def relax(
         ``sigma`` of the wrong size, non-finite or outside [-1, 1]; ``inverse_temperature``
         or ``tol`` not positive and finite in the network's dtype (1e39 is refused for
         float32); ``max_steps`` < 1 or above 2**31 - 1; an unknown ``schedule``;
-        ``random-scan`` without ``key``.
+        ``random-scan`` without ``key``; ``devices`` not visible, a single-site schedule with
+        ``devices``, or N not a multiple of their count.
     """
     if not isinstance(network, Network):
         raise TypeError(f"network must be a fepnet.Network, got {type(network).__name__}")
+    mesh = sharding.row_mesh(devices)
+    if mesh is not None:
+        sharding.check_schedule(schedule)
     kernel = build_kernel(schedule, stochastic=False, network=network if schedule == "chromatic" else None)
     it = v.positive_scalar(inverse_temperature, "inverse_temperature", dtype=network.dtype)
     kparams = kernel_params(network, it)
@@ -125,5 +135,8 @@ def relax(
         key = None
     batch = sigma.shape[:-1]
     flat = sigma.reshape((-1, network.size))
+    if mesh is not None:
+        kparams = kparams._replace(network=sharding.place_network(kparams.network, mesh))
+        flat = sharding.put(flat, sharding.batch_of_nodes(mesh))
     out = jax.vmap(lambda s: _relax_one(kernel, key, s, kparams, tol, max_steps))(flat)
     return jax.tree_util.tree_map(lambda x: x.reshape(batch + x.shape[1:]), out)

@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import sharding
 from .infra import checks as v
 from .infra.progress import chunk_bounds, run_in_chunks
 from .free_energy import FreeEnergyTerms, free_energy_terms
@@ -118,8 +119,12 @@ def pattern_order(key, n_patterns: int, n_epochs: int, order: str = "random"):
     return jax.random.randint(key, (n_epochs,), 0, n_patterns, dtype=jnp.int32)
 
 
-def _start_state(initial, n=None) -> LearningState:
-    """The checked LearningState to start from (J (N, N) finite, sigma (N,) in [-1, 1]); ``n`` None: any N."""
+def _start_state(initial, n=None, mesh=None) -> LearningState:
+    """The checked LearningState to start from (J (N, N) finite, sigma (N,) in [-1, 1]); ``n`` None: any N.
+
+    With a ``mesh`` (``devices=``), J = 0 is made in place and a state already on the devices is checked there."""
+    if mesh is not None and (state := sharding.start_on_devices(initial, n, mesh)) is not None:
+        return state
     if initial is None:
         return init_learning_state(n)
     if isinstance(initial, LearningState):
@@ -238,6 +243,7 @@ def train(
     free_energy: bool = False,
     progress: bool = True,
     chunk_epochs: int = 500,
+    devices=None,
 ) -> TrainResult:
     """Train a network on ``patterns`` with the FEP rule (the paper's training loop).
 
@@ -282,6 +288,12 @@ def train(
         Show a progress bar (over chunks of ``chunk_epochs`` epochs).
     chunk_epochs : int
         Epochs per jitted call.
+    devices : None, int, sequence of jax.Device or one-axis jax.sharding.Mesh
+        None (default): one device, as always. Otherwise J (and ``mask``) are split by rows over
+        these devices (a count: the first n of ``jax.devices()``), the states by node, and each
+        step all-gathers the N-vector of states (:mod:`fepnet.sharding`); N must be a multiple of
+        the device count. The result is bit-identical to ``devices=None``, except the
+        ``free_energy`` terms (sums over all nodes: float32 rounding).
 
     Returns
     -------
@@ -302,7 +314,7 @@ def train(
         ``initial`` of another size, with non-finite couplings or sigma outside [-1, 1];
         ``n_epochs`` < 0, ``steps_per_epoch`` or ``chunk_epochs`` < 1, any count above 2**31 - 1;
         records (``trace``, ``free_energy``, the pattern index) larger than the device's memory;
-        an unknown ``order``.
+        an unknown ``order``; ``devices`` not visible, or N not a multiple of their count.
     FloatingPointError
         If the couplings became non-finite; the message names the first epoch after which they
         were (lower ``learning_rate``; see ``precision_weighted``).
@@ -318,21 +330,25 @@ def train(
     v.positive_scalar(level, "evidence_level")  # the rule of retrieval_score and SweepGrid
     if order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
-    state = _start_state(initial, patterns.shape[1])
+    mesh = sharding.row_mesh(devices)
+    state = _start_state(initial, patterns.shape[1], mesh)
     return _train(key, patterns, level, n_epochs, steps, chunk_epochs, order, state, inverse_temperature,
                   learning_rate, mask, (reset_state, precision_weighted, trace, free_energy), progress,
-                  ("epoch", "n_epochs", f"n_epochs={n_epochs}, steps_per_epoch={steps}"))
+                  ("epoch", "n_epochs", f"n_epochs={n_epochs}, steps_per_epoch={steps}"), mesh=mesh)
 
 
 def _train(key, patterns, level, n_epochs, steps, chunk, order, state, inverse_temperature, learning_rate, mask,
-           options, progress, unit) -> TrainResult:
-    """:func:`train` and :func:`free_run` from a checked start ``state``; ``unit`` names the counts."""
+           options, progress, unit, mesh=None) -> TrainResult:
+    """:func:`train` and :func:`free_run` from a checked start ``state``; ``unit`` names the counts;
+    ``mesh`` (:func:`fepnet.sharding.row_mesh`) splits J and ``mask`` by rows."""
     n = patterns.shape[1]
     dtype = state.couplings.dtype
     it = v.positive_scalar(inverse_temperature, "inverse_temperature", dtype=dtype)
     lr = v.nonnegative_scalar(learning_rate, "learning_rate", dtype=dtype)
     if mask is not None:
         mask = v.binary_mask(mask, "mask", shape=(n, n)).astype(dtype)
+    state, mask = sharding.place_learning_state(state, mesh, mask)
+    if mask is not None:
         state = state._replace(couplings=state.couplings * mask)
     scaled = v.as_real_array(patterns * level, "evidence_level * patterns", dtype=dtype)
     options = tuple(bool(o) for o in options)
@@ -357,6 +373,7 @@ def free_run(
     free_energy: bool = False,
     progress: bool = True,
     chunk_steps: int = 5000,
+    devices=None,
 ) -> TrainResult:
     """Keep learning with b = 0 (free running) for ``n_steps`` synchronous steps from ``initial``.
 
@@ -370,7 +387,7 @@ def free_run(
         A Network starts at sigma = 0; a LearningState continues.
     n_steps : int
         Number of steps.
-    inverse_temperature, learning_rate, mask, precision_weighted, trace, free_energy, progress
+    inverse_temperature, learning_rate, mask, precision_weighted, trace, free_energy, progress, devices
         As for :func:`train`.
     chunk_steps : int
         Steps per jitted call.
@@ -395,8 +412,9 @@ def free_run(
     key = v.prng_key(key)
     n_steps = v.count(n_steps, "n_steps", minimum=0)
     chunk_steps = v.count(chunk_steps, "chunk_steps", minimum=1)
-    state = _start_state(initial)
+    mesh = sharding.row_mesh(devices)
+    state = _start_state(initial, mesh=mesh)
     patterns = v.as_real_array(np.zeros((1, state.sigma.shape[0])), "patterns")
     return _train(key, patterns, v.as_real_array(1.0, "evidence_level"), n_steps, 1, chunk_steps, "fixed", state,
                   inverse_temperature, learning_rate, mask, (False, precision_weighted, trace, free_energy),
-                  progress, ("step", "n_steps", f"n_steps={n_steps}"))
+                  progress, ("step", "n_steps", f"n_steps={n_steps}"), mesh=mesh)

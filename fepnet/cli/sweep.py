@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 from ..infra.resources import configure_cpu_devices
-from .common import UsageError, add_out, add_seed, add_switches, open_output, positive_float, positive_int
+from .common import (UsageError, add_out, add_seed, add_switches, nonnegative_int, open_output, positive_float,
+                     positive_int)
 
 # Runs estimated to take longer than this are refused unless --allow-long.
 LONG_RUN_S = 24 * 3600.0
@@ -48,6 +49,17 @@ def add_parser(sub) -> None:
     sw.add_argument("--cpu-devices", type=positive_int, default=None,
                     help="host devices to shard over on CPU (default: the usable cores; ignored when XLA_FLAGS "
                          "sets --xla_force_host_platform_device_count)")
+    dist = sw.add_argument_group(
+        "several processes (jax.distributed; docs/scaling.md)",
+        "Every process runs the same command; the networks are split over every process's devices and process 0 "
+        "writes DIR. Give --coordinator, --num-processes and --process-id together, or --distributed alone "
+        "under SLURM (srun) or Open MPI (mpirun).")
+    dist.add_argument("--coordinator", metavar="HOST:PORT",
+                      help="address of process 0's coordinator (the same in every process; 127.0.0.1:PORT on one host)")
+    dist.add_argument("--num-processes", type=positive_int, help="how many processes take part")
+    dist.add_argument("--process-id", type=nonnegative_int, help="this process's index, 0 .. N-1")
+    dist.add_argument("--distributed", action="store_true",
+                      help="join a multi-process run described by the cluster's environment (SLURM, Open MPI)")
     sw.add_argument("--allow-long", action="store_true",
                     help=f"run even when the sweep is estimated to take longer than {LONG_RUN_S / 3600:g} h "
                          "(the memory checks always apply)")
@@ -77,8 +89,22 @@ def _grid(args):
 def prepare(args):
     """Check ``args``, then plan the sweep (memory and time, before anything is allocated); return the work."""
     t0 = time.perf_counter()
+    coordinates = (args.coordinator, args.num_processes, args.process_id)
+    if any(c is not None for c in coordinates) and (args.distributed or not all(c is not None for c in coordinates)):
+        raise UsageError("give --coordinator, --num-processes and --process-id together, or --distributed alone")
+    if args.process_id is not None and args.process_id >= args.num_processes:
+        raise UsageError(f"--process-id {args.process_id}: must lie in 0 .. --num-processes - 1 = {args.num_processes - 1}")
     note = configure_cpu_devices(args.cpu_devices)
     import jax
+
+    from .. import distributed
+    if args.distributed or args.coordinator is not None:
+        try:
+            info = distributed.initialize(*coordinates)
+        except (TypeError, ValueError) as exc:
+            raise UsageError(f"--coordinator {args.coordinator!r}: {exc}" if args.coordinator else str(exc)) from None
+        note += f"; process {info.process_index} of {info.process_count}"
+    main = distributed.is_main()
 
     from ..paper.landscapes_render import format_sweep, write_sweep
     from ..sweep import Evaluation, estimate_sweep, run_sweep
@@ -96,18 +122,21 @@ def prepare(args):
         raise UsageError(f"{grid.n_networks:,} networks would take about {format_seconds(plan.seconds)} here "
                          f"({plan.training_steps:,} training steps on {plan.n_devices} {plan.platform} device(s)); "
                          f"runs over {LONG_RUN_S / 3600:g} h need --allow-long, or sweep fewer values or seeds")
-    out = open_output(args)
+    out = open_output(args) if main else None  # process 0 writes; the others compute their share
 
     def work() -> int:
         dims = " x ".join([f"{len(vals)} {name}" for name, vals in grid.swept.items()]
                           + [f"{len(grid.seeds)} seed(s)"])
-        print(f"fepnet sweep: {grid.n_networks} networks ({dims}) on {jax.device_count()} "
-              f"{jax.devices()[0].platform} device(s) ({note})", flush=True)
-        print(f"  plan:        {plan.describe()}", flush=True)
+        if main:
+            print(f"fepnet sweep: {grid.n_networks} networks ({dims}) on {jax.device_count()} "
+                  f"{jax.devices()[0].platform} device(s) ({note})", flush=True)
+            print(f"  plan:        {plan.describe()}", flush=True)
         ds = run_sweep(jax.random.key(args.seed), grid, evaluation=evaluation, order=args.order,
                        couplings=args.couplings, common_random_numbers=not args.independent_keys,
                        memory_limit_mb=args.memory_limit_mb, chunk_size=args.chunk_size,
-                       progress=not args.no_progress)
+                       progress=main and not args.no_progress)
+        if not main:
+            return 0
         summary = write_sweep(ds, out, started=t0, make_figures=not args.no_figures)
         print(format_sweep(summary, args.out))
         return 0

@@ -8,8 +8,8 @@ with a ``NamedSharding`` on a 1-D mesh: on CPU,
 ``jax.config.update("jax_num_cpu_devices", n)`` right after ``import jax``
 (``fepnet sweep`` does this for you) splits the batch over n host devices; on a
 GPU host the same code runs on ``jax.devices()`` as they are; across hosts,
-call ``jax.distributed.initialize()`` in every process first and the mesh spans
-the global devices. Per-network results do not depend on the chunking or on
+call :func:`fepnet.distributed.initialize` (``jax.distributed``) in every process first and the mesh spans
+the global devices (``docs/scaling.md``). Per-network results do not depend on the chunking or on
 the number of devices (tests check both, bit for bit).
 """
 
@@ -25,6 +25,7 @@ import numpy as np
 from ..attractors import orthogonality
 from ..infra import checks as v
 from ..infra.progress import check_interrupt, chunk_bounds, progress_bar
+from ..sharding import resolve_devices
 from ..training import ORDERS
 from ..version import __version__
 from .dataset import METRICS, sweep_dataset
@@ -35,39 +36,6 @@ from .plan import SweepPlan, plan_sweep
 from .pipeline import ChunkSettings, attractor_metrics, run_chunk
 
 __all__ = ["run_sweep", "estimate_sweep", "resolve_devices"]
-
-
-def resolve_devices(devices) -> list:
-    """The devices a sweep shards over.
-
-    Parameters
-    ----------
-    devices : None, int or sequence of jax.Device
-        ``None``: every visible device; a count n: the first n; or the devices themselves.
-
-    Returns
-    -------
-    list of jax.Device
-
-    Raises
-    ------
-    TypeError
-        Anything else.
-    ValueError
-        A count above the visible devices.
-    """
-    if devices is None:
-        return list(jax.devices())
-    if isinstance(devices, (int, np.integer)) and not isinstance(devices, (bool, np.bool_)):
-        available = jax.devices()
-        count = v.count(int(devices), "devices", minimum=1)
-        if count > len(available):
-            raise ValueError(f"devices={count} but only {len(available)} devices are visible")
-        return list(available[:count])
-    devices = list(devices)
-    if not devices or not all(isinstance(d, jax.Device) for d in devices):
-        raise TypeError("devices must be None, a count, or a sequence of jax.Device")
-    return devices
 
 
 def _put(x, sharding):
@@ -212,8 +180,8 @@ def run_sweep(
         Cap on a chunk's estimated device memory (default 1024).
     chunk_size : int, optional
         Networks per chunk instead (rounded up to a multiple of the device count).
-    devices : None, int or sequence of jax.Device
-        What to shard each chunk over (default: every visible device).
+    devices : None, int, sequence of jax.Device or one-axis Mesh
+        What to shard each chunk over (default: every visible device; :func:`fepnet.sharding.resolve_devices`).
     progress : bool
         Show a progress bar.
 

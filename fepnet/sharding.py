@@ -1,0 +1,348 @@
+"""One network row-sharded over several devices: the mesh, the layouts and the placement of J and the states.
+
+With D devices on a one-axis mesh (axis ``"rows"``), the couplings J (N, N) are laid out by
+rows, ``NamedSharding(mesh, P("rows", None))``: device d holds rows d N/D .. (d + 1) N/D - 1,
+and N / D rows of every N x N array that goes with J (a coupling ``mask``). The node states and
+biases (N,) are laid out the same way, by node, ``P("rows")``. One synchronous step
+
+    h = J sigma       each device: its N/D rows against the all-gathered N-vector sigma
+    sigma' = ...      each device: its N/D nodes (elementwise)
+    J += e sigma'^T   each device: its N/D rows against the all-gathered sigma' (learning)
+
+so a step communicates the N-vector of states (an all-gather of N / D numbers from each device)
+and never J. The drivers (:func:`fepnet.train`, :func:`fepnet.free_run`, :func:`fepnet.run`,
+:func:`fepnet.relax`) only place their inputs with the helpers here; their jitted programs are
+unchanged and XLA's sharding propagation (GSPMD) partitions them: each row of h = J sigma is the
+same dot product, in the same order, as on one device, so results are bit-identical to a
+one-device run (tested on 4 host devices), except sums over all nodes (the free-energy terms of
+``train(free_energy=True)``), which add partial sums across devices and agree to float32 rounding.
+
+Single-site schedules (``sequential``, ``random-scan``) update one node at a time, which would
+communicate once per node: they are refused. N must be a multiple of the device count (refused
+otherwise, never padded: padding would change the random numbers of every step).
+
+Several processes (``jax.distributed``, :mod:`fepnet.distributed`): the mesh spans the global
+devices, each process holds the rows of its own devices, and the same code runs; host data is
+placed with :func:`put` (each process passes the same values, each keeps its rows).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+__all__ = [
+    "AXIS",
+    "SINGLE_SITE",
+    "resolve_devices",
+    "row_mesh",
+    "rows",
+    "nodes",
+    "batch_of_nodes",
+    "replicated",
+    "check_rows",
+    "check_schedule",
+    "put",
+    "zeros",
+    "is_global",
+    "place_learning_state",
+    "place_network",
+    "place_chain",
+    "start_on_devices",
+    "improper_pair",
+    "zero_learning_state",
+]
+
+AXIS = "rows"
+SINGLE_SITE = ("sequential", "random-scan")
+
+
+def resolve_devices(devices) -> list:
+    """The devices to run on.
+
+    Parameters
+    ----------
+    devices : None, int, sequence of jax.Device or jax.sharding.Mesh
+        ``None``: every visible device (``jax.devices()``, every process's under ``jax.distributed``);
+        a count n: the first n of them; the devices themselves (each visible, none repeated); or a
+        mesh with one axis (its devices, in order).
+
+    Returns
+    -------
+    list of jax.Device
+
+    Raises
+    ------
+    TypeError
+        Anything else (a string, a bool, an empty list, a list holding something other than devices).
+    ValueError
+        A count below 1 or above the visible devices; a device that is not visible
+        (another backend's, or a stale one); a device listed twice; a mesh with several axes.
+    """
+    if devices is None:
+        return list(jax.devices())
+    if isinstance(devices, Mesh):
+        if len(devices.axis_names) != 1:
+            raise ValueError(f"devices: a Mesh must have one axis, got axes {tuple(devices.axis_names)}")
+        devices = list(devices.devices.flat)
+    elif isinstance(devices, (bool, np.bool_)):
+        raise TypeError("devices must be None, a count, a sequence of jax.Device or a one-axis Mesh, got a bool")
+    elif isinstance(devices, (int, np.integer)):
+        available = jax.devices()
+        count = int(devices)
+        if count < 1:
+            raise ValueError(f"devices must be at least 1, got {count}")
+        if count > len(available):
+            raise ValueError(f"devices={count} but only {len(available)} {available[0].platform} device(s) are "
+                             "visible (on CPU, more host devices: XLA_FLAGS=--xla_force_host_platform_device_count=N "
+                             "or jax.config.update('jax_num_cpu_devices', N) before JAX starts)")
+        return list(available[:count])
+    elif isinstance(devices, (str, bytes)) or not hasattr(devices, "__iter__"):
+        raise TypeError(f"devices must be None, a count, a sequence of jax.Device or a one-axis Mesh, "
+                        f"got {type(devices).__name__}")
+    devices = list(devices)
+    if not devices:
+        raise TypeError("devices must be None, a count, a non-empty sequence of jax.Device or a one-axis Mesh, "
+                        "got an empty sequence")
+    bad = [d for d in devices if not isinstance(d, jax.Device)]
+    if bad:
+        raise TypeError(f"devices must hold jax.Device objects (jax.devices()), got {type(bad[0]).__name__}")
+    visible = set(jax.devices())
+    missing = [d for d in devices if d not in visible]
+    if missing:
+        raise ValueError(f"devices: {missing[0]} is not one of the visible devices {jax.devices()}")
+    if len(set(devices)) != len(devices):
+        repeated = next(d for i, d in enumerate(devices) if d in devices[:i])
+        raise ValueError(f"devices: {repeated} is listed twice")
+    return devices
+
+
+def row_mesh(devices) -> Mesh | None:
+    """The one-axis mesh that J's rows are split over, or None for ``devices=None`` (one device, no sharding).
+
+    ``devices`` as in :func:`resolve_devices`, except that None means "do not shard" here; a
+    one-axis :class:`~jax.sharding.Mesh` is used as it is (its axis name kept).
+    """
+    if devices is None:
+        return None
+    if isinstance(devices, Mesh):
+        resolve_devices(devices)  # one axis, visible devices
+        return devices
+    return Mesh(np.asarray(resolve_devices(devices)), (AXIS,))
+
+
+def rows(mesh: Mesh) -> NamedSharding:
+    """(N, N) arrays split by rows: ``P(axis, None)``."""
+    return NamedSharding(mesh, PartitionSpec(mesh.axis_names[0], None))
+
+
+def nodes(mesh: Mesh) -> NamedSharding:
+    """(N,) arrays split by node, like J's rows: ``P(axis)``."""
+    return NamedSharding(mesh, PartitionSpec(mesh.axis_names[0]))
+
+
+def batch_of_nodes(mesh: Mesh) -> NamedSharding:
+    """(B, N) batches of states split by node: ``P(None, axis)``."""
+    return NamedSharding(mesh, PartitionSpec(None, mesh.axis_names[0]))
+
+
+def replicated(mesh: Mesh) -> NamedSharding:
+    """Arrays held whole by every device: ``P()``."""
+    return NamedSharding(mesh, PartitionSpec())
+
+
+def check_rows(n: int, mesh: Mesh) -> None:
+    """Refuse N nodes that do not split evenly over the mesh's devices.
+
+    Raises
+    ------
+    ValueError
+        N not a multiple of the device count; the message lists the counts that would work.
+    """
+    d = mesh.devices.size
+    if n % d:
+        fits = [k for k in range(1, min(d, n) + 1) if n % k == 0]
+        raise ValueError(f"N={n} nodes cannot be row-sharded over {d} devices: N must be a multiple of the device "
+                         f"count (not padded, which would change every step's random numbers); devices= one of "
+                         f"{fits[-4:]} would divide N={n}")
+
+
+def check_schedule(schedule: str) -> None:
+    """Refuse a single-site schedule on a sharded network (it would communicate once per node).
+
+    Raises
+    ------
+    ValueError
+        ``schedule`` is ``"sequential"`` or ``"random-scan"``.
+    """
+    if schedule in SINGLE_SITE:
+        raise ValueError(f"schedule {schedule!r} updates one node at a time and cannot run row-sharded "
+                         "(devices=...): use 'synchronous' or 'chromatic', or devices=None")
+
+
+def is_global(x) -> bool:
+    """Whether ``x`` is a jax.Array with shards in other processes (``jax.distributed``): no host copy of it exists."""
+    return isinstance(x, jax.Array) and not isinstance(x, jax.core.Tracer) and not x.is_fully_addressable
+
+
+def put(x, sharding: NamedSharding) -> jax.Array:
+    """``x`` laid out by ``sharding``, never whole on one device on the way.
+
+    A jax.Array already laid out so is returned as it is; a global array (other processes hold
+    shards) is re-laid out by a jitted identity; otherwise each device receives its own slice of
+    ``x`` (in several processes every process passes the same values and keeps its devices' slices).
+    A traced value (the caller's ``jit`` / ``vmap``) gets ``with_sharding_constraint``.
+    """
+    if isinstance(x, jax.core.Tracer):  # inside the caller's jit / vmap: a constraint on the traced value
+        return jax.lax.with_sharding_constraint(x, sharding)
+    if isinstance(x, jax.Array) and x.sharding.is_equivalent_to(sharding, x.ndim):
+        return x
+    if is_global(x):
+        return jax.jit(lambda a: a, out_shardings=sharding)(x)
+    if jax.process_count() == 1 and isinstance(x, jax.Array):
+        return jax.device_put(x, sharding)
+    x = x if isinstance(x, jax.Array) else np.asarray(x)
+    return jax.make_array_from_callback(x.shape, sharding, lambda index: x[index])
+
+
+def zeros(shape, dtype, sharding: NamedSharding) -> jax.Array:
+    """An all-zero array made in place by ``sharding`` (each device allocates only its slice)."""
+    return jax.jit(partial(jnp.zeros, tuple(shape), dtype), out_shardings=sharding)()
+
+
+def place_learning_state(state, mesh: Mesh | None, mask=None):
+    """``(state, mask)`` with J and ``mask`` (N, N) split by rows and sigma (N,) by node; unchanged for ``mesh=None``.
+
+    Checks that N splits over the mesh (:func:`check_rows`).
+    """
+    if mesh is None:
+        return state, mask
+    n = state.sigma.shape[-1]
+    check_rows(n, mesh)
+    state = type(state)(put(state.couplings, rows(mesh)), put(state.sigma, nodes(mesh)))
+    return state, (None if mask is None else put(mask, rows(mesh)))
+
+
+def place_network(network, mesh: Mesh | None):
+    """The network with J split by rows and b by node (no checks re-run); unchanged for ``mesh=None``."""
+    if mesh is None:
+        return network
+    check_rows(network.couplings.shape[-1], mesh)
+    return type(network).tree_unflatten(None, (put(network.couplings, rows(mesh)), put(network.biases, nodes(mesh))))
+
+
+def place_chain(kernel, state, params, mesh: Mesh | None):
+    """``(state, params)`` of :func:`fepnet.run` placed on ``mesh``: J by rows, sigma and b by node.
+
+    Raises
+    ------
+    ValueError
+        A single-site schedule (:func:`check_schedule`), or N not a multiple of the device count.
+    """
+    if mesh is None:
+        return state, params
+    check_schedule(kernel.schedule)
+    params = params._replace(network=place_network(params.network, mesh),
+                             inverse_temperature=put(params.inverse_temperature, replicated(mesh)))
+    return state._replace(sigma=put(state.sigma, nodes(mesh))), params
+
+
+def zero_learning_state(n: int, dtype, mesh: Mesh):
+    """The start J = 0, sigma = 0 made in place, split by rows (no device ever holds all of J)."""
+    from .learning import LearningState
+
+    check_rows(n, mesh)
+    return LearningState(zeros((n, n), dtype, rows(mesh)), zeros((n,), dtype, nodes(mesh)))
+
+
+def start_on_devices(initial, n, mesh: Mesh):
+    """The start of a sharded training run made or checked on the devices, or None (use the host checks).
+
+    ``initial`` None: J = 0 and sigma = 0 made in place (:func:`zero_learning_state`). A
+    LearningState or Network whose couplings are already laid out by rows on ``mesh``, or are
+    global (several processes), is checked in place (:func:`checked_state`). Anything else: None.
+    """
+    from .learning import LearningState
+    from .network import Network
+
+    if initial is None:
+        return zero_learning_state(n, jnp.result_type(float), mesh)
+    if not isinstance(initial, (LearningState, Network)) or not on_devices(initial.couplings, mesh):
+        return None
+    if isinstance(initial, Network):
+        if n is not None and initial.couplings.shape[-1] != n:
+            raise ValueError(f"initial network has {initial.couplings.shape[-1]} nodes, patterns have {n}")
+        J, _ = checked_state(initial.couplings, None, n, "initial")
+        return LearningState(J, zeros(J.shape[:1], J.dtype, nodes(mesh)))
+    return LearningState(*checked_state(initial.couplings, initial.sigma, n, "initial"))
+
+
+def checked_state(couplings, sigma, n, what: str):
+    """``(J, sigma)`` of an ``initial`` already on devices (a sharded result), checked there without a host copy.
+
+    ``what`` is the argument's name ("initial"). J (N, N) real and finite, sigma (N,) finite in [-1, 1];
+    the same messages as the host checks of :func:`fepnet.train`.
+    """
+    J = couplings
+    if not jnp.issubdtype(J.dtype, jnp.floating):
+        raise TypeError(f"{what}.couplings must hold real floating numbers, got dtype {J.dtype}")
+    if J.ndim != 2 or J.shape[0] != J.shape[1]:
+        raise ValueError(f"{what}.couplings must be square (N, N), got shape {tuple(J.shape)}")
+    if n is not None and J.shape[0] != n:
+        raise ValueError(f"initial state has {J.shape[0]} nodes, patterns have {n}")
+    if not bool(_all_finite(J)):
+        raise ValueError(f"{what}.couplings contains non-finite values (NaN or inf)")
+    if sigma is None:
+        return J, None
+    if tuple(sigma.shape) != (J.shape[0],):
+        raise ValueError(f"{what}.sigma must have shape ({J.shape[0]},), got {tuple(sigma.shape)}")
+    if not bool(_all_finite(sigma)):
+        raise ValueError(f"{what}.sigma contains non-finite values (NaN or inf)")
+    if not bool(jnp.all(jnp.abs(sigma) <= 1)):
+        raise ValueError(f"{what}.sigma must lie in [-1, 1]")
+    return J, sigma.astype(J.dtype)
+
+
+def on_devices(x, mesh: Mesh) -> bool:
+    """Whether ``x`` is a jax.Array laid out by rows on ``mesh`` already, or global: checked in place, not copied."""
+    return is_global(x) or (isinstance(x, jax.Array) and not isinstance(x, jax.core.Tracer)
+                            and x.ndim == 2 and x.sharding.is_equivalent_to(rows(mesh), 2))
+
+
+@jax.jit
+def _all_finite(x):
+    return jnp.all(jnp.isfinite(x))
+
+
+@jax.jit
+def _first_improper(label, couplings):
+    """(any, i, j): whether some J[i, j] != 0, i != j, joins two nodes of one colour, and the first such pair."""
+    n = couplings.shape[-1]
+    rows_ = jax.lax.broadcasted_iota(jnp.int32, (n, n), 0)
+    cols = jax.lax.broadcasted_iota(jnp.int32, (n, n), 1)
+    coupled = (couplings != 0).reshape((-1, n, n)).any(axis=0)
+    bad_rows = (coupled & (label[:, None] == label[None, :]) & (rows_ != cols)).any(axis=1)
+    i = jnp.argmax(bad_rows)
+    row = coupled[i] & (label == label[i]) & (jnp.arange(n) != i)
+    return bad_rows.any(), i, jnp.argmax(row)
+
+
+def improper_pair(coloring, couplings):
+    """The colouring check of a chromatic kernel computed where a sharded J lies (no host copy, no N x N temporary).
+
+    Returns None for a proper ``coloring`` of ``couplings`` (..., N, N), else (i, j, colour) of one
+    pair of coupled nodes (either direction) that share a colour.
+    """
+    n = couplings.shape[-1]
+    label = np.empty(n, dtype=np.int32)
+    for c, members in enumerate(coloring):
+        label[list(members)] = c
+    found, i, j = _first_improper(label, couplings)
+    if not bool(found):
+        return None
+    i, j = sorted((int(i), int(j)))
+    return i, j, int(label[i])
