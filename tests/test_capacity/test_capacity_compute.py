@@ -115,6 +115,7 @@ def test_alpha_and_published_table(tiny):
     assert r.settings["n_nodes"] == 16 and r.wall_s > 0
 
 
+@pytest.mark.slow
 def test_baselines_alone_need_no_training_and_match_the_recall_functions():
     """rules without "fep": nothing is trained; each baseline's retention is recall.retention of its network."""
     from fepnet import recall, storage

@@ -9,6 +9,7 @@ import pytest
 from fepnet.sweep import load_sweep
 
 
+@pytest.mark.slow
 def test_cli_sweep_writes_results_summary_and_landscapes(tmp_path, capsys):
     from fepnet.cli import main
 

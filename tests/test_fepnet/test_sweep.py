@@ -385,6 +385,7 @@ def test_devices_choose_the_mesh(result):
     xr.testing.assert_identical(one.drop_attrs(), result.drop_attrs())
 
 
+@pytest.mark.slow
 def test_sharded_over_four_devices_equals_single_device_bit_for_bit(result, tmp_path):
     # GRID over four host devices in a fresh process (the device count is fixed when JAX starts), against this
     # process's one-device run of GRID (the fixture): 8 networks, 2 per device.

@@ -103,6 +103,7 @@ def test_seeds_are_independent_and_reproducible_sim3():
     assert a["asymmetry"]["values"][0] != a["asymmetry"]["values"][1]
 
 
+@pytest.mark.slow
 def test_cli_reproduce_sim2_quick(tmp_path, capsys):
     assert main(["reproduce", "sim2", "--seeds", "1", "--quick", "--out", str(tmp_path), "--no-progress"]) == 0
     printed = capsys.readouterr().out
