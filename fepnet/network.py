@@ -21,6 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import inplace
 from .infra import checks as v
 from .infra.files import atomic_path
 
@@ -112,8 +113,8 @@ class Network:
         dtype = jnp.result_type(J.dtype, b.dtype)
         J, b = J.astype(dtype), b.astype(dtype)
         if zero_diagonal:
-            J = J * (1 - jnp.eye(n, dtype=dtype))
-        elif v.is_concrete(J) and np.any(np.diagonal(np.asarray(J)) != 0):
+            J = inplace.zero_diagonal(J)
+        elif v.is_concrete(J) and np.any(np.asarray(jnp.diagonal(J)) != 0):
             raise ValueError(
                 "couplings must have a zero diagonal (no self-coupling); pass zero_diagonal=True to zero it"
             )
@@ -204,16 +205,14 @@ class Network:
             raise ValueError(f"density must lie in [0, 1], got {density}")
         dtype = _working_dtype(dtype)
         k_w, k_e, k_b = jax.random.split(key, 3)
-        w = scale * jax.random.normal(k_w, (n, n), dtype)
-        edge = jax.random.uniform(k_e, (n, n)) < density
-        off = ~jnp.eye(n, dtype=bool)
+        # J = where(edge & off, w, 0), with (w, edge) mirrored from the upper triangle if symmetric:
+        # drawn in one fused pass, then mirrored in place (one N x N buffer, see fepnet.inplace)
+        J = inplace.random_couplings(k_w, k_e, n, scale, density, dtype)
         if symmetric:
-            upper = jnp.triu(jnp.ones((n, n), bool), 1)
-            w, edge = jnp.where(upper, w, w.T), jnp.where(upper, edge, edge.T)
-        J = jnp.where(edge & off, w, 0.0).astype(dtype)
+            J = inplace.mirror_upper(J)
         b = (b_scale * jax.random.normal(k_b, (n,), dtype)).astype(dtype)
         for leaf, name, value in ((J, "coupling_scale", scale), (b, "bias_scale", b_scale)):
-            if v.is_concrete(leaf) and not bool(np.isfinite(np.asarray(leaf)).all()):
+            if v.is_concrete(leaf) and not v.all_finite(leaf):
                 raise ValueError(f"{name} = {value:g} is too large for {np.dtype(dtype)}: the drawn values overflow")
         return cls(J, b)
 

@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import memory_plan
 from .infra import checks as v
 from .infra.progress import chunk_bounds, run_in_chunks
 from .free_energy import FreeEnergyTerms, free_energy_terms
@@ -52,8 +53,10 @@ class EpochRecord(NamedTuple):
     free_energy: FreeEnergyTerms | None
 
 
-@partial(jax.jit, static_argnames=("steps_per_epoch", "reset_state", "precision_weighted", "trace", "free_energy"))
-def run_epochs(
+_STATIC = ("steps_per_epoch", "reset_state", "precision_weighted", "trace", "free_energy")
+
+
+def _epochs(
     key,
     state: LearningState,
     patterns,
@@ -69,13 +72,8 @@ def run_epochs(
     trace: bool = False,
     free_energy: bool = False,
 ):
-    """Pure, jitted, vmappable core: epochs ``first_epoch + arange(len(pattern_index))``.
-
-    patterns (K, N) already scaled by the evidence level; pattern_index (E,) int.
-    Returns (final state, :class:`EpochRecord`). With ``free_energy`` each step
-    records F, accuracy and complexity of the distribution it sampled from,
-    q = CB(iT (b + J sigma_old)), under the current couplings and clamped b.
-    """
+    """:func:`run_epochs`, also returning ``bad_field`` (E, steps) bool: the field h = J sigma of that step
+    was not finite (what the drivers use to name the epoch in which the couplings diverged)."""
     n = state.sigma.shape[-1]
     dtype = state.sigma.dtype
     zeros = jnp.zeros((n,), dtype)
@@ -99,14 +97,52 @@ def run_epochs(
             h = J @ s
             sigma, err = sample_with_error(u_t, h, p, precision_weighted)
             terms = free_energy_terms(J, p.biases, p.inverse_temperature * (p.biases + h), p.inverse_temperature) if free_energy else None
-            return (J, err, sigma), EpochRecord(sigma if trace else None, terms)
+            return (J, err, sigma), (EpochRecord(sigma if trace else None, terms), ~jnp.all(jnp.isfinite(h)))
 
         return jax.lax.scan(step, c, u)
 
     epochs = first_epoch + jnp.arange(pattern_index.shape[0])
-    (J, err, s), record = jax.lax.scan(epoch, (state.couplings, zeros, state.sigma), (pattern_index, epochs))
+    (J, err, s), (record, bad_field) = jax.lax.scan(epoch, (state.couplings, zeros, state.sigma), (pattern_index, epochs))
     J = apply_update(J, err, s, mask)
-    return LearningState(J, s), record
+    return LearningState(J, s), record, bad_field
+
+
+@partial(jax.jit, static_argnames=_STATIC)
+def run_epochs(
+    key,
+    state: LearningState,
+    patterns,
+    pattern_index,
+    inverse_temperature,
+    learning_rate,
+    *,
+    steps_per_epoch: int,
+    first_epoch=0,
+    mask=None,
+    reset_state: bool = False,
+    precision_weighted: bool = False,
+    trace: bool = False,
+    free_energy: bool = False,
+):
+    """Pure, jitted, vmappable core: epochs ``first_epoch + arange(len(pattern_index))``.
+
+    patterns (K, N) already scaled by the evidence level; pattern_index (E,) int.
+    Returns (final state, :class:`EpochRecord`). With ``free_energy`` each step
+    records F, accuracy and complexity of the distribution it sampled from,
+    q = CB(iT (b + J sigma_old)), under the current couplings and clamped b.
+    ``state`` is left intact (its couplings are copied into the loop); the drivers
+    :func:`train` and :func:`free_run` instead donate theirs, so J is updated in place.
+    """
+    state, record, _ = _epochs(
+        key, state, patterns, pattern_index, inverse_temperature, learning_rate, steps_per_epoch=steps_per_epoch,
+        first_epoch=first_epoch, mask=mask, reset_state=reset_state, precision_weighted=precision_weighted,
+        trace=trace, free_energy=free_energy)
+    return state, record
+
+
+# The drivers' chunks: the same computation with the incoming state donated (its buffers are reused for
+# the result, so no second J is alive), and the per-step field flags.
+_run_epochs_donated = jax.jit(_epochs, static_argnames=_STATIC, donate_argnames=("state",))
 
 
 def pattern_order(key, n_patterns: int, n_epochs: int, order: str = "random"):
@@ -175,17 +211,14 @@ def _drive(key, state, patterns, index, it, lr, steps, mask, options, progress, 
     reset_state, precision_weighted, trace, free_energy = options
     n_epochs = index.shape[0]
 
-    def advance(state, start, stop):
-        return run_epochs(
+    def checked(state, start, stop):  # ``state`` is donated: its buffers become the new state's
+        new, record, bad_field = _run_epochs_donated(
             key, state, patterns, index[start:stop], it, lr,
             steps_per_epoch=steps, first_epoch=start, mask=mask, reset_state=reset_state,
             precision_weighted=precision_weighted, trace=trace, free_energy=free_energy,
         )
-
-    def checked(state, start, stop):
-        new, record = advance(state, start, stop)
         if not _finite(new):
-            raise FloatingPointError(_diverged(advance, state, start, stop, n_epochs, unit, precision_weighted))
+            raise FloatingPointError(_diverged(np.asarray(bad_field), start, stop, n_epochs, unit, precision_weighted))
         return new, record
 
     state, records = run_in_chunks(checked, state, chunk_bounds(n_epochs, chunk_epochs), desc=desc, unit="step",
@@ -199,19 +232,28 @@ def _drive(key, state, patterns, index, it, lr, steps, mask, options, progress, 
 
 
 def _finite(state: LearningState) -> bool:
-    return bool(jnp.all(jnp.isfinite(state.couplings)))
+    return v.all_finite(state.couplings)
 
 
-def _diverged(advance, state, start, stop, n_epochs, unit, precision_weighted) -> str:
-    """The message for couplings finite at ``start`` and not at ``stop``, naming the first such epoch.
+def _diverged(bad_field, start, stop, n_epochs, unit, precision_weighted) -> str:
+    """The message for couplings finite after epoch ``start - 1`` and not after ``stop - 1``, naming the first
+    epoch after which they were not.
 
-    Bisection: a non-finite coupling stays non-finite (inf + x is inf or NaN), and re-running
-    epochs from a chunk's start reproduces them (epoch e draws from ``fold_in(key, e)``).
+    ``bad_field`` (stop - start, steps): the field h = J sigma of that step was not finite. Step k of
+    epoch e computes h from the couplings left by the step before (for k = 0 by epoch e - 1); a
+    non-finite coupling stays non-finite (inf + x is inf or NaN) and makes its row's field non-finite
+    whatever sigma is (inf * 0 is NaN). So the first such step names the epoch: e - 1 if it is an
+    epoch's first step, else e; with no such step, the couplings turned non-finite in the chunk's
+    last update, after epoch ``stop - 1``. (A field can also overflow with finite couplings, beyond
+    about 3e38 in float32; the drivers raise only once the couplings themselves are non-finite.) The
+    chunk's start state is not kept for a re-run by bisection: the drivers update J in place.
     """
-    while stop - start > 1:
-        mid = (start + stop) // 2
-        new, _ = advance(state, start, mid)
-        state, start, stop = (new, mid, stop) if _finite(new) else (state, start, mid)
+    hits = np.argwhere(bad_field)
+    if hits.size:
+        e, k = (int(i) for i in hits[0])
+        start = max(start, start + e - (k == 0))
+    else:
+        start = stop - 1
     text = f"couplings became non-finite in {unit[0]} {start} (counting from 0) of {unit[1]}={n_epochs}; " \
            "lower learning_rate"
     if precision_weighted:
@@ -318,15 +360,17 @@ def train(
     v.positive_scalar(level, "evidence_level")  # the rule of retrieval_score and SweepGrid
     if order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
+    memory_plan.require_training(initial, patterns.shape[1], "train")
     state = _start_state(initial, patterns.shape[1])
     return _train(key, patterns, level, n_epochs, steps, chunk_epochs, order, state, inverse_temperature,
                   learning_rate, mask, (reset_state, precision_weighted, trace, free_energy), progress,
-                  ("epoch", "n_epochs", f"n_epochs={n_epochs}, steps_per_epoch={steps}"))
+                  ("epoch", "n_epochs", f"n_epochs={n_epochs}, steps_per_epoch={steps}"), initial is None)
 
 
 def _train(key, patterns, level, n_epochs, steps, chunk, order, state, inverse_temperature, learning_rate, mask,
-           options, progress, unit) -> TrainResult:
-    """:func:`train` and :func:`free_run` from a checked start ``state``; ``unit`` names the counts."""
+           options, progress, unit, fresh) -> TrainResult:
+    """:func:`train` and :func:`free_run` from a checked start ``state``; ``unit`` names the counts;
+    ``fresh``: ``state`` was made here (not the caller's arrays), so it may be donated as it is."""
     n = patterns.shape[1]
     dtype = state.couplings.dtype
     it = v.positive_scalar(inverse_temperature, "inverse_temperature", dtype=dtype)
@@ -334,6 +378,8 @@ def _train(key, patterns, level, n_epochs, steps, chunk, order, state, inverse_t
     if mask is not None:
         mask = v.binary_mask(mask, "mask", shape=(n, n)).astype(dtype)
         state = state._replace(couplings=state.couplings * mask)
+    elif not fresh:  # the chunks donate (consume) their state: work on a copy, the caller's arrays stay valid
+        state = jax.tree_util.tree_map(jnp.copy, state)
     scaled = v.as_real_array(patterns * level, "evidence_level * patterns", dtype=dtype)
     options = tuple(bool(o) for o in options)
     _check_memory(n_epochs, steps, n, dtype, options[2], options[3], unit[2])
@@ -395,8 +441,9 @@ def free_run(
     key = v.prng_key(key)
     n_steps = v.count(n_steps, "n_steps", minimum=0)
     chunk_steps = v.count(chunk_steps, "chunk_steps", minimum=1)
+    memory_plan.require_training(initial, None, "free_run")
     state = _start_state(initial)
     patterns = v.as_real_array(np.zeros((1, state.sigma.shape[0])), "patterns")
     return _train(key, patterns, v.as_real_array(1.0, "evidence_level"), n_steps, 1, chunk_steps, "fixed", state,
                   inverse_temperature, learning_rate, mask, (False, precision_weighted, trace, free_energy),
-                  progress, ("step", "n_steps", f"n_steps={n_steps}"))
+                  progress, ("step", "n_steps", f"n_steps={n_steps}"), False)
