@@ -15,21 +15,15 @@ implementation that :meth:`Network.energy`, ``inference.tempering`` and
 
 from __future__ import annotations
 
-import os
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import inplace
+from . import inplace, memory_plan, network_file
 from .infra import checks as v
-from .infra.files import atomic_path
 
 __all__ = ["Network", "boltzmann_energy"]
 
-_FILE_FORMAT = "fepnet.Network/1"
-_ZIP_MAGIC = b"PK\x03\x04"  # an .npz file is a zip archive
-_NPY_MAGIC = b"\x93NUMPY"
 
 
 def boltzmann_energy(couplings, biases, sigma):
@@ -173,10 +167,11 @@ class Network:
         TypeError
             If n is not an integer or dtype not a floating dtype.
         ValueError
-            If n < 1.
+            If n < 1, or J (n, n) cannot fit in the memory available (naming n and the bytes).
         """
         n = v.count(n, "n", minimum=1)
         dtype = _working_dtype(dtype)
+        memory_plan.require_couplings(n, dtype, f"Network.zeros(n={n})")
         return cls(jnp.zeros((n, n), dtype), jnp.zeros((n,), dtype))
 
     @classmethod
@@ -193,8 +188,9 @@ class Network:
         TypeError
             If key is not a PRNG key, n not an integer, dtype not a floating dtype.
         ValueError
-            If n < 1, a scale is negative or non-finite, density leaves [0, 1], or
-            a scale is so large that the drawn couplings / biases overflow ``dtype``.
+            If n < 1, a scale is negative or non-finite, density leaves [0, 1],
+            a scale is so large that the drawn couplings / biases overflow ``dtype``, or
+            J (n, n) cannot fit in the memory available (naming n and the bytes).
         """
         key = v.prng_key(key)
         n = v.count(n, "n", minimum=1)
@@ -204,6 +200,7 @@ class Network:
         if density > 1:
             raise ValueError(f"density must lie in [0, 1], got {density}")
         dtype = _working_dtype(dtype)
+        memory_plan.require_couplings(n, dtype, f"Network.random(n={n})")
         k_w, k_e, k_b = jax.random.split(key, 3)
         # J = where(edge & off, w, 0), with (w, edge) mirrored from the upper triangle if symmetric:
         # drawn in one fused pass, then mirrored in place (one N x N buffer, see fepnet.inplace)
@@ -304,7 +301,9 @@ class Network:
     def save(self, path) -> None:
         """Write J and b to ``path`` (NumPy .npz, exact round trip; written atomically).
 
-        The file is written under exactly ``path`` (no ``.npz`` is appended).
+        The file is written under exactly ``path`` (no ``.npz`` is appended). J is written in
+        row blocks straight from its memory, so saving holds no second copy of it
+        (:mod:`fepnet.network_file`).
 
         Raises
         ------
@@ -313,24 +312,16 @@ class Network:
         IsADirectoryError
             If ``path`` is a directory.
         """
-        path = os.fspath(path)
-        if os.path.isdir(path):
-            raise IsADirectoryError(f"cannot save the network: {path} is a directory")
-        with atomic_path(path) as tmp:
-            with open(tmp, "wb") as fh:
-                np.savez(
-                    fh,
-                    format=np.asarray(_FILE_FORMAT),
-                    couplings=np.asarray(self.couplings),
-                    biases=np.asarray(self.biases),
-                )
+        network_file.save(self, path)
 
     @classmethod
     def load(cls, path) -> "Network":
         """Read a network written by :meth:`save`, validated like the constructor.
 
         Values are cast to the working dtype (a float64 file loads as float32 unless
-        x64 is on; exact with x64 on) and checked after the cast.
+        x64 is on; exact with x64 on) and checked after the cast. J is read in row blocks
+        into its final buffer (no NumPy copy of it alongside); every file written by earlier
+        versions of :meth:`save` reads the same.
 
         Raises
         ------
@@ -341,52 +332,11 @@ class Network:
             a valid saved network: a directory, an empty, truncated or foreign file, a
             ``.npy`` array, an archive without the fepnet format tag or a key, wrong
             shapes, non-finite values or values beyond the range of the working dtype.
+            Also a network too large for the memory available (naming N and the bytes).
         """
-        path = os.fspath(path)
-
-        def refuse(why):
-            return ValueError(f"not a fepnet network file: {path} ({why})")
-
-        if os.path.isdir(path):
-            raise refuse("it is a directory")
-        with open(path, "rb") as fh:  # FileNotFoundError (naming the path) passes through
-            magic = fh.read(len(_ZIP_MAGIC))
-            if not magic:
-                raise refuse("the file is empty")
-            if magic == _NPY_MAGIC[: len(magic)]:
-                raise refuse("a single NumPy array (.npy), not an .npz archive written by Network.save")
-            if magic != _ZIP_MAGIC:
-                raise refuse("unrecognised content, not an .npz archive written by Network.save")
-            fh.seek(0)
-            try:
-                data = np.load(fh, allow_pickle=False)
-            except Exception as exc:  # truncated or damaged zip
-                raise refuse(f"a damaged or truncated .npz archive: {_reason(exc)}") from None
-            with data:
-                try:
-                    files = set(data.files)
-                    tag, J, b = (data[k] if k in files else None for k in ("format", "couplings", "biases"))
-                except Exception as exc:  # damaged members (BadZipFile: bad CRC, zlib errors), object arrays
-                    if "allow_pickle" in str(exc):
-                        raise refuse("an entry holds Python objects (pickled data)") from None
-                    raise refuse(f"an entry cannot be read: {_reason(exc)}") from None
-        if tag is None:
-            raise refuse("not a saved fepnet Network: it has no 'format' entry")
-        if tag.shape != () or tag.dtype.kind != "U" or str(tag) != _FILE_FORMAT:
-            raise refuse(f"not a saved fepnet Network: its format is not {_FILE_FORMAT!r}")
-        missing = [k for k, x in (("couplings", J), ("biases", b)) if x is None]
-        if missing:
-            raise refuse("no " + " and no ".join(repr(k) for k in missing) + " entry")
-        try:
-            return cls(J, b)
-        except (TypeError, ValueError) as exc:
-            raise refuse(str(exc)) from None
+        return network_file.load(cls, path)
 
 
 def _working_dtype(dtype):
     """``dtype`` as a floating dtype JAX can hold now (float64 becomes float32 unless x64 is on)."""
     return jax.dtypes.canonicalize_dtype(v.float_dtype(dtype, "dtype"))
-
-
-def _reason(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
