@@ -53,12 +53,6 @@ def boltzmann_energy(couplings, biases, sigma):
     return -(sigma @ biases + 0.5 * quad)
 
 
-@jax.jit
-def _largest_field(J, b):
-    """max_i (|b_i| + sum_j |J_ij|): the largest |field| any state in [-1, 1]^N can give (fused, no N x N temporary)."""
-    return jnp.max(jnp.sum(jnp.abs(J), axis=-1) + jnp.abs(b))
-
-
 @jax.tree_util.register_pytree_node_class
 class Network:
     """Couplings ``J`` (N, N) and biases ``b`` (N,) of a continuous-Bernoulli network.
@@ -112,7 +106,7 @@ class Network:
             raise ValueError(
                 "couplings must have a zero diagonal (no self-coupling); pass zero_diagonal=True to zero it"
             )
-        if v.is_concrete(J) and v.is_concrete(b) and not bool(jnp.isfinite(_largest_field(J, b))):
+        if v.is_concrete(J) and v.is_concrete(b) and not bool(jnp.isfinite(inplace.largest_field(J, b))):
             raise ValueError(
                 f"couplings and biases are too large for {dtype}: a node's field b_i + sum_j J_ij sigma_j "
                 "can overflow (the sum of |J_ij| over a row plus |b_i| is not finite)")
