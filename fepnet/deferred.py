@@ -26,10 +26,20 @@ from jax import lax
 
 from .learning import sample_with_error
 
-__all__ = ["UPDATES", "flush", "run_epoch"]
+__all__ = ["UPDATES", "check_update", "flush", "run_epoch"]
 
 UPDATES = ("step", "epoch")
 FLUSH_BYTES = 1 << 20  # rows per block of the flush: about this many bytes of J
+
+
+def check_update(update, mask, free_energy) -> None:
+    """``update`` is one of :data:`UPDATES`; "epoch" takes no mask and records no free energy (``ValueError``)."""
+    if update not in UPDATES:
+        raise ValueError(f"update must be one of {UPDATES}, got {update!r}")
+    if update == "epoch" and mask is not None:
+        raise ValueError("mask needs update='step' (with update='epoch' the deferred updates are not masked)")
+    if update == "epoch" and free_energy:
+        raise ValueError("free_energy=True needs update='step' (update='epoch' does not form J at every step)")
 
 
 def flush(J, U, V):

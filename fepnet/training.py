@@ -78,7 +78,7 @@ def _epochs(
     n = state.sigma.shape[-1]
     dtype = state.sigma.dtype
     zeros = jnp.zeros((n,), dtype)
-    _check_update(update, mask, free_energy)
+    deferred.check_update(update, mask, free_energy)
 
     # The loop carries (J_{t-1}, alpha * error_t, sigma_t) and applies step t's rank-1 update at the start
     # of step t + 1, followed by h = J_t @ sigma_t: the same operations, in the same order, as
@@ -161,16 +161,6 @@ step's field h = J sigma was not finite. Chain calls as ``state, record, bad = r
 state, ...)``.
 """
 run_epochs_in_place.__name__ = run_epochs_in_place.__qualname__ = "run_epochs_in_place"
-
-
-def _check_update(update, mask, free_energy) -> None:
-    """``update`` is one of ``deferred.UPDATES``; "epoch" takes no mask and records no free energy."""
-    if update not in deferred.UPDATES:
-        raise ValueError(f"update must be one of {deferred.UPDATES}, got {update!r}")
-    if update == "epoch" and mask is not None:
-        raise ValueError("mask needs update='step' (with update='epoch' the deferred updates are not masked)")
-    if update == "epoch" and free_energy:
-        raise ValueError("free_energy=True needs update='step' (update='epoch' does not form J at every step)")
 
 
 def pattern_order(key, n_patterns: int, n_epochs: int, order: str = "random"):
@@ -265,16 +255,14 @@ def _finite(state: LearningState) -> bool:
 
 def _diverged(bad_field, start, stop, n_epochs, unit, precision_weighted) -> str:
     """The message for couplings finite after epoch ``start - 1`` and not after ``stop - 1``, naming the first
-    epoch after which they were not.
+    epoch after which they were not (the chunk's start state is gone: J is updated in place).
 
-    ``bad_field`` (stop - start, steps): the field h = J sigma of that step was not finite. Step k of
-    epoch e computes h from the couplings left by the step before (for k = 0 by epoch e - 1); a
-    non-finite coupling stays non-finite (inf + x is inf or NaN) and makes its row's field non-finite
-    whatever sigma is (inf * 0 is NaN). So the first such step names the epoch: e - 1 if it is an
-    epoch's first step, else e; with no such step, the couplings turned non-finite in the chunk's
-    last update, after epoch ``stop - 1``. (A field can also overflow with finite couplings, beyond
-    about 3e38 in float32; the drivers raise only once the couplings themselves are non-finite.) The
-    chunk's start state is not kept for a re-run by bisection: the drivers update J in place.
+    ``bad_field`` (stop - start, steps): that step's field h = J sigma was not finite. Step k of epoch
+    e computes h from the couplings left by the step before; a non-finite coupling stays so (inf + x
+    is inf or NaN) and makes its row's field non-finite whatever sigma is (inf * 0 is NaN). So the
+    first such step names epoch e - 1 (k = 0) or e; with none, the chunk's last update did it. (A
+    field can also overflow with finite couplings, past 3e38 in float32: a run raises only once J
+    itself is non-finite.)
     """
     hits = np.argwhere(bad_field)
     if hits.size:
@@ -401,7 +389,7 @@ def train(
     v.positive_scalar(level, "evidence_level")  # the rule of retrieval_score and SweepGrid
     if order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
-    _check_update(update, mask, free_energy)
+    deferred.check_update(update, mask, free_energy)
     memory_plan.require_training(initial, patterns.shape[1], "train")
     state = _start_state(initial, patterns.shape[1])
     return _train(key, patterns, level, n_epochs, steps, chunk_epochs, order, state, inverse_temperature,
