@@ -15,20 +15,15 @@ implementation that :meth:`Network.energy`, ``inference.tempering`` and
 
 from __future__ import annotations
 
-import os
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import inplace, memory_plan, network_file
 from .infra import checks as v
-from .infra.files import atomic_path
 
 __all__ = ["Network", "boltzmann_energy"]
 
-_FILE_FORMAT = "fepnet.Network/1"
-_ZIP_MAGIC = b"PK\x03\x04"  # an .npz file is a zip archive
-_NPY_MAGIC = b"\x93NUMPY"
 
 
 def boltzmann_energy(couplings, biases, sigma):
@@ -56,12 +51,6 @@ def boltzmann_energy(couplings, biases, sigma):
     xp = np if all(isinstance(a, np.ndarray) for a in (couplings, biases, sigma)) else jnp
     quad = xp.einsum("...i,ij,...j->...", sigma, couplings, sigma)
     return -(sigma @ biases + 0.5 * quad)
-
-
-@jax.jit
-def _largest_field(J, b):
-    """max_i (|b_i| + sum_j |J_ij|): the largest |field| any state in [-1, 1]^N can give (fused, no N x N temporary)."""
-    return jnp.max(jnp.sum(jnp.abs(J), axis=-1) + jnp.abs(b))
 
 
 @jax.tree_util.register_pytree_node_class
@@ -112,12 +101,12 @@ class Network:
         dtype = jnp.result_type(J.dtype, b.dtype)
         J, b = J.astype(dtype), b.astype(dtype)
         if zero_diagonal:
-            J = J * (1 - jnp.eye(n, dtype=dtype))
-        elif v.is_concrete(J) and np.any(np.diagonal(np.asarray(J)) != 0):
+            J = inplace.zero_diagonal(J)
+        elif v.is_concrete(J) and np.any(np.asarray(jnp.diagonal(J)) != 0):
             raise ValueError(
                 "couplings must have a zero diagonal (no self-coupling); pass zero_diagonal=True to zero it"
             )
-        if v.is_concrete(J) and v.is_concrete(b) and not bool(jnp.isfinite(_largest_field(J, b))):
+        if v.is_concrete(J) and v.is_concrete(b) and not bool(jnp.isfinite(inplace.largest_field(J, b))):
             raise ValueError(
                 f"couplings and biases are too large for {dtype}: a node's field b_i + sum_j J_ij sigma_j "
                 "can overflow (the sum of |J_ij| over a row plus |b_i| is not finite)")
@@ -172,10 +161,11 @@ class Network:
         TypeError
             If n is not an integer or dtype not a floating dtype.
         ValueError
-            If n < 1.
+            If n < 1, or J (n, n) cannot fit in the memory available (naming n and the bytes).
         """
         n = v.count(n, "n", minimum=1)
         dtype = _working_dtype(dtype)
+        memory_plan.require_couplings(n, dtype, f"Network.zeros(n={n})")
         return cls(jnp.zeros((n, n), dtype), jnp.zeros((n,), dtype))
 
     @classmethod
@@ -192,8 +182,9 @@ class Network:
         TypeError
             If key is not a PRNG key, n not an integer, dtype not a floating dtype.
         ValueError
-            If n < 1, a scale is negative or non-finite, density leaves [0, 1], or
-            a scale is so large that the drawn couplings / biases overflow ``dtype``.
+            If n < 1, a scale is negative or non-finite, density leaves [0, 1],
+            a scale is so large that the drawn couplings / biases overflow ``dtype``, or
+            J (n, n) cannot fit in the memory available (naming n and the bytes).
         """
         key = v.prng_key(key)
         n = v.count(n, "n", minimum=1)
@@ -203,17 +194,16 @@ class Network:
         if density > 1:
             raise ValueError(f"density must lie in [0, 1], got {density}")
         dtype = _working_dtype(dtype)
+        memory_plan.require_couplings(n, dtype, f"Network.random(n={n})")
         k_w, k_e, k_b = jax.random.split(key, 3)
-        w = scale * jax.random.normal(k_w, (n, n), dtype)
-        edge = jax.random.uniform(k_e, (n, n)) < density
-        off = ~jnp.eye(n, dtype=bool)
+        # J = where(edge & off, w, 0), with (w, edge) mirrored from the upper triangle if symmetric:
+        # drawn in one fused pass, then mirrored in place (one N x N buffer, see fepnet.inplace)
+        J = inplace.random_couplings(k_w, k_e, n, scale, density, dtype)
         if symmetric:
-            upper = jnp.triu(jnp.ones((n, n), bool), 1)
-            w, edge = jnp.where(upper, w, w.T), jnp.where(upper, edge, edge.T)
-        J = jnp.where(edge & off, w, 0.0).astype(dtype)
+            J = inplace.mirror_upper(J)
         b = (b_scale * jax.random.normal(k_b, (n,), dtype)).astype(dtype)
         for leaf, name, value in ((J, "coupling_scale", scale), (b, "bias_scale", b_scale)):
-            if v.is_concrete(leaf) and not bool(np.isfinite(np.asarray(leaf)).all()):
+            if v.is_concrete(leaf) and not v.all_finite(leaf):
                 raise ValueError(f"{name} = {value:g} is too large for {np.dtype(dtype)}: the drawn values overflow")
         return cls(J, b)
 
@@ -305,7 +295,9 @@ class Network:
     def save(self, path) -> None:
         """Write J and b to ``path`` (NumPy .npz, exact round trip; written atomically).
 
-        The file is written under exactly ``path`` (no ``.npz`` is appended).
+        The file is written under exactly ``path`` (no ``.npz`` is appended). J is written in
+        row blocks straight from its memory, so saving holds no second copy of it
+        (:mod:`fepnet.network_file`).
 
         Raises
         ------
@@ -314,24 +306,16 @@ class Network:
         IsADirectoryError
             If ``path`` is a directory.
         """
-        path = os.fspath(path)
-        if os.path.isdir(path):
-            raise IsADirectoryError(f"cannot save the network: {path} is a directory")
-        with atomic_path(path) as tmp:
-            with open(tmp, "wb") as fh:
-                np.savez(
-                    fh,
-                    format=np.asarray(_FILE_FORMAT),
-                    couplings=np.asarray(self.couplings),
-                    biases=np.asarray(self.biases),
-                )
+        network_file.save(self, path)
 
     @classmethod
     def load(cls, path) -> "Network":
         """Read a network written by :meth:`save`, validated like the constructor.
 
         Values are cast to the working dtype (a float64 file loads as float32 unless
-        x64 is on; exact with x64 on) and checked after the cast.
+        x64 is on; exact with x64 on) and checked after the cast. J is read in row blocks
+        into its final buffer (no NumPy copy of it alongside); every file written by earlier
+        versions of :meth:`save` reads the same.
 
         Raises
         ------
@@ -342,52 +326,11 @@ class Network:
             a valid saved network: a directory, an empty, truncated or foreign file, a
             ``.npy`` array, an archive without the fepnet format tag or a key, wrong
             shapes, non-finite values or values beyond the range of the working dtype.
+            Also a network too large for the memory available (naming N and the bytes).
         """
-        path = os.fspath(path)
-
-        def refuse(why):
-            return ValueError(f"not a fepnet network file: {path} ({why})")
-
-        if os.path.isdir(path):
-            raise refuse("it is a directory")
-        with open(path, "rb") as fh:  # FileNotFoundError (naming the path) passes through
-            magic = fh.read(len(_ZIP_MAGIC))
-            if not magic:
-                raise refuse("the file is empty")
-            if magic == _NPY_MAGIC[: len(magic)]:
-                raise refuse("a single NumPy array (.npy), not an .npz archive written by Network.save")
-            if magic != _ZIP_MAGIC:
-                raise refuse("unrecognised content, not an .npz archive written by Network.save")
-            fh.seek(0)
-            try:
-                data = np.load(fh, allow_pickle=False)
-            except Exception as exc:  # truncated or damaged zip
-                raise refuse(f"a damaged or truncated .npz archive: {_reason(exc)}") from None
-            with data:
-                try:
-                    files = set(data.files)
-                    tag, J, b = (data[k] if k in files else None for k in ("format", "couplings", "biases"))
-                except Exception as exc:  # damaged members (BadZipFile: bad CRC, zlib errors), object arrays
-                    if "allow_pickle" in str(exc):
-                        raise refuse("an entry holds Python objects (pickled data)") from None
-                    raise refuse(f"an entry cannot be read: {_reason(exc)}") from None
-        if tag is None:
-            raise refuse("not a saved fepnet Network: it has no 'format' entry")
-        if tag.shape != () or tag.dtype.kind != "U" or str(tag) != _FILE_FORMAT:
-            raise refuse(f"not a saved fepnet Network: its format is not {_FILE_FORMAT!r}")
-        missing = [k for k, x in (("couplings", J), ("biases", b)) if x is None]
-        if missing:
-            raise refuse("no " + " and no ".join(repr(k) for k in missing) + " entry")
-        try:
-            return cls(J, b)
-        except (TypeError, ValueError) as exc:
-            raise refuse(str(exc)) from None
+        return network_file.load(cls, path)
 
 
 def _working_dtype(dtype):
     """``dtype`` as a floating dtype JAX can hold now (float64 becomes float32 unless x64 is on)."""
     return jax.dtypes.canonicalize_dtype(v.float_dtype(dtype, "dtype"))
-
-
-def _reason(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

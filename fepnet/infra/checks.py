@@ -46,6 +46,8 @@ def as_real_array(x, name: str, *, ndim: int | None = None, shape=None, dtype=No
     """
     if x is None:
         raise TypeError(f"{name} must be an array of real numbers, got None")
+    if _on_default_device(x) and x.size >= _LARGE:  # a large JAX array: checked in place, not copied
+        return _jax_real_array(x, name, ndim, shape, dtype)
     if isinstance(x, jax.core.Tracer):
         arr = x
     else:
@@ -70,10 +72,82 @@ def as_real_array(x, name: str, *, ndim: int | None = None, shape=None, dtype=No
         target = jnp.result_type(float)
     with np.errstate(over="ignore", invalid="ignore"):
         out = jnp.asarray(arr, dtype=target)
-    if is_concrete(out) and not bool(np.isfinite(np.asarray(out)).all()):
+    if is_concrete(out) and not all_finite(out):
         if is_concrete(arr) and bool(np.isfinite(np.asarray(arr)).all()):
             raise ValueError(f"{name} holds values beyond the range of {out.dtype} "
                              f"(largest magnitude {float(np.max(np.abs(np.asarray(arr)))):.3g})")
+        raise ValueError(f"{name} contains non-finite values (NaN or inf)")
+    return out
+
+
+# Arrays of at least this many elements are checked for finiteness with a matrix-vector product.
+_LARGE = 1 << 20
+
+
+@jax.jit
+def _finite_rows(x, zeros):
+    return jnp.all(jnp.isfinite(x.reshape(-1, x.shape[-1]) @ zeros))
+
+
+def all_finite(x) -> bool:
+    """Whether every element of the concrete array ``x`` (NumPy or JAX) is finite.
+
+    Large arrays (``_LARGE`` elements or more) are checked in one pass without temporaries:
+    they use (x reshaped to (M, K)) @ zeros(K): an entry inf or NaN makes its row's
+    sum NaN (inf * 0 = NaN), and the product streams x once at matrix-vector speed with no
+    boolean copy of x (``jnp.isfinite(x)`` eagerly would allocate one byte per element;
+    a fused all(isfinite) reduction runs several times slower on CPU).
+    """
+    if not jnp.issubdtype(x.dtype, jnp.floating):
+        return True
+    if isinstance(x, jax.Array) and not x.is_fully_addressable:  # spans processes: reduce on the devices
+        return bool(jnp.all(jnp.isfinite(x)))
+    if x.size < _LARGE or x.ndim == 0:  # small: NumPy (a jitted check would compile for every new shape)
+        return bool(np.isfinite(np.asarray(x)).all())
+    if isinstance(x, np.ndarray):  # row blocks of about 16 MB: a bounded boolean temporary
+        rows = x.reshape(-1, x.shape[-1])
+        step = max(1, (1 << 24) // max(1, rows.shape[1] * rows.itemsize))
+        return all(bool(np.isfinite(rows[i:i + step]).all()) for i in range(0, rows.shape[0], step))
+    return bool(_finite_rows(x, jnp.zeros((x.shape[-1],), x.dtype)))
+
+
+def _on_default_device(x) -> bool:
+    """A concrete JAX array that lives (whole) on JAX's default device, where it can be checked in place.
+
+    :func:`as_real_array` takes this path for arrays of at least ``_LARGE`` elements (a network's
+    couplings at large N): the host round trip of the general path would copy them. Smaller
+    arrays take the general path, which returns a new array as always.
+    """
+    if not isinstance(x, jax.Array) or isinstance(x, jax.core.Tracer):
+        return False
+    try:
+        devices = x.sharding.device_set
+    except Exception:  # deleted or otherwise unusable: the host path says why
+        return False
+    return len(devices) == 1 and next(iter(devices)) == jax.devices()[0] and x.is_fully_addressable
+
+
+def _jax_real_array(x, name, ndim, shape, dtype):
+    """:func:`as_real_array` for a concrete JAX array on the default device: the same checks and
+    messages, the cast done by JAX (no copy when the dtype is already right)."""
+    src = x.dtype
+    if src == np.bool_ or not (jnp.issubdtype(src, jnp.floating) or jnp.issubdtype(src, jnp.integer)):
+        raise TypeError(f"{name} must hold real numbers, got dtype {src}")
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-dimensional, got shape {tuple(x.shape)}")
+    if shape is not None and tuple(x.shape) != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(x.shape)}")
+    if dtype is not None:
+        target = jax.dtypes.canonicalize_dtype(float_dtype(dtype, "dtype"))
+    elif jnp.issubdtype(src, jnp.floating):
+        target = src
+    else:
+        target = jnp.result_type(float)
+    out = x if target == src and not x.weak_type else jax.lax.convert_element_type(x, target)
+    if not all_finite(out):
+        if out is not x and all_finite(x):
+            largest = float(jnp.max(jnp.abs(x.astype(jnp.result_type(float)))))
+            raise ValueError(f"{name} holds values beyond the range of {out.dtype} (largest magnitude {largest:.3g})")
         raise ValueError(f"{name} contains non-finite values (NaN or inf)")
     return out
 

@@ -1,13 +1,14 @@
 """Benchmark scripts run end to end (smoke tests, slow; the figures themselves are not asserted)."""
 
 import json
+import os
 import pathlib
 import subprocess
 import sys
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]  # the repository (benchmarks/ beside tests/)
 
 
 @pytest.mark.slow
@@ -34,3 +35,18 @@ def test_bench_sweep_quick_writes_the_documented_keys(tmp_path):
         assert result[key] > 0, key
     assert result["mismatches"] == 0
     assert result["speedup"] == pytest.approx(result["sweep_steps_per_s"] / result["baseline_steps_per_s"])
+
+
+@pytest.mark.slow
+def test_bench_scaling_writes_the_documented_keys(tmp_path):
+    out = tmp_path / "scaling.json"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_scaling.py"), "--max-n", "1000", "--json", str(out)],
+                   check=True, capture_output=True, text=True, timeout=600,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+    result = json.loads(out.read_text())
+    assert list(result) == ["n", "fepnet_steps_per_s", "plain_steps_per_s", "ratio", "bandwidth_fraction",
+                            "peak_rss_mb", "copy_gb_per_s"]
+    assert result["n"] == [100, 1000]
+    for key in ("fepnet_steps_per_s", "plain_steps_per_s", "ratio", "bandwidth_fraction", "peak_rss_mb", "copy_gb_per_s"):
+        assert len(result[key]) == 2 and all(x > 0 for x in result[key]), key
+    assert result["ratio"][1] == pytest.approx(result["fepnet_steps_per_s"][1] / result["plain_steps_per_s"][1])
