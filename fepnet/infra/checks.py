@@ -57,13 +57,7 @@ def as_real_array(x, name: str, *, ndim: int | None = None, shape=None, dtype=No
             arr = np.asarray(x)
         except Exception as exc:  # ragged lists and the like
             raise TypeError(f"{name} must be an array of real numbers: {exc}") from None
-    src = arr.dtype
-    if src == np.bool_ or not (np.issubdtype(src, np.floating) or np.issubdtype(src, np.integer)):
-        raise TypeError(f"{name} must hold real numbers, got dtype {src}")
-    if ndim is not None and arr.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-dimensional, got shape {tuple(arr.shape)}")
-    if shape is not None and tuple(arr.shape) != tuple(shape):
-        raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(arr.shape)}")
+    src = _check_kind(arr, name, ndim, shape)
     if dtype is not None:
         target = float_dtype(dtype, "dtype")
     elif np.issubdtype(src, np.floating):
@@ -127,16 +121,23 @@ def _on_default_device(x) -> bool:
     return len(devices) == 1 and next(iter(devices)) == jax.devices()[0] and x.is_fully_addressable
 
 
+def _check_kind(arr, name, ndim, shape):
+    """The dtype (real: integer or floating, not bool), ``ndim`` and ``shape`` checks of :func:`as_real_array`,
+    shared by its host and device paths; returns the array's dtype."""
+    src = arr.dtype
+    if src == np.bool_ or not (jnp.issubdtype(src, jnp.floating) or jnp.issubdtype(src, jnp.integer)):
+        raise TypeError(f"{name} must hold real numbers, got dtype {src}")
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-dimensional, got shape {tuple(arr.shape)}")
+    if shape is not None and tuple(arr.shape) != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(arr.shape)}")
+    return src
+
+
 def _jax_real_array(x, name, ndim, shape, dtype):
     """:func:`as_real_array` for a concrete JAX array on the default device: the same checks and
     messages, the cast done by JAX (no copy when the dtype is already right)."""
-    src = x.dtype
-    if src == np.bool_ or not (jnp.issubdtype(src, jnp.floating) or jnp.issubdtype(src, jnp.integer)):
-        raise TypeError(f"{name} must hold real numbers, got dtype {src}")
-    if ndim is not None and x.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-dimensional, got shape {tuple(x.shape)}")
-    if shape is not None and tuple(x.shape) != tuple(shape):
-        raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(x.shape)}")
+    src = _check_kind(x, name, ndim, shape)
     if dtype is not None:
         target = jax.dtypes.canonicalize_dtype(float_dtype(dtype, "dtype"))
     elif jnp.issubdtype(src, jnp.floating):
