@@ -9,8 +9,9 @@ What is measured, in one process, float32, for N = 100, 1000, 4096, 10,000, 20,0
    :func:`fepnet.train` computes each of its chunks: ``fepnet.training.run_epochs_in_place``,
    the jitted epochs with the state donated, so J is updated in place and each call's
    result is the next call's input. Compile excluded: one untimed call first.
-   ``--update epoch`` measures ``fepnet.train(update="epoch")`` instead (J's updates added
-   once per epoch, :mod:`fepnet.deferred`: other rounding, one read of J per step).
+   The same again with ``update="epoch"`` (``fepnet.train(update="epoch")``: the epoch's
+   updates added to J once, at its end, :mod:`fepnet.deferred`; other rounding, one read of
+   J per step): ``epoch_steps_per_s`` (``--no-epoch`` skips it).
 2. plain: the same rule written as a user writes it first (``plain_epoch`` below): one
    jitted function per epoch that resets sigma to 0, ``lax.scan``s the 10 steps
    (h = J sigma, sample, J += alpha (sigma - L(h)) sigma^T, zero diagonal) and returns the
@@ -19,9 +20,11 @@ What is measured, in one process, float32, for N = 100, 1000, 4096, 10,000, 20,0
    ``memory_analysis``) does not fit in the memory available.
 3. ratio = fepnet / plain.
 4. bandwidth_fraction = (bytes of one read and one write of J per step x steps/s) / copy
-   bandwidth, the copy bandwidth being measured here (``copy_gb_per_s``): the rate of a
-   jitted, donated ``J + 1.0`` over the largest J run (one read and one write per element).
-   One read and one write of J is the floor of a learning step.
+   bandwidth, the copy bandwidth being measured here, at each N (``copy_gb_per_s``): the
+   best of ten jitted, donated ``J + 1.0`` over that N's J, in place (one read and one write
+   per element, run by XLA's parallel elementwise loop like the step's own update of J).
+   One read and one write of J is the floor of a learning step. ``epoch_bandwidth_fraction``
+   is the same for ``update="epoch"``.
 5. peak_rss_mb: the process's peak resident memory during the fepnet run at that N (the
    high-water mark is reset before each N where Linux allows it, /proc/self/clear_refs;
    otherwise it is the process's peak so far, which the largest N dominates).
@@ -38,7 +41,8 @@ Usage::
     python benchmarks/bench_scaling.py --json out.json   # also write the table (keys below)
 
 JSON keys (lists aligned on ``n``; null where not measured): ``n``, ``fepnet_steps_per_s``,
-``plain_steps_per_s``, ``ratio``, ``bandwidth_fraction``, ``peak_rss_mb``, ``copy_gb_per_s``.
+``plain_steps_per_s``, ``ratio``, ``bandwidth_fraction``, ``peak_rss_mb``, ``copy_gb_per_s``,
+then ``epoch_steps_per_s``, ``epoch_ratio``, ``epoch_bandwidth_fraction``.
 """
 
 from __future__ import annotations
@@ -188,7 +192,7 @@ def time_plain(n: int, epochs: int, repeats: int) -> float | None:
 _plus_one_donated = jax.jit(lambda J: J + 1.0, donate_argnums=0)
 
 
-def copy_bandwidth(J, repeats: int = 3) -> float:
+def copy_bandwidth(J, repeats: int = 10) -> float:
     """Bytes/s of one read and one write of every element of J: the best of ``repeats`` donated J + 1.0."""
     J = jax.block_until_ready(_plus_one_donated(J))  # compile
     best = np.inf
@@ -222,54 +226,57 @@ def main(argv=None):
     parser.add_argument("--max-n", type=int, default=SIZES[-1], help="largest N to run (default 50000)")
     parser.add_argument("--json", metavar="PATH", help="write the table to PATH (keys: see the module docstring)")
     parser.add_argument("--no-plain", action="store_true", help="skip the plain loop")
-    parser.add_argument("--update", choices=("step", "epoch"), default="step",
-                        help="fepnet's update of J: after every step (default, the reference arithmetic) or "
-                             "once per epoch (fepnet.train(update='epoch'))")
+    parser.add_argument("--no-epoch", action="store_true", help="skip fepnet's update='epoch' (J's updates added once "
+                                                                "per epoch, fepnet.train(update='epoch'))")
     args = parser.parse_args(argv)
     sizes = [n for n in SIZES if n <= args.max_n]
     print(header())
-    print(f"{STEPS} steps per epoch; compile excluded; best of the timed calls; fepnet update={args.update!r}\n")
-    rows = {k: [] for k in ("n", "fepnet_steps_per_s", "plain_steps_per_s", "ratio", "peak_rss_mb")}
-    copy = None
-    print(f"{'N':>7}{'fepnet steps/s':>16}{'paper':>9}{'plain steps/s':>15}{'ratio':>7}{'peak RSS MB':>13}{'J MB':>9}",
-          flush=True)
+    print(f"{STEPS} steps per epoch; compile excluded; best of the timed calls; copy bandwidth per N: best of ten "
+          "donated J + 1.0\n")
+    keys = ("n", "fepnet_steps_per_s", "plain_steps_per_s", "ratio", "bandwidth_fraction", "peak_rss_mb",
+            "copy_gb_per_s", "epoch_steps_per_s", "epoch_ratio", "epoch_bandwidth_fraction")
+    rows = {k: [] for k in keys}
+    print(f"{'N':>7}{'paper':>9}{'fepnet steps/s':>16}{'plain steps/s':>15}{'ratio':>7}{'bw frac':>9}"
+          f"{'epoch steps/s':>15}{'ratio':>7}{'bw frac':>9}{'copy GB/s':>11}{'peak RSS MB':>13}{'J MB':>9}", flush=True)
     for n in sizes:
         gc.collect()
         try:
             memory_plan.require_couplings(n, jnp.float32, f"bench_scaling at N={n}")
         except ValueError as exc:
             print(f"{n:>7}  skipped: {exc}", flush=True)
-            for k, x in zip(rows, (n, None, None, None, None)):
-                rows[k].append(x)
+            for k in keys:
+                rows[k].append(n if k == "n" else None)
             continue
         reset_peak()
-        rate, J = time_fepnet(n, EPOCHS[n], REPEATS[n], args.update)
+        rate, J = time_fepnet(n, EPOCHS[n], REPEATS[n], "step")
         peak = peak_mb()
-        if n == sizes[-1]:  # the copy bandwidth over the largest J, reusing its buffer
-            copy = copy_bandwidth(J)
+        copy = copy_bandwidth(J)  # in place over this N's J
         del J
         gc.collect()
+        epoch = None
+        if not args.no_epoch:
+            epoch, J = time_fepnet(n, EPOCHS[n], REPEATS[n], "epoch")
+            peak = max(peak, peak_mb())
+            del J
+            gc.collect()
         plain = None if args.no_plain else time_plain(n, EPOCHS[n], REPEATS[n])
-        ratio = None if plain is None else rate / plain
-        for k, x in zip(rows, (n, rate, plain, ratio, peak)):
-            rows[k].append(x)
-        print(f"{n:>7}{rate:>16,.2f}{fmt(PAPER.get(n), '>9g')}{fmt(plain, '>15,.2f')}{fmt(ratio, '>7.2f')}"
-              f"{peak:>13,.0f}{n * n * 4 / 2**20:>9,.0f}", flush=True)
-    ran = [n for n, r in zip(rows["n"], rows["fepnet_steps_per_s"]) if r is not None]
-    if copy is None and ran:  # the largest N was skipped: measure over the largest J that ran
-        copy = copy_bandwidth(jnp.full((ran[-1], ran[-1]), 0.5, jnp.float32))
-    fraction = [None if r is None or copy is None else 2 * n * n * 4 * r / copy
-                for n, r in zip(rows["n"], rows["fepnet_steps_per_s"])]
-    print(f"\ncopy bandwidth (donated J + 1.0 at N = {ran[-1] if ran else '-'}): {fmt(copy and copy / 1e9, '.1f')} GB/s "
-          "(one read + one write per element)")
-    print("bandwidth fraction (one read + one write of J per step / copy bandwidth): "
-          + ", ".join(f"N={n}: {fmt(f, '.2f')}" for n, f in zip(rows["n"], fraction)))
+        floor_bytes = 2 * n * n * 4  # one read and one write of J per step
+        row = dict(n=n, fepnet_steps_per_s=rate, plain_steps_per_s=plain,
+                   ratio=None if plain is None else rate / plain, bandwidth_fraction=floor_bytes * rate / copy,
+                   peak_rss_mb=peak, copy_gb_per_s=copy / 1e9, epoch_steps_per_s=epoch,
+                   epoch_ratio=None if plain is None or epoch is None else epoch / plain,
+                   epoch_bandwidth_fraction=None if epoch is None else floor_bytes * epoch / copy)
+        for k in keys:
+            rows[k].append(row[k])
+        print(f"{n:>7}{fmt(PAPER.get(n), '>9g')}{rate:>16,.2f}{fmt(plain, '>15,.2f')}{fmt(row['ratio'], '>7.2f')}"
+              f"{row['bandwidth_fraction']:>9.2f}{fmt(epoch, '>15,.2f')}{fmt(row['epoch_ratio'], '>7.2f')}"
+              f"{fmt(row['epoch_bandwidth_fraction'], '>9.2f')}{copy / 1e9:>11.1f}{peak:>13,.0f}"
+              f"{n * n * 4 / 2**20:>9,.0f}", flush=True)
+    print("\nbw frac: (one read + one write of J per step x steps/s) / the copy bandwidth at that N; "
+          "epoch: fepnet.train(update='epoch')")
     if args.json:
-        out = dict(rows, bandwidth_fraction=fraction, copy_gb_per_s=[None if copy is None else copy / 1e9] * len(sizes))
-        out = {k: out[k] for k in ("n", "fepnet_steps_per_s", "plain_steps_per_s", "ratio", "bandwidth_fraction",
-                                   "peak_rss_mb", "copy_gb_per_s")}
         with open(args.json, "w") as fh:
-            json.dump(out, fh, indent=2)
+            json.dump(rows, fh, indent=2)
             fh.write("\n")
         print(f"\nwrote {args.json}")
 

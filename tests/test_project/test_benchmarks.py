@@ -45,8 +45,12 @@ def test_bench_scaling_writes_the_documented_keys(tmp_path):
                    env={**os.environ, "PYTHONPATH": str(ROOT)})
     result = json.loads(out.read_text())
     assert list(result) == ["n", "fepnet_steps_per_s", "plain_steps_per_s", "ratio", "bandwidth_fraction",
-                            "peak_rss_mb", "copy_gb_per_s"]
+                            "peak_rss_mb", "copy_gb_per_s", "epoch_steps_per_s", "epoch_ratio",
+                            "epoch_bandwidth_fraction"]
     assert result["n"] == [100, 1000]
-    for key in ("fepnet_steps_per_s", "plain_steps_per_s", "ratio", "bandwidth_fraction", "peak_rss_mb", "copy_gb_per_s"):
+    for key in list(result)[1:]:
         assert len(result[key]) == 2 and all(x > 0 for x in result[key]), key
     assert result["ratio"][1] == pytest.approx(result["fepnet_steps_per_s"][1] / result["plain_steps_per_s"][1])
+    for prefix, rate in (("", "fepnet_steps_per_s"), ("epoch_", "epoch_steps_per_s")):
+        floor = 2 * 1000 * 1000 * 4 * result[rate][1] / (result["copy_gb_per_s"][1] * 1e9)
+        assert result[prefix + "bandwidth_fraction"][1] == pytest.approx(floor, rel=1e-6)
