@@ -1,22 +1,54 @@
 """fepnet: free-energy-principle attractor networks of continuous-Bernoulli nodes, in JAX.
 
-The core (pure JAX; every default is an argument):
+N nodes with states sigma in [-1, 1], couplings J (N, N) and biases b (N,); at inverse
+temperature iT the Boltzmann density is p(sigma) ∝ exp(-iT E(sigma)),
+E(sigma) = -(b·sigma + 1/2 sigma^T J sigma), and a node's update draws from (or takes the
+mean L(x) = coth(x) - 1/x of) the continuous Bernoulli CB(iT (b_i + sum_j J_ij sigma_j)).
+Everything below is importable from ``fepnet`` itself; the core is pure JAX and every
+default is an argument.
 
-- :mod:`fepnet.cb` continuous-Bernoulli maths on [-1, 1]
-- :class:`Network` couplings J and biases b; energy E(s) = -(b.s + 1/2 s^T Js s), log density
-- :func:`build_kernel`, :func:`kernel_params`, :func:`init_state`, :func:`run` (:mod:`fepnet.chain`)
-  inference step kernels ``step(key, state, params) -> state`` and the scan driver
-- :func:`relax` (:mod:`fepnet.relaxation`) deterministic relaxation to fixed points m = L(iT (b + J m))
-- :func:`learn_step`, :func:`train`, :func:`free_run` the local FEP learning rule and its epoch drivers
-- :func:`mean_field_free_energy` the naive mean-field free energy and its terms
-- :func:`find_attractors`, :func:`orthogonality` attractors and their geometry
-- :func:`retrieval_score`, :func:`generalization_score` the paper's recall scores
-- :func:`hebbian`, :func:`storkey`, :func:`projector` (:mod:`fepnet.storage`) classic storage rules;
-  :func:`retention`, :func:`basin_recall`, :func:`reconstruction` (:mod:`fepnet.recall`) recall tests
-- :mod:`fepnet.data` the bundled digits with the paper's preprocessing, the bars
-- :func:`run_sweep` (:mod:`fepnet.sweep`) batched, sharded parameter sweeps into xarray
-- :mod:`fepnet.sharding` one network's J split by rows over devices (``devices=`` of ``train``, ``run``,
-  ``relax``); :mod:`fepnet.distributed` several processes through ``jax.distributed``
+- :mod:`fepnet.cb`: continuous-Bernoulli maths on [-1, 1] (mean, variance, log normaliser,
+  entropy, KL, log density, CDF, quantile, sampling); :mod:`fepnet.cb_math` the same unchecked
+- :class:`Network`, :func:`boltzmann_energy` (:mod:`fepnet.network`): couplings and biases,
+  the energy and log density, evidence as a bias shift, save and load
+- :func:`build_kernel`, :class:`Kernel`, :func:`kernel_params`, :class:`KernelParams`,
+  :func:`init_state`, :class:`ChainState`, ``SCHEDULES``, :func:`coupling_graph`,
+  :func:`greedy_coloring` (:mod:`fepnet.kernels`): inference step kernels
+  ``step(key, state, params) -> state`` (synchronous, sequential, random-scan, chromatic;
+  stochastic or deterministic); :func:`run` (:mod:`fepnet.chain`) the scan driver
+- :func:`relax`, :class:`RelaxResult` (:mod:`fepnet.relaxation`): deterministic relaxation
+  to fixed points m = L(iT (b + J m))
+- :func:`mean_field_free_energy`, :func:`free_energy_terms`, :class:`FreeEnergyTerms`
+  (:mod:`fepnet.free_energy`): the naive mean-field free energy and its accuracy and
+  complexity terms
+- :func:`learn_step`, :func:`learn_from_states`, :func:`learning_params`,
+  :func:`init_learning_state`, :func:`coupling_mask`, :class:`LearningParams`,
+  :class:`LearningState` (:mod:`fepnet.learning`): the local FEP learning rule;
+  :func:`train`, :func:`free_run`, :func:`pattern_order`, :class:`TrainResult`,
+  :class:`EpochRecord` (:mod:`fepnet.training`) its epoch drivers
+- :func:`find_attractors`, :func:`symmetric_fixed_points`, :class:`Attractors`,
+  :func:`deduplicate`, :func:`unique_mask`, :func:`orthogonality`,
+  :func:`pairwise_angles`, :func:`pairwise_correlations` (:mod:`fepnet.attractors`):
+  attractors and their geometry
+- :func:`retrieval_score`, :func:`generalization_score`, :func:`recall_score`,
+  :func:`noisy_cues`, :func:`evoke`, :class:`Cues`, :class:`ScoreResult`
+  (:mod:`fepnet.scores`): the paper's recall scores
+- :func:`hebbian`, :func:`storkey`, :func:`projector` and their ``*_couplings`` forms
+  (:mod:`fepnet.storage`): classic storage rules; :func:`retention`,
+  :func:`basin_recall`, :func:`reconstruction`, :func:`corrupt`, :class:`BasinResult`,
+  :class:`ReconstructionResult` (:mod:`fepnet.recall`): recall tests
+- :mod:`fepnet.data`: the bundled digits with the paper's preprocessing, the bars, random
+  +-1 patterns
+- :func:`run_sweep`, :func:`save_sweep`, :func:`load_sweep`, :func:`network_key`,
+  :class:`SweepGrid`, :class:`Evaluation` (:mod:`fepnet.sweep`): batched, sharded
+  parameter sweeps into xarray
+- :mod:`fepnet.sharding`: one network's J split by rows over devices (``devices=`` of
+  ``train``, ``run``, ``relax``); :mod:`fepnet.distributed` several processes through
+  ``jax.distributed``
+- :mod:`fepnet.reductions` (batch-invariant tree sums), :mod:`fepnet.stats` (float64
+  correlations for reports), :mod:`fepnet.inplace` (whole-matrix operations on J that hold
+  one N x N buffer), :mod:`fepnet.network_file` (the network file format)
+- ``__version__``
 
 Shared infrastructure (argument checks, atomic files, progress, plotting, reports)
 is :mod:`fepnet.infra`; figures of arrays are :mod:`fepnet.figures`. The

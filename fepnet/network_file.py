@@ -1,14 +1,16 @@
 """Network files: J and b in a NumPy .npz archive, written and read in row blocks.
 
-The file is what ``np.savez`` writes (an uncompressed zip with the members ``format.npy``,
-``couplings.npy`` and ``biases.npy``; ZIP64 where a member passes 4 GB), so ``np.load``
-reads it and every file written before reads here. What changes is how J moves:
-:func:`save` writes the couplings' .npy header and then their rows, a block of about
-:data:`BLOCK_BYTES` at a time, straight from the array's memory (no host copy of J on CPU),
-and :func:`load` streams the rows back into the final device buffer (J plus one block, not
-a NumPy copy and then a JAX copy). A 10 GB network therefore saves and loads in bounded
-memory. Anything unusual in a file (another dtype kind, Fortran order, a .npy version other
-than 1 or 2, wrong shapes) is read whole by ``np.load`` as before, with the same messages.
+The file is what ``np.savez`` writes (an uncompressed zip with the members ``format.npy``
+(the tag ``FILE_FORMAT = "fepnet.Network/1"``), ``couplings.npy`` and ``biases.npy``;
+ZIP64 where a member passes 4 GB), so ``np.load`` reads it and every file written before
+reads here. What changes is how J moves: :func:`save` writes the couplings' .npy header and
+then their rows, a block of about ``BLOCK_BYTES`` (16 MiB) at a time, straight from the
+array's memory (no host copy of J on CPU), and :func:`load` streams the rows back into the
+final device buffer (J plus one block, not a NumPy copy and then a JAX copy). A 10 GB network
+therefore saves and loads in bounded memory. Anything unusual in a file (another dtype kind,
+Fortran order, a .npy version other than 1 or 2, wrong shapes) is read whole by ``np.load``
+as before, with the same messages. Users call :meth:`fepnet.Network.save` and
+:meth:`fepnet.Network.load`.
 """
 
 from __future__ import annotations
@@ -60,12 +62,32 @@ def _host_blocks(J):
 def save(network, path) -> None:
     """Write ``network`` (J and b) to ``path`` as an .npz archive, atomically, J in row blocks.
 
-    Raises
-    ------
-    FileNotFoundError
-        If the directory of ``path`` does not exist.
-    IsADirectoryError
-        If ``path`` is a directory.
+        Parameters
+        ----------
+        network : Network
+            The network to write.
+        path : str or os.PathLike
+            The file (exactly this name; no ``.npz`` is appended).
+
+        Returns
+        -------
+        None
+
+        Raises
+        ------
+        FileNotFoundError
+            If the directory of ``path`` does not exist.
+        IsADirectoryError
+            If ``path`` is a directory.
+
+        Examples
+        --------
+        >>> import os, tempfile, numpy as np, fepnet
+        >>> from fepnet import network_file
+        >>> path = os.path.join(tempfile.mkdtemp(), "net.npz")
+        >>> network_file.save(fepnet.Network.zeros(3), path)
+        >>> sorted(np.load(path).files)
+        ['biases', 'couplings', 'format']
     """
     path = os.fspath(path)
     if os.path.isdir(path):
@@ -152,7 +174,36 @@ def _stream_couplings(zf, shape, dtype, target):
 def load(cls, path):
     """Read a network written by :func:`save` (or by ``Network.save`` of any version), validated by ``cls``.
 
-    See :meth:`fepnet.Network.load` for the dtype rules and the errors.
+        See :meth:`fepnet.Network.load` for the dtype rules and the errors.
+
+        Parameters
+        ----------
+        cls : type
+            The class to build, called as ``cls(J, b)`` (:class:`fepnet.Network`).
+        path : str or os.PathLike
+            The file.
+
+        Returns
+        -------
+        Network
+            ``cls(J, b)``.
+
+        Raises
+        ------
+        FileNotFoundError
+            If ``path`` does not exist.
+        ValueError
+            ``not a fepnet network file: <path> (<why>)`` for anything that is not a valid saved
+            network, and a network too large for the memory available.
+
+        Examples
+        --------
+        >>> import os, tempfile, fepnet
+        >>> from fepnet import network_file
+        >>> path = os.path.join(tempfile.mkdtemp(), "net.npz")
+        >>> network_file.save(fepnet.Network.zeros(3), path)
+        >>> network_file.load(fepnet.Network, path)
+        Network(N=3, couplings(3, 3), dtype=float32)
     """
     path = os.fspath(path)
 

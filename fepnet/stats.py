@@ -3,7 +3,7 @@
 One implementation serves every report, figure and study outside jitted code.
 Jitted, batch-invariant code uses :func:`fepnet.scores.correlation` (tree sums, so a
 vmapped score has the same bits for every batch size) and
-:func:`fepnet.attractors.pairwise_correlations` (rows of one array, JAX).
+:func:`fepnet.attractors.pairwise_correlations` (rows of one array, JAX)::
 
     r(x, y) = sum((x - mean x)(y - mean y)) / sqrt(sum (x - mean x)^2 sum (y - mean y)^2)
 
@@ -37,11 +37,32 @@ def pow2_scaled(x, axis=None) -> np.ndarray:
 
 
 def pearson(x, y) -> float:
-    """Pearson correlation of two equal-length arrays (flattened), in float64.
+    """Pearson correlation r(x, y) of two equal-length arrays (flattened), in float64.
 
-    Returns NaN when either is constant (the correlation is undefined), never a warning.
-    Equals ``np.corrcoef(x, y)[0, 1]`` bit for bit otherwise, for inputs of any finite
-    magnitude (each is divided by a power of two first, see :func:`pow2_scaled`).
+        Equals ``np.corrcoef(x, y)[0, 1]`` bit for bit, for inputs of any finite magnitude
+        (each is divided by a power of two first).
+
+        Parameters
+        ----------
+        x, y : array_like of float
+            The same number of elements.
+
+        Returns
+        -------
+        float
+            r in [-1, 1]; NaN when either is constant or has fewer than 2 elements (undefined),
+            never a warning.
+
+        Raises
+        ------
+        ValueError
+            ``x`` and ``y`` differ in size.
+
+        Examples
+        --------
+        >>> from fepnet.stats import pearson
+        >>> round(pearson([1, 2, 3], [2, 4, 7]), 4), pearson([1, 1, 1], [1, 2, 3])
+        (0.9934, nan)
     """
     x = pow2_scaled(np.asarray(x, np.float64).ravel())
     y = pow2_scaled(np.asarray(y, np.float64).ravel())
@@ -53,7 +74,25 @@ def pearson(x, y) -> float:
 
 
 def cosine_similarity(a, b) -> np.ndarray:
-    """Cosine similarity of each row of ``a`` (T, N) with each row of ``b`` (K, N): (T, K); NaN for zero rows."""
+    """Cosine similarity a_t·b_k / (|a_t| |b_k|) of each row of ``a`` with each row of ``b``.
+
+        Parameters
+        ----------
+        a : array_like of float, shape (T, N)
+        b : array_like of float, shape (K, N)
+
+        Returns
+        -------
+        numpy.ndarray, shape (T, K)
+            In [-1, 1]; NaN for zero rows.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fepnet.stats import cosine_similarity
+        >>> cosine_similarity(np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([[0.0, 1.0]])).round(4).tolist()
+        [[0.0], [0.7071]]
+    """
     a, b = pow2_scaled(a, 1), pow2_scaled(b, 1)
     na = np.linalg.norm(a, axis=1, keepdims=True)
     nb = np.linalg.norm(b, axis=1, keepdims=True)
@@ -62,13 +101,47 @@ def cosine_similarity(a, b) -> np.ndarray:
 
 
 def cross_correlations(a, b) -> np.ndarray:
-    """Pearson correlation of each row of ``a`` (T, N) with each row of ``b`` (K, N): (T, K); NaN for constant rows."""
+    """Pearson correlation of each row of ``a`` with each row of ``b`` (the cosine similarity of the centred rows).
+
+        Parameters
+        ----------
+        a : array_like of float, shape (T, N)
+        b : array_like of float, shape (K, N)
+
+        Returns
+        -------
+        numpy.ndarray, shape (T, K)
+            In [-1, 1]; NaN for constant rows.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fepnet.stats import cross_correlations
+        >>> cross_correlations(np.array([[1.0, 2, 3], [3, 2, 1]]), np.array([[1.0, 2, 4]])).round(4).tolist()
+        [[0.982], [-0.982]]
+    """
     a, b = pow2_scaled(a, 1), pow2_scaled(b, 1)
     return cosine_similarity(a - a.mean(axis=1, keepdims=True), b - b.mean(axis=1, keepdims=True))
 
 
 def upper_triangle(matrix) -> np.ndarray:
-    """The entries above the diagonal of a square (N, N) matrix, row by row: (N (N - 1) / 2,)."""
+    """The entries above the diagonal of a square matrix, row by row.
+
+        Parameters
+        ----------
+        matrix : array_like, shape (N, N)
+
+        Returns
+        -------
+        numpy.ndarray, shape (N (N - 1) / 2,)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fepnet.stats import upper_triangle
+        >>> upper_triangle(np.arange(9).reshape(3, 3)).tolist()
+        [1, 2, 5]
+    """
     m = np.asarray(matrix)
     i, j = np.triu_indices(m.shape[0], 1)
     return m[i, j]
