@@ -4,7 +4,7 @@ Find: relax many starting points at once (:func:`fepnet.relax`, m <- L(iT (b + J
 de-duplicate the end states after rounding (the paper rounds to 2 decimals). Measure:
 pairwise angles between attractors in degrees, the paper's orthogonality::
 
-    mean over pairs i < j of |90 - angle_ij|,  pairs with angle < 1 or > 179 ignored
+    mean over pairs i < j of abs(90 - angle_ij),  pairs with angle < 1 or > 179 ignored
 
 (0 for exactly orthogonal attractors; the exclusion drops near-duplicates and sign
 flips), and pairwise Pearson correlations. For asymmetric networks, the fixed points of
@@ -44,27 +44,27 @@ __all__ = [
 class Attractors(NamedTuple):
     """The distinct end states of a batch of deterministic relaxations (from :func:`find_attractors`).
 
-        Attributes
-        ----------
-        states : numpy.ndarray, shape (A, N)
-            The A distinct attractors (rounded to ``decimals``), in order of first appearance.
-        label : numpy.ndarray of int, shape (S,)
-            Which attractor each of the S starts reached; -1 where the start was left out
-            (``converged_only=True`` and it did not converge).
-        relaxed : RelaxResult
-            The per-start relaxation (final states, convergence, steps).
+    Attributes
+    ----------
+    states : numpy.ndarray, shape (A, N)
+        The A distinct attractors (rounded to ``decimals``), in order of first appearance.
+    label : numpy.ndarray of int, shape (S,)
+        Which attractor each of the S starts reached; -1 where the start was left out
+        (``converged_only=True`` and it did not converge).
+    relaxed : RelaxResult
+        The per-start relaxation (final states, convergence, steps).
 
-        Examples
-        --------
-        >>> import jax, jax.numpy as jnp, fepnet
-        >>> x = jnp.array([1.0, 1.0, -1.0, -1.0])
-        >>> net = fepnet.Network(jnp.outer(x, x), zero_diagonal=True)
-        >>> starts = jax.random.uniform(jax.random.key(0), (16, 4), minval=-1, maxval=1)
-        >>> att = fepnet.find_attractors(net, starts, 2.0)
-        >>> att.count, att.states.tolist()
-        (2, [[0.79, 0.79, -0.79, -0.79], [-0.79, -0.79, 0.79, 0.79]])
-        >>> att.angles().tolist()
-        [[0.0, 180.0], [180.0, 0.0]]
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp, fepnet
+    >>> x = jnp.array([1.0, 1.0, -1.0, -1.0])
+    >>> net = fepnet.Network(jnp.outer(x, x), zero_diagonal=True)
+    >>> starts = jax.random.uniform(jax.random.key(0), (16, 4), minval=-1, maxval=1)
+    >>> att = fepnet.find_attractors(net, starts, 2.0)
+    >>> att.count, att.states.tolist()
+    (2, [[0.79, 0.79, -0.79, -0.79], [-0.79, -0.79, 0.79, 0.79]])
+    >>> att.angles().tolist()
+    [[0.0, 180.0], [180.0, 0.0]]
     """
 
     states: np.ndarray
@@ -79,36 +79,36 @@ class Attractors(NamedTuple):
     def angles(self) -> np.ndarray:
         """Pairwise angles between the attractors (:func:`pairwise_angles`).
 
-                Returns
-                -------
-                numpy.ndarray, shape (A, A)
-                    Angles in degrees, in [0, 180]; NaN for an all-zero attractor.
+        Returns
+        -------
+        numpy.ndarray, shape (A, A)
+            Angles in degrees, in [0, 180]; NaN for an all-zero attractor.
         """
         return np.asarray(pairwise_angles(self.states))
 
     def correlations(self) -> np.ndarray:
         """Pairwise Pearson correlations between the attractors (:func:`pairwise_correlations`).
 
-                Returns
-                -------
-                numpy.ndarray, shape (A, A)
-                    Correlations in [-1, 1].
+        Returns
+        -------
+        numpy.ndarray, shape (A, A)
+            Correlations in [-1, 1].
         """
         return np.asarray(pairwise_correlations(self.states))
 
     def orthogonality(self, exclude: float = 1.0) -> float:
-        """The paper's orthogonality of the attractors: mean |90 - angle| over distinct pairs (:func:`orthogonality`).
+        """The paper's orthogonality of the attractors: mean abs(90 - angle) over distinct pairs (:func:`orthogonality`).
 
-                Parameters
-                ----------
-                exclude : float, default 1.0
-                    Pairs with angle < exclude or > 180 - exclude (degrees) are ignored.
+        Parameters
+        ----------
+        exclude : float, default 1.0
+            Pairs with angle < exclude or > 180 - exclude (degrees) are ignored.
 
-                Returns
-                -------
-                float
-                    Degrees; 0 for mutually orthogonal attractors, NaN with fewer than two
-                    directions (no pair qualifies).
+        Returns
+        -------
+        float
+            Degrees; 0 for mutually orthogonal attractors, NaN with fewer than two
+            directions (no pair qualifies).
         """
         return float(orthogonality(self.states, exclude=exclude)) if self.count else float("nan")
 
@@ -136,29 +136,29 @@ def _round(x, decimals: int, xp):
 def first_copy(states, decimals: int = 2):
     """For each row, the index of the first row equal to it after rounding to ``decimals``.
 
-        Parameters
-        ----------
-        states : array_like of float, shape (S, N)
-            Finite rows.
-        decimals : int, default 2
-            Decimals to round to, 0 .. 15.
+    Parameters
+    ----------
+    states : array_like of float, shape (S, N)
+        Finite rows.
+    decimals : int, default 2
+        Decimals to round to, 0 .. 15.
 
-        Returns
-        -------
-        jax.Array of int, shape (S,)
-            first[s] <= s; first[s] == s for the first copy of every distinct row.
+    Returns
+    -------
+    jax.Array of int, shape (S,)
+        first[s] <= s; first[s] == s for the first copy of every distinct row.
 
-        Raises
-        ------
-        TypeError, ValueError
-            ``states`` not an (S, N) array of finite real numbers; ``decimals`` not an integer in [0, 15].
+    Raises
+    ------
+    TypeError, ValueError
+        ``states`` not an (S, N) array of finite real numbers; ``decimals`` not an integer in [0, 15].
 
-        Examples
-        --------
-        >>> import jax.numpy as jnp
-        >>> from fepnet.attractors import first_copy
-        >>> first_copy(jnp.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.004]])).tolist()
-        [0, 1, 0]
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from fepnet.attractors import first_copy
+    >>> first_copy(jnp.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.004]])).tolist()
+    [0, 1, 0]
     """
     x = _round(_states(states), _decimals(decimals), jnp)
     equal = jnp.all(x[:, None, :] == x[None, :, :], axis=-1)
@@ -168,27 +168,27 @@ def first_copy(states, decimals: int = 2):
 def unique_mask(states, decimals: int = 2):
     """True for the first copy of every distinct row (after rounding); its sum counts the distinct rows.
 
-        Parameters
-        ----------
-        states : array_like of float, shape (S, N)
-            Finite rows.
-        decimals : int, default 2
-            Decimals to round to, 0 .. 15.
+    Parameters
+    ----------
+    states : array_like of float, shape (S, N)
+        Finite rows.
+    decimals : int, default 2
+        Decimals to round to, 0 .. 15.
 
-        Returns
-        -------
-        jax.Array of bool, shape (S,)
+    Returns
+    -------
+    jax.Array of bool, shape (S,)
 
-        Raises
-        ------
-        TypeError, ValueError
-            As :func:`first_copy`.
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`first_copy`.
 
-        Examples
-        --------
-        >>> import jax.numpy as jnp, fepnet
-        >>> fepnet.unique_mask(jnp.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.004]])).tolist()
-        [True, True, False]
+    Examples
+    --------
+    >>> import jax.numpy as jnp, fepnet
+    >>> fepnet.unique_mask(jnp.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.004]])).tolist()
+    [True, True, False]
     """
     return first_copy(states, decimals) == jnp.arange(jnp.shape(states)[0])
 
@@ -196,31 +196,31 @@ def unique_mask(states, decimals: int = 2):
 def deduplicate(states, decimals: int = 2):
     """Distinct rows after rounding to ``decimals`` (the paper rounds to 2), and each row's label.
 
-        Parameters
-        ----------
-        states : array_like of float, shape (S, N)
-            Finite rows.
-        decimals : int, default 2
-            Decimals to round to, 0 .. 15.
+    Parameters
+    ----------
+    states : array_like of float, shape (S, N)
+        Finite rows.
+    decimals : int, default 2
+        Decimals to round to, 0 .. 15.
 
-        Returns
-        -------
-        unique : numpy.ndarray of float64, shape (A, N)
-            The distinct rounded rows, in order of first appearance.
-        label : numpy.ndarray of int, shape (S,)
-            label[s] indexes the unique row of row s.
+    Returns
+    -------
+    unique : numpy.ndarray of float64, shape (A, N)
+        The distinct rounded rows, in order of first appearance.
+    label : numpy.ndarray of int, shape (S,)
+        label[s] indexes the unique row of row s.
 
-        Raises
-        ------
-        TypeError, ValueError
-            ``states`` not an (S, N) array of finite real numbers; ``decimals`` not an integer in [0, 15].
+    Raises
+    ------
+    TypeError, ValueError
+        ``states`` not an (S, N) array of finite real numbers; ``decimals`` not an integer in [0, 15].
 
-        Examples
-        --------
-        >>> import numpy as np, fepnet
-        >>> unique, label = fepnet.deduplicate(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.004]]))
-        >>> unique.tolist(), label.tolist()
-        ([[1.0, 0.0], [0.0, 1.0]], [0, 1, 0])
+    Examples
+    --------
+    >>> import numpy as np, fepnet
+    >>> unique, label = fepnet.deduplicate(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.004]]))
+    >>> unique.tolist(), label.tolist()
+    ([[1.0, 0.0], [0.0, 1.0]], [0, 1, 0])
     """
     _states(states)
     decimals = _decimals(decimals)
@@ -248,29 +248,29 @@ def _unit_rows(states):
 def pairwise_angles(states):
     """Pairwise angles between rows in degrees: arccos of the cosine similarity.
 
-        angle_ij = degrees(arccos(x_i·x_j / (|x_i| |x_j|))). Each row is first divided by the
-        power of two of its largest magnitude (exact), so rows of any finite magnitude work.
+    angle_ij = degrees(arccos(x_i·x_j / (norm(x_i) norm(x_j)))). Each row is first divided by the
+    power of two of its largest magnitude (exact), so rows of any finite magnitude work.
 
-        Parameters
-        ----------
-        states : array_like of float, shape (A, N)
-            Finite rows.
+    Parameters
+    ----------
+    states : array_like of float, shape (A, N)
+        Finite rows.
 
-        Returns
-        -------
-        jax.Array, shape (A, A)
-            Angles in [0, 180]; NaN where a row is all zeros.
+    Returns
+    -------
+    jax.Array, shape (A, A)
+        Angles in [0, 180]; NaN where a row is all zeros.
 
-        Raises
-        ------
-        TypeError, ValueError
-            ``states`` not an (A, N) array of finite real numbers.
+    Raises
+    ------
+    TypeError, ValueError
+        ``states`` not an (A, N) array of finite real numbers.
 
-        Examples
-        --------
-        >>> import jax.numpy as jnp, fepnet
-        >>> fepnet.pairwise_angles(jnp.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])).tolist()
-        [[0.0, 90.0, 45.0], [90.0, 0.0, 45.0], [45.0, 45.0, 0.0]]
+    Examples
+    --------
+    >>> import jax.numpy as jnp, fepnet
+    >>> fepnet.pairwise_angles(jnp.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])).tolist()
+    [[0.0, 90.0, 45.0], [90.0, 0.0, 45.0], [45.0, 45.0, 0.0]]
     """
     u, nonzero = _unit_rows(_states(states))
     cos = jnp.clip(u @ u.T, -1.0, 1.0)
@@ -281,27 +281,27 @@ def pairwise_angles(states):
 def pairwise_correlations(states):
     """Pairwise Pearson correlations between rows, in [-1, 1].
 
-        r_ij = corr(x_i, x_j) over the N entries; a constant row correlates 0 with everything.
+    r_ij = corr(x_i, x_j) over the N entries; a constant row correlates 0 with everything.
 
-        Parameters
-        ----------
-        states : array_like of float, shape (A, N)
-            Finite rows.
+    Parameters
+    ----------
+    states : array_like of float, shape (A, N)
+        Finite rows.
 
-        Returns
-        -------
-        jax.Array, shape (A, A)
+    Returns
+    -------
+    jax.Array, shape (A, A)
 
-        Raises
-        ------
-        TypeError, ValueError
-            As :func:`pairwise_angles`.
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`pairwise_angles`.
 
-        Examples
-        --------
-        >>> import jax.numpy as jnp, fepnet
-        >>> fepnet.pairwise_correlations(jnp.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0], [1.0, 1.0, 1.0]])).tolist()
-        [[1.0, -1.0, 0.0], [-1.0, 1.0, 0.0], [0.0, 0.0, 0.0]]
+    Examples
+    --------
+    >>> import jax.numpy as jnp, fepnet
+    >>> fepnet.pairwise_correlations(jnp.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0], [1.0, 1.0, 1.0]])).tolist()
+    [[1.0, -1.0, 0.0], [-1.0, 1.0, 0.0], [0.0, 0.0, 0.0]]
     """
     x = _scaled(_states(states))
     u, _ = _unit_rows(x - x.mean(axis=-1, keepdims=True))
@@ -322,41 +322,41 @@ def _mask(mask, n: int):
 
 
 def orthogonality(states, *, exclude: float = 1.0, mask=None):
-    """The paper's orthogonality in degrees: mean |90 - angle_ij| over pairs i < j.
+    """The paper's orthogonality in degrees: mean abs(90 - angle_ij) over pairs i < j.
 
-        Only pairs with ``exclude <= angle_ij <= 180 - exclude`` count (and, with ``mask``, only
-        pairs of rows both in it): near-duplicates and sign flips are ignored. 0 for mutually
-        orthogonal rows. NaN when no pair qualifies (fewer than two distinct directions),
-        which is what the paper's rule leaves undefined. Jittable.
+    Only pairs with ``exclude <= angle_ij <= 180 - exclude`` count (and, with ``mask``, only
+    pairs of rows both in it): near-duplicates and sign flips are ignored. 0 for mutually
+    orthogonal rows. NaN when no pair qualifies (fewer than two distinct directions),
+    which is what the paper's rule leaves undefined. Jittable.
 
-        Parameters
-        ----------
-        states : array_like of float, shape (A, N)
-            Finite rows (attractors).
-        exclude : float, default 1.0
-            Exclusion margin in degrees, in [0, 90].
-        mask : array_like of bool, shape (A,), optional
-            Rows to use (e.g. :func:`unique_mask`); default all.
+    Parameters
+    ----------
+    states : array_like of float, shape (A, N)
+        Finite rows (attractors).
+    exclude : float, default 1.0
+        Exclusion margin in degrees, in [0, 90].
+    mask : array_like of bool, shape (A,), optional
+        Rows to use (e.g. :func:`unique_mask`); default all.
 
-        Returns
-        -------
-        jax.Array, shape ()
-            Degrees in [0, 90], or NaN.
+    Returns
+    -------
+    jax.Array, shape ()
+        Degrees in [0, 90], or NaN.
 
-        Raises
-        ------
-        TypeError, ValueError
-            ``states`` not an (A, N) array of finite real numbers; ``exclude`` not a real number in
-            [0, 90]; ``mask`` not (A,) of booleans or 0 / 1.
+    Raises
+    ------
+    TypeError, ValueError
+        ``states`` not an (A, N) array of finite real numbers; ``exclude`` not a real number in
+        [0, 90]; ``mask`` not (A,) of booleans or 0 / 1.
 
-        Examples
-        --------
-        >>> import jax.numpy as jnp, fepnet
-        >>> s = jnp.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
-        >>> float(fepnet.orthogonality(s))  # pairs at 90, 45 and 45 degrees
-        30.0
-        >>> float(fepnet.orthogonality(s, mask=jnp.array([True, True, False])))
-        0.0
+    Examples
+    --------
+    >>> import jax.numpy as jnp, fepnet
+    >>> s = jnp.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> float(fepnet.orthogonality(s))  # pairs at 90, 45 and 45 degrees
+    30.0
+    >>> float(fepnet.orthogonality(s, mask=jnp.array([True, True, False])))
+    0.0
     """
     a = pairwise_angles(states)
     n = a.shape[0]
@@ -388,50 +388,50 @@ def find_attractors(
 ) -> Attractors:
     """Relax every start deterministically, m <- L(iT (b + J m)), and keep the distinct end states.
 
-        Parameters
-        ----------
-        network : Network
-            J (N, N) and b (N,).
-        starts : array_like of float, shape (S, N)
-            Starting states in [-1, 1], relaxed together (batched).
-        inverse_temperature : float, default 1.0
-            iT > 0.
-        decimals : int, default 2
-            End states equal after rounding to this many decimals are one attractor.
-        converged_only : bool, default False
-            Leave out (label -1) end states that did not converge (2-cycles, the step cap):
-            what remains are fixed points.
-        schedule : str, default "synchronous"
-            Passed to :func:`fepnet.relax`.
-        tol : float, default 1e-6
-            Passed to :func:`fepnet.relax`.
-        max_steps : int, default 1000
-            Passed to :func:`fepnet.relax`.
-        key : jax.Array, optional
-            Passed to :func:`fepnet.relax` (needed by ``"random-scan"``).
+    Parameters
+    ----------
+    network : Network
+        J (N, N) and b (N,).
+    starts : array_like of float, shape (S, N)
+        Starting states in [-1, 1], relaxed together (batched).
+    inverse_temperature : float, default 1.0
+        iT > 0.
+    decimals : int, default 2
+        End states equal after rounding to this many decimals are one attractor.
+    converged_only : bool, default False
+        Leave out (label -1) end states that did not converge (2-cycles, the step cap):
+        what remains are fixed points.
+    schedule : str, default "synchronous"
+        Passed to :func:`fepnet.relax`.
+    tol : float, default 1e-6
+        Passed to :func:`fepnet.relax`.
+    max_steps : int, default 1000
+        Passed to :func:`fepnet.relax`.
+    key : jax.Array, optional
+        Passed to :func:`fepnet.relax` (needed by ``"random-scan"``).
 
-        Returns
-        -------
-        Attractors
-            ``states`` (A, N) distinct attractors, ``label`` (S,) the attractor each start reached,
-            ``relaxed`` the per-start :class:`RelaxResult`.
+    Returns
+    -------
+    Attractors
+        ``states`` (A, N) distinct attractors, ``label`` (S,) the attractor each start reached,
+        ``relaxed`` the per-start :class:`RelaxResult`.
 
-        Raises
-        ------
-        TypeError, ValueError
-            ``decimals`` not an integer in [0, 15]; the rest as :func:`fepnet.relax`.
+    Raises
+    ------
+    TypeError, ValueError
+        ``decimals`` not an integer in [0, 15]; the rest as :func:`fepnet.relax`.
 
-        Examples
-        --------
-        >>> import jax, jax.numpy as jnp, fepnet
-        >>> x = jnp.array([1.0, 1.0, -1.0, -1.0])
-        >>> net = fepnet.Network(jnp.outer(x, x), zero_diagonal=True)
-        >>> starts = jax.random.uniform(jax.random.key(0), (16, 4), minval=-1, maxval=1)
-        >>> att = fepnet.find_attractors(net, starts, 2.0)
-        >>> att.states.tolist()  # the pattern and its sign flip
-        [[0.79, 0.79, -0.79, -0.79], [-0.79, -0.79, 0.79, 0.79]]
-        >>> att.label[:6].tolist()
-        [0, 1, 1, 1, 0, 1]
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp, fepnet
+    >>> x = jnp.array([1.0, 1.0, -1.0, -1.0])
+    >>> net = fepnet.Network(jnp.outer(x, x), zero_diagonal=True)
+    >>> starts = jax.random.uniform(jax.random.key(0), (16, 4), minval=-1, maxval=1)
+    >>> att = fepnet.find_attractors(net, starts, 2.0)
+    >>> att.states.tolist()  # the pattern and its sign flip
+    [[0.79, 0.79, -0.79, -0.79], [-0.79, -0.79, 0.79, 0.79]]
+    >>> att.label[:6].tolist()
+    [0, 1, 1, 1, 0, 1]
     """
     decimals = _decimals(decimals)
     relaxed = relax(network, starts, inverse_temperature, schedule=schedule, tol=tol, max_steps=max_steps, key=key)
@@ -448,39 +448,39 @@ def find_attractors(
 def symmetric_fixed_points(network: Network, starts, inverse_temperature=1.0, **kwargs) -> Attractors:
     """Fixed points of the symmetric part Js = (J + J^T) / 2: :func:`find_attractors` on ``network.symmetrized()``.
 
-        Converged relaxations only by default (``converged_only=True``): for asymmetric J the
-        full dynamics may cycle, the symmetric part's fixed points m = L(iT (b + Js m)) are
-        what the energy sees.
+    Converged relaxations only by default (``converged_only=True``): for asymmetric J the
+    full dynamics may cycle, the symmetric part's fixed points m = L(iT (b + Js m)) are
+    what the energy sees.
 
-        Parameters
-        ----------
-        network : Network
-            J (N, N) (any asymmetry), b (N,).
-        starts : array_like of float, shape (S, N)
-            Starting states in [-1, 1].
-        inverse_temperature : float, default 1.0
-            iT > 0.
-        **kwargs
-            Passed to :func:`find_attractors` (``decimals``, ``schedule``, ``tol``, ...).
+    Parameters
+    ----------
+    network : Network
+        J (N, N) (any asymmetry), b (N,).
+    starts : array_like of float, shape (S, N)
+        Starting states in [-1, 1].
+    inverse_temperature : float, default 1.0
+        iT > 0.
+    **kwargs
+        Passed to :func:`find_attractors` (``decimals``, ``schedule``, ``tol``, ...).
 
-        Returns
-        -------
-        Attractors
+    Returns
+    -------
+    Attractors
 
-        Raises
-        ------
-        TypeError, ValueError
-            As :func:`find_attractors`.
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`find_attractors`.
 
-        Examples
-        --------
-        >>> import jax, jax.numpy as jnp, fepnet
-        >>> x = jnp.array([1.0, 1.0, -1.0, -1.0])
-        >>> skew = jnp.array([[0.0, 0.5, 0, 0], [-0.5, 0, 0, 0], [0, 0, 0, 0.5], [0, 0, -0.5, 0]])
-        >>> net = fepnet.Network(jnp.outer(x, x) + skew, zero_diagonal=True)
-        >>> starts = jax.random.uniform(jax.random.key(0), (16, 4), minval=-1, maxval=1)
-        >>> fepnet.symmetric_fixed_points(net, starts, 2.0).count
-        2
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp, fepnet
+    >>> x = jnp.array([1.0, 1.0, -1.0, -1.0])
+    >>> skew = jnp.array([[0.0, 0.5, 0, 0], [-0.5, 0, 0, 0], [0, 0, 0, 0.5], [0, 0, -0.5, 0]])
+    >>> net = fepnet.Network(jnp.outer(x, x) + skew, zero_diagonal=True)
+    >>> starts = jax.random.uniform(jax.random.key(0), (16, 4), minval=-1, maxval=1)
+    >>> fepnet.symmetric_fixed_points(net, starts, 2.0).count
+    2
     """
     kwargs.setdefault("converged_only", True)
     return find_attractors(network.symmetrized(), starts, inverse_temperature, **kwargs)

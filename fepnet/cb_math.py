@@ -100,22 +100,22 @@ _ENTROPY_ROOT_SERIES = (
 def as_float(x):
     """``x`` as a JAX array of a floating dtype (integers and bools become JAX's default float).
 
-        Parameters
-        ----------
-        x : array_like
-            Any numeric input.
+    Parameters
+    ----------
+    x : array_like
+        Any numeric input.
 
-        Returns
-        -------
-        jax.Array
-            ``x`` itself (as a JAX array) when floating, else cast to ``jnp.result_type(float)``.
+    Returns
+    -------
+    jax.Array
+        ``x`` itself (as a JAX array) when floating, else cast to ``jnp.result_type(float)``.
 
-        Examples
-        --------
-        >>> import jax.numpy as jnp
-        >>> from fepnet import cb_math
-        >>> cb_math.as_float(3).dtype, cb_math.as_float(jnp.float16(1)).dtype
-        (dtype('float32'), dtype('float16'))
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from fepnet import cb_math
+    >>> cb_math.as_float(3).dtype, cb_math.as_float(jnp.float16(1)).dtype
+    (dtype('float32'), dtype('float16'))
     """
     x = jnp.asarray(x)
     if not jnp.issubdtype(x.dtype, jnp.floating):
@@ -141,24 +141,25 @@ def _split(b):
 def langevin(b):
     """Mean of CB(b), L(b) = coth(b) - 1/b, without argument checks.
 
-        Series in b^2 for |b| < 0.5, closed form in x = exp(-2|b|) above; L(+-inf) = +-1. Unchecked: the argument checks of :func:`fepnet.cb.langevin` are skipped.
+    Series in b^2 for abs(b) < 0.5, closed form in x = exp(-2 abs(b)) above; L(+-inf) = +-1.
+    Unchecked: the argument checks of :func:`fepnet.cb.langevin` are skipped.
 
-        Parameters
-        ----------
-        b : array_like of float
-            Bias (natural parameter) of CB(b) on [-1, 1]; any shape. NaN gives NaN.
+    Parameters
+    ----------
+    b : array_like of float
+        Bias (natural parameter) of CB(b) on [-1, 1]; any shape. NaN gives NaN.
 
-        Returns
-        -------
-        jax.Array, same shape as ``b``
-            L(b) in [-1, 1].
+    Returns
+    -------
+    jax.Array, same shape as ``b``
+        L(b) in [-1, 1].
 
-        Examples
-        --------
-        >>> import jax, jax.numpy as jnp
-        >>> from fepnet import cb_math
-        >>> cb_math.langevin(jnp.array([0.0, 1.0, jnp.nan])).tolist()
-        [0.0, 0.313, nan]
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> from fepnet import cb_math
+    >>> cb_math.langevin(jnp.array([0.0, 1.0, jnp.nan])).tolist()
+    [0.0, 0.313, nan]
     """
     b = as_float(b)
     small, bs, a, x = _split(b)
@@ -171,24 +172,25 @@ def langevin(b):
 def langevin_grad(b):
     """Variance of CB(b), L'(b) = 1/b^2 - 1/sinh(b)^2, without argument checks.
 
-        L'(0) = 1/3; L'(+-inf) = 0. Unchecked: the argument checks of :func:`fepnet.cb.langevin_grad` are skipped.
+    L'(0) = 1/3; L'(+-inf) = 0. Unchecked: the argument checks of
+    :func:`fepnet.cb.langevin_grad` are skipped.
 
-        Parameters
-        ----------
-        b : array_like of float
-            Bias (natural parameter) of CB(b) on [-1, 1]; any shape. NaN gives NaN.
+    Parameters
+    ----------
+    b : array_like of float
+        Bias (natural parameter) of CB(b) on [-1, 1]; any shape. NaN gives NaN.
 
-        Returns
-        -------
-        jax.Array, same shape as ``b``
-            L'(b) in [0, 1/3].
+    Returns
+    -------
+    jax.Array, same shape as ``b``
+        L'(b) in [0, 1/3].
 
-        Examples
-        --------
-        >>> import jax, jax.numpy as jnp
-        >>> from fepnet import cb_math
-        >>> cb_math.langevin_grad(jnp.array([0.0, 1.0])).tolist()
-        [0.3333, 0.2759]
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> from fepnet import cb_math
+    >>> cb_math.langevin_grad(jnp.array([0.0, 1.0])).tolist()
+    [0.3333, 0.2759]
     """
     b = as_float(b)
     small, bs, a, x = _split(b)
@@ -200,24 +202,25 @@ def langevin_grad(b):
 def log_normalizer(b):
     """Log normaliser of CB(b), A(b) = log(2 sinh(b) / b), without argument checks.
 
-        A(0) = log 2, A(+-inf) = +inf. Unchecked: the argument checks of :func:`fepnet.cb.log_normalizer` are skipped.
+    A(0) = log 2, A(+-inf) = +inf. Unchecked: the argument checks of
+    :func:`fepnet.cb.log_normalizer` are skipped.
 
-        Parameters
-        ----------
-        b : array_like of float
-            Bias (natural parameter) of CB(b) on [-1, 1]; any shape. NaN gives NaN.
+    Parameters
+    ----------
+    b : array_like of float
+        Bias (natural parameter) of CB(b) on [-1, 1]; any shape. NaN gives NaN.
 
-        Returns
-        -------
-        jax.Array, same shape as ``b``
-            A(b) in nats.
+    Returns
+    -------
+    jax.Array, same shape as ``b``
+        A(b) in nats.
 
-        Examples
-        --------
-        >>> import jax, jax.numpy as jnp
-        >>> from fepnet import cb_math
-        >>> cb_math.log_normalizer(jnp.array([0.0, 1.0])).tolist()
-        [0.6931, 0.8546]
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> from fepnet import cb_math
+    >>> cb_math.log_normalizer(jnp.array([0.0, 1.0])).tolist()
+    [0.6931, 0.8546]
     """
     b = as_float(b)
     small, bs, a, x = _split(b)
@@ -230,24 +233,26 @@ def log_normalizer(b):
 def entropy(b):
     """Differential entropy of CB(b), H(b) = A(b) - b L(b), without argument checks.
 
-        H(0) = log 2; near its root |b| = 2.631 it is evaluated from a Taylor series (full relative accuracy). Unchecked: the argument checks of :func:`fepnet.cb.entropy` are skipped.
+    H(0) = log 2; near its root abs(b) = 2.631 it is evaluated from a Taylor series (full
+    relative accuracy). Unchecked: the argument checks of :func:`fepnet.cb.entropy` are
+    skipped.
 
-        Parameters
-        ----------
-        b : array_like of float
-            Bias (natural parameter) of CB(b) on [-1, 1]; any shape. NaN gives NaN.
+    Parameters
+    ----------
+    b : array_like of float
+        Bias (natural parameter) of CB(b) on [-1, 1]; any shape. NaN gives NaN.
 
-        Returns
-        -------
-        jax.Array, same shape as ``b``
-            H(b) in nats.
+    Returns
+    -------
+    jax.Array, same shape as ``b``
+        H(b) in nats.
 
-        Examples
-        --------
-        >>> import jax, jax.numpy as jnp
-        >>> from fepnet import cb_math
-        >>> cb_math.entropy(jnp.array([0.0, 1.0])).tolist()
-        [0.6931, 0.5416]
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> from fepnet import cb_math
+    >>> cb_math.entropy(jnp.array([0.0, 1.0])).tolist()
+    [0.6931, 0.5416]
     """
     b = as_float(b)
     small, bs, a, x = _split(b)
@@ -276,26 +281,30 @@ _F_SWITCH = 0.1
 def kl(b_q, b_p):
     """KL(CB(b_q) || CB(b_p)) = (b_q - b_p) L(b_q) - A(b_q) + A(b_p), without argument checks.
 
-        Computed without the O(|b|) terms that cancel (see :mod:`fepnet.cb`); clipped at 0 from below; 0 between equal infinite biases and +inf between other infinite ones. Eager calls dispatch every branch separately: :data:`kl_compiled` is the same function jitted (the one ``fepnet.cb.kl`` calls). Unchecked: the argument checks of :func:`fepnet.cb.kl` are skipped.
+    Computed without the O(abs(b)) terms that cancel (see :mod:`fepnet.cb`); clipped at 0
+    from below; 0 between equal infinite biases and +inf between other infinite ones. Eager
+    calls dispatch every branch separately: ``kl_compiled`` is the same function jitted (the
+    one ``fepnet.cb.kl`` calls). Unchecked: the argument checks of :func:`fepnet.cb.kl` are
+    skipped.
 
-        Parameters
-        ----------
-        b_q : array_like of float
-            Bias of q.
-        b_p : array_like of float
-            Bias of the reference p; broadcasts with ``b_q``.
+    Parameters
+    ----------
+    b_q : array_like of float
+        Bias of q.
+    b_p : array_like of float
+        Bias of the reference p; broadcasts with ``b_q``.
 
-        Returns
-        -------
-        jax.Array, the broadcast shape
-            KL in nats, >= 0.
+    Returns
+    -------
+    jax.Array, the broadcast shape
+        KL in nats, >= 0.
 
-        Examples
-        --------
-        >>> import jax, jax.numpy as jnp
-        >>> from fepnet import cb_math
-        >>> cb_math.kl(jnp.array([0.0, 1.0]), 0.5).tolist()
-        [0.0413, 0.0364]
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> from fepnet import cb_math
+    >>> cb_math.kl(jnp.array([0.0, 1.0]), 0.5).tolist()
+    [0.0413, 0.0364]
     """
     b_q, b_p = jnp.broadcast_arrays(as_float(b_q), as_float(b_p))
     near = jnp.abs(b_q) < _SERIES_MAX
@@ -347,26 +356,28 @@ kl_compiled = jax.jit(kl)
 def log_prob(sigma, b):
     """log p(sigma | b) = b sigma - A(b), without argument checks.
 
-        sigma outside [-1, 1] is not refused: the formula is evaluated as is. At b = +-inf: +inf at sigma = +-1, -inf elsewhere. Unchecked: the argument checks of :func:`fepnet.cb.log_prob` are skipped.
+    sigma outside [-1, 1] is not refused: the formula is evaluated as is. At b = +-inf: +inf
+    at sigma = +-1, -inf elsewhere. Unchecked: the argument checks of
+    :func:`fepnet.cb.log_prob` are skipped.
 
-        Parameters
-        ----------
-        sigma : array_like of float
-            States (meant to be in [-1, 1]).
-        b : array_like of float
-            Bias; broadcasts with ``sigma``.
+    Parameters
+    ----------
+    sigma : array_like of float
+        States (meant to be in [-1, 1]).
+    b : array_like of float
+        Bias; broadcasts with ``sigma``.
 
-        Returns
-        -------
-        jax.Array, the broadcast shape
-            Log density in nats.
+    Returns
+    -------
+    jax.Array, the broadcast shape
+        Log density in nats.
 
-        Examples
-        --------
-        >>> import jax, jax.numpy as jnp
-        >>> from fepnet import cb_math
-        >>> cb_math.log_prob(jnp.array([0.5, 2.0]), 1.0).tolist()  # 2.0 is outside [-1, 1]: not checked
-        [-0.3546, 1.1454]
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> from fepnet import cb_math
+    >>> cb_math.log_prob(jnp.array([0.5, 2.0]), 1.0).tolist()  # 2.0 is outside [-1, 1]: not checked
+    [-0.3546, 1.1454]
     """
     sigma, b = jnp.broadcast_arrays(as_float(sigma), as_float(b))
     out = b * sigma - log_normalizer(b)
@@ -376,26 +387,27 @@ def log_prob(sigma, b):
 def cdf(sigma, b):
     """CDF F(sigma | b) = expm1(b (sigma + 1)) / expm1(2 b), without argument checks.
 
-        sigma is clipped to [-1, 1]; a series near b = 0. Unchecked: the argument checks of :func:`fepnet.cb.cdf` are skipped.
+    sigma is clipped to [-1, 1]; a series near b = 0. Unchecked: the argument checks of
+    :func:`fepnet.cb.cdf` are skipped.
 
-        Parameters
-        ----------
-        sigma : array_like of float
-            Where to evaluate.
-        b : array_like of float
-            Bias; broadcasts with ``sigma``.
+    Parameters
+    ----------
+    sigma : array_like of float
+        Where to evaluate.
+    b : array_like of float
+        Bias; broadcasts with ``sigma``.
 
-        Returns
-        -------
-        jax.Array, the broadcast shape
-            P(S <= sigma) in [0, 1].
+    Returns
+    -------
+    jax.Array, the broadcast shape
+        P(S <= sigma) in [0, 1].
 
-        Examples
-        --------
-        >>> import jax, jax.numpy as jnp
-        >>> from fepnet import cb_math
-        >>> cb_math.cdf(jnp.array([0.0, 0.5]), 1.0).tolist()
-        [0.2689, 0.5449]
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> from fepnet import cb_math
+    >>> cb_math.cdf(jnp.array([0.0, 0.5]), 1.0).tolist()
+    [0.2689, 0.5449]
     """
     sigma, b = jnp.broadcast_arrays(as_float(sigma), as_float(b))
     y = jnp.clip(sigma, -1.0, 1.0) + 1.0
@@ -415,26 +427,27 @@ def cdf(sigma, b):
 def icdf(u, b):
     """Quantile sigma = 1 + log(u + (1 - u) exp(-2b)) / b (b > 0; mirrored for b < 0), without argument checks.
 
-        u outside [0, 1] gives NaN. Unchecked: the argument checks of :func:`fepnet.cb.icdf` are skipped.
+    u outside [0, 1] gives NaN. Unchecked: the argument checks of :func:`fepnet.cb.icdf` are
+    skipped.
 
-        Parameters
-        ----------
-        u : array_like of float
-            Probabilities in [0, 1].
-        b : array_like of float
-            Bias; broadcasts with ``u``.
+    Parameters
+    ----------
+    u : array_like of float
+        Probabilities in [0, 1].
+    b : array_like of float
+        Bias; broadcasts with ``u``.
 
-        Returns
-        -------
-        jax.Array, the broadcast shape
-            sigma in [-1, 1] (or NaN).
+    Returns
+    -------
+    jax.Array, the broadcast shape
+        sigma in [-1, 1] (or NaN).
 
-        Examples
-        --------
-        >>> import jax, jax.numpy as jnp
-        >>> from fepnet import cb_math
-        >>> cb_math.icdf(jnp.array([0.5, 1.5]), 1.0).tolist()
-        [0.4338, nan]
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> from fepnet import cb_math
+    >>> cb_math.icdf(jnp.array([0.5, 1.5]), 1.0).tolist()
+    [0.4338, nan]
     """
     u, b = jnp.broadcast_arrays(as_float(u), as_float(b))
     positive = b >= 0
@@ -464,28 +477,29 @@ def icdf(u, b):
 def sample(key, b, shape):
     """Draws sigma ~ CB(b) of shape ``shape``: ``icdf(uniform(key, shape, b.dtype), b)``, without argument checks.
 
-        ``b`` must be a floating JAX array that broadcasts to ``shape``. Unchecked: the argument checks of :func:`fepnet.cb.sample` are skipped.
+    ``b`` must be a floating JAX array that broadcasts to ``shape``. Unchecked: the argument
+    checks of :func:`fepnet.cb.sample` are skipped.
 
-        Parameters
-        ----------
-        key : jax.Array
-            A JAX PRNG key.
-        b : jax.Array of float
-            Biases (a floating array: its dtype is the draws').
-        shape : tuple of int
-            Shape of the draws.
+    Parameters
+    ----------
+    key : jax.Array
+        A JAX PRNG key.
+    b : jax.Array of float
+        Biases (a floating array: its dtype is the draws').
+    shape : tuple of int
+        Shape of the draws.
 
-        Returns
-        -------
-        jax.Array of shape ``shape`` and ``b``'s dtype
-            Draws in [-1, 1].
+    Returns
+    -------
+    jax.Array of shape ``shape`` and ``b``'s dtype
+        Draws in [-1, 1].
 
-        Examples
-        --------
-        >>> import jax, jax.numpy as jnp
-        >>> from fepnet import cb_math
-        >>> cb_math.sample(jax.random.key(0), jnp.zeros(3), (2, 3)).shape
-        (2, 3)
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> from fepnet import cb_math
+    >>> cb_math.sample(jax.random.key(0), jnp.zeros(3), (2, 3)).shape
+    (2, 3)
     """
     return icdf(jax.random.uniform(key, shape, dtype=b.dtype), b)
 
@@ -518,24 +532,26 @@ def _inverse_langevin_newton(m, n_iter):
 def inverse_langevin(m):
     """The bias b with L(b) = m, without argument checks.
 
-        Eight Newton steps from Cohen's Pade start m (3 - m^2) / (1 - m^2); +-inf at m = +-1, NaN outside [-1, 1]; custom JVP db/dm = 1 / L'(b). Unchecked: the argument checks of :func:`fepnet.cb.inverse_langevin` are skipped.
+    Eight Newton steps from Cohen's Pade start m (3 - m^2) / (1 - m^2); +-inf at m = +-1,
+    NaN outside [-1, 1]; custom JVP db/dm = 1 / L'(b). Unchecked: the argument checks of
+    :func:`fepnet.cb.inverse_langevin` are skipped.
 
-        Parameters
-        ----------
-        m : array_like of float
-            Means in [-1, 1].
+    Parameters
+    ----------
+    m : array_like of float
+        Means in [-1, 1].
 
-        Returns
-        -------
-        jax.Array, same shape as ``m``
-            b = L^{-1}(m).
+    Returns
+    -------
+    jax.Array, same shape as ``m``
+        b = L^{-1}(m).
 
-        Examples
-        --------
-        >>> import jax, jax.numpy as jnp
-        >>> from fepnet import cb_math
-        >>> cb_math.inverse_langevin(jnp.array([0.313035, 2.0])).tolist()
-        [1.0, nan]
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> from fepnet import cb_math
+    >>> cb_math.inverse_langevin(jnp.array([0.313035, 2.0])).tolist()
+    [1.0, nan]
     """
     return _inverse_langevin_newton(m, 8)
 

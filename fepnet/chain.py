@@ -73,80 +73,80 @@ def run(kernel: Kernel, key, state: ChainState, params: KernelParams, n_steps: i
         devices=None):
     """Apply ``kernel`` ``n_steps`` times from ``state``: returns ``(final_state, trajectory)``.
 
-        Each step updates every node once on average (module docstring of
-        :mod:`fepnet.kernels`): sigma_i ~ CB(iT (b_i + sum_j J_ij sigma_j)), or its mean L(.)
-        for deterministic kernels. Step t uses the key ``fold_in(key, t)``; the noise of up to
-        128 steps is drawn in one vectorised call (the same numbers). Jitted; ``jax.vmap``
-        over ``key`` (chains) or over ``state`` / ``params`` (networks) works as usual.
-        The value checks (finite, in range) run on concrete inputs and are skipped under
-        ``jit`` / ``vmap`` tracing.
+    Each step updates every node once on average (module docstring of
+    :mod:`fepnet.kernels`): sigma_i ~ CB(iT (b_i + sum_j J_ij sigma_j)), or its mean L(.)
+    for deterministic kernels. Step t uses the key ``fold_in(key, t)``; the noise of up to
+    128 steps is drawn in one vectorised call (the same numbers). Jitted; ``jax.vmap``
+    over ``key`` (chains) or over ``state`` / ``params`` (networks) works as usual.
+    The value checks (finite, in range) run on concrete inputs and are skipped under
+    ``jit`` / ``vmap`` tracing.
 
-        Parameters
-        ----------
-        kernel : Kernel
-            From :func:`build_kernel`.
-        key : jax.Array or None
-            A JAX PRNG key; ``None`` is accepted by deterministic kernels of the synchronous,
-            sequential and chromatic schedules.
-        state : ChainState
-            sigma (N,) in [-1, 1] (batch chains with ``jax.vmap``). An integer state is cast to the
-            network's dtype, a float state of lower precision is promoted to it.
-        params : KernelParams
-            From :func:`kernel_params`.
-        n_steps : int
-            Number of steps, >= 0.
-        thin : int, default 1
-            Keep every ``thin``-th state in the trajectory.
-        trace : bool, default False
-            Return the trajectory.
-        devices : None, int, sequence of jax.Device or jax.sharding.Mesh, optional
-            Split J by rows over these devices and sigma and b by node (:mod:`fepnet.sharding`);
-            each step all-gathers the states. Synchronous and chromatic schedules only; N a
-            multiple of the device count. The result is bit-identical to ``devices=None`` (one
-            device); under ``jax.vmap`` over chains the field is a matrix product, blocked by
-            shape: float32 rounding.
+    Parameters
+    ----------
+    kernel : Kernel
+        From :func:`build_kernel`.
+    key : jax.Array or None
+        A JAX PRNG key; ``None`` is accepted by deterministic kernels of the synchronous,
+        sequential and chromatic schedules.
+    state : ChainState
+        sigma (N,) in [-1, 1] (batch chains with ``jax.vmap``). An integer state is cast to the
+        network's dtype, a float state of lower precision is promoted to it.
+    params : KernelParams
+        From :func:`kernel_params`.
+    n_steps : int
+        Number of steps, >= 0.
+    thin : int, default 1
+        Keep every ``thin``-th state in the trajectory.
+    trace : bool, default False
+        Return the trajectory.
+    devices : None, int, sequence of jax.Device or jax.sharding.Mesh, optional
+        Split J by rows over these devices and sigma and b by node (:mod:`fepnet.sharding`);
+        each step all-gathers the states. Synchronous and chromatic schedules only; N a
+        multiple of the device count. The result is bit-identical to ``devices=None`` (one
+        device); under ``jax.vmap`` over chains the field is a matrix product, blocked by
+        shape: float32 rounding.
 
-        Returns
-        -------
-        final_state : ChainState
-            The state after ``n_steps`` steps.
-        trajectory : jax.Array of shape (n_steps // thin, N), or None
-            sigma after steps thin, 2 thin, ... (``trace=True``); else ``None``.
+    Returns
+    -------
+    final_state : ChainState
+        The state after ``n_steps`` steps.
+    trajectory : jax.Array of shape (n_steps // thin, N), or None
+        sigma after steps thin, 2 thin, ... (``trace=True``); else ``None``.
 
-        Raises
-        ------
-        TypeError
-            ``kernel``, ``state``, ``params`` or ``key`` of the wrong type; a bool, complex
-            or non-numeric ``state.sigma``; ``n_steps`` or ``thin`` not integers.
-        ValueError
-            ``state.sigma`` of another size or shape than (N,), non-finite or outside [-1, 1];
-            ``inverse_temperature`` not a positive scalar, finite in the network's dtype (when
-            concrete); ``n_steps`` < 0, ``thin`` < 1 or either above 2**31 - 1; a trajectory
-            larger than the device's memory; a missing ``key`` for a kernel that needs one;
-            ``devices`` not visible, a single-site schedule with ``devices``, or N not a
-            multiple of their count.
+    Raises
+    ------
+    TypeError
+        ``kernel``, ``state``, ``params`` or ``key`` of the wrong type; a bool, complex
+        or non-numeric ``state.sigma``; ``n_steps`` or ``thin`` not integers.
+    ValueError
+        ``state.sigma`` of another size or shape than (N,), non-finite or outside [-1, 1];
+        ``inverse_temperature`` not a positive scalar, finite in the network's dtype (when
+        concrete); ``n_steps`` < 0, ``thin`` < 1 or either above 2**31 - 1; a trajectory
+        larger than the device's memory; a missing ``key`` for a kernel that needs one;
+        ``devices`` not visible, a single-site schedule with ``devices``, or N not a
+        multiple of their count.
 
-        Examples
-        --------
-        A two-pattern network x x^T sampled by synchronous CB draws at iT = 2:
+    Examples
+    --------
+    A two-pattern network x x^T sampled by synchronous CB draws at iT = 2:
 
-        >>> import jax, jax.numpy as jnp, fepnet
-        >>> x = jnp.array([1.0, 1.0, -1.0, -1.0])
-        >>> net = fepnet.Network(jnp.outer(x, x), zero_diagonal=True)
-        >>> params = fepnet.kernel_params(net, 2.0)
-        >>> kernel = fepnet.build_kernel("synchronous")
-        >>> final, traj = fepnet.run(kernel, jax.random.key(0), fepnet.init_state(net), params, 1000,
-        ...                          thin=10, trace=True)
-        >>> traj.shape
-        (100, 4)
+    >>> import jax, jax.numpy as jnp, fepnet
+    >>> x = jnp.array([1.0, 1.0, -1.0, -1.0])
+    >>> net = fepnet.Network(jnp.outer(x, x), zero_diagonal=True)
+    >>> params = fepnet.kernel_params(net, 2.0)
+    >>> kernel = fepnet.build_kernel("synchronous")
+    >>> final, traj = fepnet.run(kernel, jax.random.key(0), fepnet.init_state(net), params, 1000,
+    ...                          thin=10, trace=True)
+    >>> traj.shape
+    (100, 4)
 
-        The deterministic kernel needs no key and converges to a fixed point m = L(iT (b + J m)):
+    The deterministic kernel needs no key and converges to a fixed point m = L(iT (b + J m)):
 
-        >>> det = fepnet.build_kernel("synchronous", stochastic=False)
-        >>> start = fepnet.init_state(net, jnp.array([0.2, 0.1, -0.3, 0.0]))
-        >>> final, _ = fepnet.run(det, None, start, params, 50)
-        >>> final.sigma.tolist()
-        [0.7889, 0.7889, -0.7889, -0.7889]
+    >>> det = fepnet.build_kernel("synchronous", stochastic=False)
+    >>> start = fepnet.init_state(net, jnp.array([0.2, 0.1, -0.3, 0.0]))
+    >>> final, _ = fepnet.run(det, None, start, params, 50)
+    >>> final.sigma.tolist()
+    [0.7889, 0.7889, -0.7889, -0.7889]
     """
     if not isinstance(kernel, Kernel):
         raise TypeError(f"kernel must be a fepnet Kernel (build_kernel(...)), got {type(kernel).__name__}")

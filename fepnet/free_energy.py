@@ -28,14 +28,14 @@ __all__ = ["FreeEnergyTerms", "free_energy_terms", "mean_field_free_energy"]
 class FreeEnergyTerms(NamedTuple):
     """The mean-field free energy split as F = complexity - accuracy (see :func:`free_energy_terms`).
 
-        Attributes
-        ----------
-        free_energy : jax.Array, shape (...)
-            F = complexity - accuracy.
-        accuracy : jax.Array, shape (...)
-            iT b·m, the expected log-likelihood of the evidence held in the biases b.
-        complexity : jax.Array, shape (...)
-            -iT 1/2 m^T J m - sum_i H(lambda_i): KL(q || coupling prior) up to the prior's log Z.
+    Attributes
+    ----------
+    free_energy : jax.Array, shape (...)
+        F = complexity - accuracy.
+    accuracy : jax.Array, shape (...)
+        iT b·m, the expected log-likelihood of the evidence held in the biases b.
+    complexity : jax.Array, shape (...)
+        -iT 1/2 m^T J m - sum_i H(lambda_i): KL(q || coupling prior) up to the prior's log Z.
     """
 
     free_energy: jnp.ndarray
@@ -46,38 +46,38 @@ class FreeEnergyTerms(NamedTuple):
 def free_energy_terms(couplings, biases, natural, inverse_temperature) -> FreeEnergyTerms:
     """F of q = prod_i CB(lambda_i) split into accuracy and complexity (unchecked, jittable).
 
-        With m = L(lambda)::
+    With m = L(lambda)::
 
-            accuracy   = iT b·m                               E_q log-likelihood of the evidence b
-            complexity = -iT 1/2 m^T J m - sum_i H(lambda_i)   KL(q || coupling prior) up to its log Z
-            F          = complexity - accuracy
+        accuracy   = iT b·m                               E_q log-likelihood of the evidence b
+        complexity = -iT 1/2 m^T J m - sum_i H(lambda_i)   KL(q || coupling prior) up to its log Z
+        F          = complexity - accuracy
 
-        (m^T J m = m^T Js m.) No argument checks: :func:`mean_field_free_energy` is the
-        validated entry point, and the training loop calls this one.
+    (m^T J m = m^T Js m.) No argument checks: :func:`mean_field_free_energy` is the
+    validated entry point, and the training loop calls this one.
 
-        Parameters
-        ----------
-        couplings : jax.Array, shape (N, N)
-            J (or Js).
-        biases : jax.Array, shape (N,)
-            b, including any evidence.
-        natural : jax.Array, shape (..., N)
-            The natural parameters lambda of the factors (m = L(lambda)).
-        inverse_temperature : float or jax.Array, shape ()
-            iT.
+    Parameters
+    ----------
+    couplings : jax.Array, shape (N, N)
+        J (or Js).
+    biases : jax.Array, shape (N,)
+        b, including any evidence.
+    natural : jax.Array, shape (..., N)
+        The natural parameters lambda of the factors (m = L(lambda)).
+    inverse_temperature : float or jax.Array, shape ()
+        iT.
 
-        Returns
-        -------
-        FreeEnergyTerms
-            ``free_energy``, ``accuracy``, ``complexity``, each of shape (...), in nats.
+    Returns
+    -------
+    FreeEnergyTerms
+        ``free_energy``, ``accuracy``, ``complexity``, each of shape (...), in nats.
 
-        Examples
-        --------
-        >>> import jax.numpy as jnp, fepnet
-        >>> J = jnp.array([[0.0, 1.0], [1.0, 0.0]])
-        >>> t = fepnet.free_energy_terms(J, jnp.array([1.0, 0.0]), jnp.zeros(2), 1.0)
-        >>> [round(float(v), 4) for v in t]  # q uniform: F = -2 log 2
-        [-1.3863, 0.0, -1.3863]
+    Examples
+    --------
+    >>> import jax.numpy as jnp, fepnet
+    >>> J = jnp.array([[0.0, 1.0], [1.0, 0.0]])
+    >>> t = fepnet.free_energy_terms(J, jnp.array([1.0, 0.0]), jnp.zeros(2), 1.0)
+    >>> [round(float(v), 4) for v in t]  # q uniform: F = -2 log 2
+    [-1.3863, 0.0, -1.3863]
     """
     m = cb_math.langevin(natural)  # unchecked, like this function
     accuracy = inverse_temperature * (m @ biases)
@@ -89,41 +89,41 @@ def free_energy_terms(couplings, biases, natural, inverse_temperature) -> FreeEn
 def mean_field_free_energy(network: Network, m, inverse_temperature=1.0):
     """Naive mean-field free energy F(m) = -iT (b·m + 1/2 m^T Js m) - sum_i H(L^{-1}(m_i)).
 
-        F(m) = KL(q || p) - log Z for the product of CB factors with means m, so F >= -log Z,
-        with equality only when p itself factorises.
+    F(m) = KL(q || p) - log Z for the product of CB factors with means m, so F >= -log Z,
+    with equality only when p itself factorises.
 
-        Parameters
-        ----------
-        network : Network
-            J (N, N), b (N,).
-        m : array_like of float, shape (..., N)
-            Means in [-1, 1] (+-1 gives an infinite natural parameter and F = +inf).
-        inverse_temperature : float, default 1.0
-            iT > 0.
+    Parameters
+    ----------
+    network : Network
+        J (N, N), b (N,).
+    m : array_like of float, shape (..., N)
+        Means in [-1, 1] (+-1 gives an infinite natural parameter and F = +inf).
+    inverse_temperature : float, default 1.0
+        iT > 0.
 
-        Returns
-        -------
-        jax.Array, shape (...)
-            F in nats.
+    Returns
+    -------
+    jax.Array, shape (...)
+        F in nats.
 
-        Raises
-        ------
-        TypeError
-            ``m`` or ``inverse_temperature`` not real numbers.
-        ValueError
-            ``m`` of the wrong size, not finite or outside [-1, 1]; ``inverse_temperature`` not
-            positive and finite.
+    Raises
+    ------
+    TypeError
+        ``m`` or ``inverse_temperature`` not real numbers.
+    ValueError
+        ``m`` of the wrong size, not finite or outside [-1, 1]; ``inverse_temperature`` not
+        positive and finite.
 
-        Examples
-        --------
-        A fixed point of :func:`fepnet.relax` has lower F than the uniform q (m = 0):
+    Examples
+    --------
+    A fixed point of :func:`fepnet.relax` has lower F than the uniform q (m = 0):
 
-        >>> import jax.numpy as jnp, fepnet
-        >>> x = jnp.array([1.0, 1.0, -1.0, -1.0])
-        >>> net = fepnet.Network(jnp.outer(x, x), zero_diagonal=True)
-        >>> m = fepnet.relax(net, jnp.array([0.2, 0.1, -0.3, 0.0]), 2.0).sigma
-        >>> fepnet.mean_field_free_energy(net, jnp.stack([m, jnp.zeros(4)]), 2.0).tolist()
-        [-5.2464, -2.7726]
+    >>> import jax.numpy as jnp, fepnet
+    >>> x = jnp.array([1.0, 1.0, -1.0, -1.0])
+    >>> net = fepnet.Network(jnp.outer(x, x), zero_diagonal=True)
+    >>> m = fepnet.relax(net, jnp.array([0.2, 0.1, -0.3, 0.0]), 2.0).sigma
+    >>> fepnet.mean_field_free_energy(net, jnp.stack([m, jnp.zeros(4)]), 2.0).tolist()
+    [-5.2464, -2.7726]
     """
     it = v.positive_scalar(inverse_temperature, "inverse_temperature")
     m = v.states(m, "m", network.size)

@@ -29,31 +29,31 @@ FIELD_BLOCK = 1 << 20
 
 @jax.jit
 def largest_field(J, b):
-    """The largest field magnitude any state can give: max_i (|b_i| + sum_j |J_ij|).
+    """The largest field magnitude any state can give: max_i (abs(b_i) + sum_j abs(J_ij)).
 
-        A bound on |b_i + sum_j J_ij sigma_j| over sigma in [-1, 1]^N: the constructor of
-        :class:`fepnet.Network` refuses networks for which it is not finite. Summed by row
-        blocks of about 2**20 entries: one fused ``sum(abs(J), axis=-1)`` over the whole of a
-        50,000 x 50,000 J makes XLA (CPU) allocate about 4 GB on the side. Jitted.
+    A bound on abs(b_i + sum_j J_ij sigma_j) over sigma in [-1, 1]^N: the constructor of
+    :class:`fepnet.Network` refuses networks for which it is not finite. Summed by row
+    blocks of about 2**20 entries: one fused ``sum(abs(J), axis=-1)`` over the whole of a
+    50,000 x 50,000 J makes XLA (CPU) allocate about 4 GB on the side. Jitted.
 
-        Parameters
-        ----------
-        J : jax.Array, shape (N, N)
-            Couplings.
-        b : jax.Array, shape (N,)
-            Biases.
+    Parameters
+    ----------
+    J : jax.Array, shape (N, N)
+        Couplings.
+    b : jax.Array, shape (N,)
+        Biases.
 
-        Returns
-        -------
-        jax.Array, shape ()
-            In J's dtype (inf when a row sum overflows).
+    Returns
+    -------
+    jax.Array, shape ()
+        In J's dtype (inf when a row sum overflows).
 
-        Examples
-        --------
-        >>> import jax.numpy as jnp
-        >>> from fepnet.inplace import largest_field
-        >>> float(largest_field(jnp.ones((3, 3)), jnp.array([0.0, 0.0, -2.0])))
-        5.0
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from fepnet.inplace import largest_field
+    >>> float(largest_field(jnp.ones((3, 3)), jnp.array([0.0, 0.0, -2.0])))
+    5.0
     """
     n = J.shape[-1]
     block = max(1, min(n, FIELD_BLOCK // n))
@@ -71,21 +71,21 @@ def largest_field(J, b):
 def zero_diagonal(J):
     """J * (1 - I): the diagonal set to zero (exactly the eager product, fused: no N x N temporary). Jitted.
 
-        Parameters
-        ----------
-        J : jax.Array, shape (N, N)
+    Parameters
+    ----------
+    J : jax.Array, shape (N, N)
 
-        Returns
-        -------
-        jax.Array, shape (N, N)
-            A new array (``J`` is not donated).
+    Returns
+    -------
+    jax.Array, shape (N, N)
+        A new array (``J`` is not donated).
 
-        Examples
-        --------
-        >>> import jax.numpy as jnp
-        >>> from fepnet.inplace import zero_diagonal
-        >>> zero_diagonal(jnp.ones((2, 2))).tolist()
-        [[0.0, 1.0], [1.0, 0.0]]
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from fepnet.inplace import zero_diagonal
+    >>> zero_diagonal(jnp.ones((2, 2))).tolist()
+    [[0.0, 1.0], [1.0, 0.0]]
     """
     n = J.shape[-1]
     return J * (1 - jnp.eye(n, dtype=J.dtype))
@@ -179,45 +179,45 @@ def _blocks_agree(dtype) -> bool:
 def random_couplings(k_weights, k_edges, n: int, scale, density, dtype):
     """J[i, j] = scale * w[i, j] where edge[i, j] and i != j, else 0 (w ~ N(0, 1), edge: U(0, 1) < density).
 
-        The draws are exactly those of ``jax.random.normal(k_weights, (n, n), dtype)`` and
-        ``jax.random.uniform(k_edges, (n, n))``. For threefry2x32 keys (JAX's default) they are
-        made in row blocks of about 2**20 entries written into the result, so the only N x N
-        buffer is J itself; otherwise (another PRNG implementation, ``jax_threefry_partitionable``
-        off, n * n >= 2**32, or a JAX whose PRNG internals changed) the whole matrix is drawn at
-        once, which holds about 4 x J of generator state. For a symmetric network follow it with
-        :func:`mirror_upper` (the upper triangle decides both directions).
+    The draws are exactly those of ``jax.random.normal(k_weights, (n, n), dtype)`` and
+    ``jax.random.uniform(k_edges, (n, n))``. For threefry2x32 keys (JAX's default) they are
+    made in row blocks of about 2**20 entries written into the result, so the only N x N
+    buffer is J itself; otherwise (another PRNG implementation, ``jax_threefry_partitionable``
+    off, n * n >= 2**32, or a JAX whose PRNG internals changed) the whole matrix is drawn at
+    once, which holds about 4 x J of generator state. For a symmetric network follow it with
+    :func:`mirror_upper` (the upper triangle decides both directions).
 
-        Parameters
-        ----------
-        k_weights : jax.Array
-            PRNG key of the weights w.
-        k_edges : jax.Array
-            PRNG key of the edge uniforms.
-        n : int
-            N.
-        scale : float
-            Standard deviation of the couplings.
-        density : float
-            Edge probability in [0, 1].
-        dtype : floating dtype
-            Of J.
+    Parameters
+    ----------
+    k_weights : jax.Array
+        PRNG key of the weights w.
+    k_edges : jax.Array
+        PRNG key of the edge uniforms.
+    n : int
+        N.
+    scale : float
+        Standard deviation of the couplings.
+    density : float
+        Edge probability in [0, 1].
+    dtype : floating dtype
+        Of J.
 
-        Returns
-        -------
-        jax.Array, shape (n, n)
-            J with a zero diagonal.
+    Returns
+    -------
+    jax.Array, shape (n, n)
+        J with a zero diagonal.
 
-        Examples
-        --------
-        >>> import jax, jax.numpy as jnp
-        >>> from fepnet.inplace import random_couplings
-        >>> kw, ke = jax.random.split(jax.random.key(0))
-        >>> J = random_couplings(kw, ke, 4, 0.5, 1.0, jnp.float32)
-        >>> J.shape, bool((jnp.diagonal(J) == 0).all())
-        ((4, 4), True)
-        >>> w = 0.5 * jax.random.normal(kw, (4, 4), jnp.float32)  # the same draws
-        >>> bool((J == jnp.where(jnp.eye(4, dtype=bool), 0.0, w)).all())
-        True
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> from fepnet.inplace import random_couplings
+    >>> kw, ke = jax.random.split(jax.random.key(0))
+    >>> J = random_couplings(kw, ke, 4, 0.5, 1.0, jnp.float32)
+    >>> J.shape, bool((jnp.diagonal(J) == 0).all())
+    ((4, 4), True)
+    >>> w = 0.5 * jax.random.normal(kw, (4, 4), jnp.float32)  # the same draws
+    >>> bool((J == jnp.where(jnp.eye(4, dtype=bool), 0.0, w)).all())
+    True
     """
     threefry = str(jax.random.key_impl(k_weights)) == "threefry2x32"
     if threefry and n * n < 2**32 and n > 1 and _blocks_agree(dtype):
@@ -229,28 +229,28 @@ def random_couplings(k_weights, k_edges, n: int, scale, density, dtype):
 def mirror_upper(J):
     """J[i, j] = J[j, i] for i > j (the lower triangle becomes the transposed upper one), in place.
 
-        Equal to ``jnp.where(upper, J, J.T)`` (upper: i < j; the diagonal is kept). ``J`` is
-        donated: the result reuses its buffer, and the caller's array is consumed (on
-        backends that support donation). Row blocks of 16 rows are rewritten in turn; a block
-        reads only upper-triangle entries (never written), so the order of the blocks does
-        not matter. Jitted.
+    Equal to ``jnp.where(upper, J, J.T)`` (upper: i < j; the diagonal is kept). ``J`` is
+    donated: the result reuses its buffer, and the caller's array is consumed (on
+    backends that support donation). Row blocks of 16 rows are rewritten in turn; a block
+    reads only upper-triangle entries (never written), so the order of the blocks does
+    not matter. Jitted.
 
-        Parameters
-        ----------
-        J : jax.Array, shape (N, N)
-            Donated.
+    Parameters
+    ----------
+    J : jax.Array, shape (N, N)
+        Donated.
 
-        Returns
-        -------
-        jax.Array, shape (N, N)
-            Symmetric.
+    Returns
+    -------
+    jax.Array, shape (N, N)
+        Symmetric.
 
-        Examples
-        --------
-        >>> import jax.numpy as jnp
-        >>> from fepnet.inplace import mirror_upper
-        >>> mirror_upper(jnp.arange(9.0).reshape(3, 3)).tolist()
-        [[0.0, 1.0, 2.0], [1.0, 4.0, 5.0], [2.0, 5.0, 8.0]]
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from fepnet.inplace import mirror_upper
+    >>> mirror_upper(jnp.arange(9.0).reshape(3, 3)).tolist()
+    [[0.0, 1.0, 2.0], [1.0, 4.0, 5.0], [2.0, 5.0, 8.0]]
     """
     n = J.shape[-1]
     block = min(MIRROR_BLOCK, n)

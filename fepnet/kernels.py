@@ -1,12 +1,12 @@
 """Inference step kernels (the network's inference dynamics): one pure ``step(key, state, params) -> state`` per schedule.
 
 With the field h = J sigma (h_i = sum_j J[i, j] sigma_j) and c = iT (b + h), one
-update of node i is
+update of node i is::
 
-    stochastic     sigma_i ~ CB(c_i)          (exact inverse-CDF draw, :func:`fepnet.cb.icdf`)
+    stochastic     sigma_i ~ CB(c_i)          (exact inverse-CDF draw, fepnet.cb.icdf)
     deterministic  sigma_i = L(c_i)           ("least action", mean-field; L(x) = coth(x) - 1/x)
 
-One *step* of every schedule (the names in ``SCHEDULES``) updates each node once on average:
+One *step* of every schedule (the names in ``SCHEDULES``) updates each node once on average::
 
     synchronous   all nodes at once from the previous state (what the paper
                   simulates; samples pi_sync, not the Boltzmann density)
@@ -56,16 +56,16 @@ SCHEDULES = ("synchronous", "sequential", "random-scan", "chromatic")
 class ChainState(NamedTuple):
     """State of one chain: the node states.
 
-        Attributes
-        ----------
-        sigma : jax.Array, shape (N,)
-            Node states in [-1, 1] (a batch of chains carries leading axes under ``jax.vmap``).
+    Attributes
+    ----------
+    sigma : jax.Array, shape (N,)
+        Node states in [-1, 1] (a batch of chains carries leading axes under ``jax.vmap``).
 
-        Examples
-        --------
-        >>> import jax.numpy as jnp, fepnet
-        >>> fepnet.ChainState(jnp.zeros(3))
-        ChainState(sigma=Array([0., 0., 0.], dtype=float32))
+    Examples
+    --------
+    >>> import jax.numpy as jnp, fepnet
+    >>> fepnet.ChainState(jnp.zeros(3))
+    ChainState(sigma=Array([0., 0., 0.], dtype=float32))
     """
 
     sigma: jax.Array
@@ -74,12 +74,12 @@ class ChainState(NamedTuple):
 class KernelParams(NamedTuple):
     """What a step reads: the network and the inverse temperature (build it with :func:`kernel_params`).
 
-        Attributes
-        ----------
-        network : Network
-            J (N, N) and b (N,); the biases include any evidence.
-        inverse_temperature : jax.Array, shape ()
-            iT > 0, in the network's dtype.
+    Attributes
+    ----------
+    network : Network
+        J (N, N) and b (N,); the biases include any evidence.
+    inverse_temperature : jax.Array, shape ()
+        iT > 0, in the network's dtype.
     """
 
     network: Network
@@ -89,38 +89,38 @@ class KernelParams(NamedTuple):
 def kernel_params(network: Network, inverse_temperature=1.0, evidence=None) -> KernelParams:
     """Validated :class:`KernelParams`: the network (with ``evidence`` added to its biases) and iT.
 
-        ``inverse_temperature`` and ``evidence`` are cast to the network's dtype and then
-        checked, so a value beyond its range (1e39 for float32) is refused, not turned into inf.
+    ``inverse_temperature`` and ``evidence`` are cast to the network's dtype and then
+    checked, so a value beyond its range (1e39 for float32) is refused, not turned into inf.
 
-        Parameters
-        ----------
-        network : Network
-            J (N, N), b (N,).
-        inverse_temperature : float, default 1.0
-            iT > 0 (the field is c = iT (b + J sigma)).
-        evidence : array_like of float, shape (N,), optional
-            s; the kernel then samples p(sigma | s) with biases b + s.
+    Parameters
+    ----------
+    network : Network
+        J (N, N), b (N,).
+    inverse_temperature : float, default 1.0
+        iT > 0 (the field is c = iT (b + J sigma)).
+    evidence : array_like of float, shape (N,), optional
+        s; the kernel then samples p(sigma | s) with biases b + s.
 
-        Returns
-        -------
-        KernelParams
+    Returns
+    -------
+    KernelParams
 
-        Raises
-        ------
-        TypeError
-            If network is not a :class:`Network`, or inverse_temperature / evidence are not
-            real numbers.
-        ValueError
-            If the network has no nodes, inverse_temperature is not a positive finite scalar
-            in the network's dtype, or evidence has the wrong shape, is not finite there, or
-            overflows the biases.
+    Raises
+    ------
+    TypeError
+        If network is not a :class:`Network`, or inverse_temperature / evidence are not
+        real numbers.
+    ValueError
+        If the network has no nodes, inverse_temperature is not a positive finite scalar
+        in the network's dtype, or evidence has the wrong shape, is not finite there, or
+        overflows the biases.
 
-        Examples
-        --------
-        >>> import jax.numpy as jnp, fepnet
-        >>> p = fepnet.kernel_params(fepnet.Network.zeros(2), 2.0, evidence=jnp.array([1.0, -1.0]))
-        >>> float(p.inverse_temperature), p.network.b.tolist()
-        (2.0, [1.0, -1.0])
+    Examples
+    --------
+    >>> import jax.numpy as jnp, fepnet
+    >>> p = fepnet.kernel_params(fepnet.Network.zeros(2), 2.0, evidence=jnp.array([1.0, -1.0]))
+    >>> float(p.inverse_temperature), p.network.b.tolist()
+    (2.0, [1.0, -1.0])
     """
     if not isinstance(network, Network):
         raise TypeError(f"network must be a fepnet.Network, got {type(network).__name__}")
@@ -135,31 +135,31 @@ def kernel_params(network: Network, inverse_temperature=1.0, evidence=None) -> K
 def init_state(network: Network, sigma=None) -> ChainState:
     """Chain state at ``sigma`` (default all zeros), validated against the network's size.
 
-        Parameters
-        ----------
-        network : Network
-            The network (its size N and dtype).
-        sigma : array_like of float, shape (N,), optional
-            Starting states in [-1, 1]; default zeros. Cast to the network's dtype.
+    Parameters
+    ----------
+    network : Network
+        The network (its size N and dtype).
+    sigma : array_like of float, shape (N,), optional
+        Starting states in [-1, 1]; default zeros. Cast to the network's dtype.
 
-        Returns
-        -------
-        ChainState
+    Returns
+    -------
+    ChainState
 
-        Raises
-        ------
-        TypeError
-            If sigma is not real numbers.
-        ValueError
-            If sigma does not have N nodes, is not finite or leaves [-1, 1].
+    Raises
+    ------
+    TypeError
+        If sigma is not real numbers.
+    ValueError
+        If sigma does not have N nodes, is not finite or leaves [-1, 1].
 
-        Examples
-        --------
-        >>> import jax.numpy as jnp, fepnet
-        >>> fepnet.init_state(fepnet.Network.zeros(3)).sigma.tolist()
-        [0.0, 0.0, 0.0]
-        >>> fepnet.init_state(fepnet.Network.zeros(2), jnp.array([1, -1])).sigma.dtype
-        dtype('float32')
+    Examples
+    --------
+    >>> import jax.numpy as jnp, fepnet
+    >>> fepnet.init_state(fepnet.Network.zeros(3)).sigma.tolist()
+    [0.0, 0.0, 0.0]
+    >>> fepnet.init_state(fepnet.Network.zeros(2), jnp.array([1, -1])).sigma.dtype
+    dtype('float32')
     """
     n = network.size
     if sigma is None:
@@ -205,43 +205,43 @@ def _chromatic(stochastic, coloring, u, sigma, J, b, it):
 class Kernel:
     """A step kernel ``kernel(key, state, params) -> state``; build it with :func:`build_kernel`.
 
-        A step is ``apply(noise(key, n, dtype), state, params)``: ``noise`` draws all
-        the randomness of one step at once (uniforms for the inverse-CDF draws and,
-        for random-scan, the visiting order; ``None`` when there is none), ``apply``
-        is the deterministic rest. :func:`fepnet.run` uses the split to draw the
-        noise of many steps in one vectorised call (the same numbers, faster).
-        Deterministic kernels ignore ``key`` except ``random-scan``, whose visiting
-        order is random (pass ``None`` to the others).
+    A step is ``apply(noise(key, n, dtype), state, params)``: ``noise`` draws all
+    the randomness of one step at once (uniforms for the inverse-CDF draws and,
+    for random-scan, the visiting order; ``None`` when there is none), ``apply``
+    is the deterministic rest. :func:`fepnet.run` uses the split to draw the
+    noise of many steps in one vectorised call (the same numbers, faster).
+    Deterministic kernels ignore ``key`` except ``random-scan``, whose visiting
+    order is random (pass ``None`` to the others).
 
-        The constructor checks its fields like :func:`build_kernel` (a chromatic kernel's
-        ``coloring`` must partition 0..n-1 into integer tuples); :meth:`check_network`
-        checks the colouring against a network.
+    The constructor checks its fields like :func:`build_kernel` (a chromatic kernel's
+    ``coloring`` must partition 0..n-1 into integer tuples); :meth:`check_network`
+    checks the colouring against a network.
 
-        Parameters
-        ----------
-        schedule : {"synchronous", "sequential", "random-scan", "chromatic"}
-            The update order (see the module docstring).
-        stochastic : bool, default True
-            Draw sigma_i ~ CB(c_i) (True) or set sigma_i = L(c_i) (False).
-        coloring : tuple of tuple of int, optional
-            The colour classes; required by, and only allowed for, ``"chromatic"``.
+    Parameters
+    ----------
+    schedule : {"synchronous", "sequential", "random-scan", "chromatic"}
+        The update order (see the module docstring).
+    stochastic : bool, default True
+        Draw sigma_i ~ CB(c_i) (True) or set sigma_i = L(c_i) (False).
+    coloring : tuple of tuple of int, optional
+        The colour classes; required by, and only allowed for, ``"chromatic"``.
 
-        Raises
-        ------
-        TypeError
-            If stochastic is not a bool or coloring not a sequence of sequences of integers.
-        ValueError
-            If schedule is unknown, coloring is given to another schedule or missing for
-            ``"chromatic"``, or does not partition 0..n-1.
+    Raises
+    ------
+    TypeError
+        If stochastic is not a bool or coloring not a sequence of sequences of integers.
+    ValueError
+        If schedule is unknown, coloring is given to another schedule or missing for
+        ``"chromatic"``, or does not partition 0..n-1.
 
-        Examples
-        --------
-        >>> import jax, fepnet
-        >>> net = fepnet.Network.random(jax.random.key(0), 4)
-        >>> kernel = fepnet.build_kernel("sequential")
-        >>> state = kernel(jax.random.key(1), fepnet.init_state(net), fepnet.kernel_params(net, 2.0))
-        >>> state.sigma.shape
-        (4,)
+    Examples
+    --------
+    >>> import jax, fepnet
+    >>> net = fepnet.Network.random(jax.random.key(0), 4)
+    >>> kernel = fepnet.build_kernel("sequential")
+    >>> state = kernel(jax.random.key(1), fepnet.init_state(net), fepnet.kernel_params(net, 2.0))
+    >>> state.sigma.shape
+    (4,)
     """
 
     schedule: str
@@ -268,26 +268,26 @@ class Kernel:
     def check_network(self, network: Network) -> None:
         """Check that this kernel can step ``network``; called by :func:`fepnet.run` before it runs.
 
-                For the chromatic schedule the colouring must give each of the network's N nodes
-                exactly one colour and be proper for its couplings (no J[i, j] != 0 or J[j, i] != 0
-                between two nodes of one colour; see :func:`check_coloring`). The properness check
-                needs concrete couplings and is skipped under tracing (``jit`` / ``vmap`` of the
-                caller); the node count is checked always. One O(N^2) pass per call, no per-step cost.
-                Other schedules accept every network.
+        For the chromatic schedule the colouring must give each of the network's N nodes
+        exactly one colour and be proper for its couplings (no J[i, j] != 0 or J[j, i] != 0
+        between two nodes of one colour; see :func:`check_coloring`). The properness check
+        needs concrete couplings and is skipped under tracing (``jit`` / ``vmap`` of the
+        caller); the node count is checked always. One O(N^2) pass per call, no per-step cost.
+        Other schedules accept every network.
 
-                Parameters
-                ----------
-                network : Network
-                    The network to be stepped.
+        Parameters
+        ----------
+        network : Network
+            The network to be stepped.
 
-                Returns
-                -------
-                None
+        Returns
+        -------
+        None
 
-                Raises
-                ------
-                ValueError
-                    If the colouring does not cover exactly the network's nodes or is not proper.
+        Raises
+        ------
+        ValueError
+            If the colouring does not cover exactly the network's nodes or is not proper.
         """
         if self.schedule != "chromatic":
             return
@@ -311,29 +311,29 @@ class Kernel:
     def noise(self, key, n: int, dtype):
         """The randomness of one step for N = ``n`` nodes.
 
-                Parameters
-                ----------
-                key : jax.Array
-                    A JAX PRNG key.
-                n : int
-                    Number of nodes N.
-                dtype : floating dtype
-                    The dtype of the uniforms.
+        Parameters
+        ----------
+        key : jax.Array
+            A JAX PRNG key.
+        n : int
+            Number of nodes N.
+        dtype : floating dtype
+            The dtype of the uniforms.
 
-                Returns
-                -------
-                jax.Array, tuple or None
-                    Uniforms (N,) for synchronous / sequential stochastic kernels, (colours, N) for
-                    chromatic ones; ``(sites (N,) int, uniforms (N,) or None)`` for random-scan;
-                    ``None`` for deterministic kernels of the other schedules.
+        Returns
+        -------
+        jax.Array, tuple or None
+            Uniforms (N,) for synchronous / sequential stochastic kernels, (colours, N) for
+            chromatic ones; ``(sites (N,) int, uniforms (N,) or None)`` for random-scan;
+            ``None`` for deterministic kernels of the other schedules.
 
-                Examples
-                --------
-                >>> import jax, jax.numpy as jnp, fepnet
-                >>> fepnet.build_kernel("synchronous").noise(jax.random.key(0), 4, jnp.float32).shape
-                (4,)
-                >>> fepnet.build_kernel("synchronous", stochastic=False).noise(jax.random.key(0), 4, jnp.float32) is None
-                True
+        Examples
+        --------
+        >>> import jax, jax.numpy as jnp, fepnet
+        >>> fepnet.build_kernel("synchronous").noise(jax.random.key(0), 4, jnp.float32).shape
+        (4,)
+        >>> fepnet.build_kernel("synchronous", stochastic=False).noise(jax.random.key(0), 4, jnp.float32) is None
+        True
         """
         if self.schedule == "random-scan":
             k_sites, k_u = jax.random.split(key)
@@ -347,19 +347,19 @@ class Kernel:
     def apply(self, noise, state: ChainState, params: KernelParams) -> ChainState:
         """One step with the given ``noise`` (from :meth:`noise`): the deterministic part of a step.
 
-                Parameters
-                ----------
-                noise : jax.Array, tuple or None
-                    What :meth:`noise` returned for this step.
-                state : ChainState
-                    sigma (N,).
-                params : KernelParams
-                    The network and iT.
+        Parameters
+        ----------
+        noise : jax.Array, tuple or None
+            What :meth:`noise` returned for this step.
+        state : ChainState
+            sigma (N,).
+        params : KernelParams
+            The network and iT.
 
-                Returns
-                -------
-                ChainState
-                    The state after one step (each node updated once on average).
+        Returns
+        -------
+        ChainState
+            The state after one step (each node updated once on average).
         """
         net, it = params
         args = (state.sigma, net.couplings, net.biases, it)
@@ -388,26 +388,26 @@ class Kernel:
 
 
 def coupling_graph(network: Network, tol: float = 0.0) -> nx.Graph:
-    """Undirected coupling graph: an edge i - j wherever |J[i, j]| or |J[j, i]| exceeds ``tol``.
+    """Undirected coupling graph: an edge i - j wherever abs(J[i, j]) or abs(J[j, i]) exceeds ``tol``.
 
-        Parameters
-        ----------
-        network : Network
-            Concrete couplings J (N, N) (copied to the host).
-        tol : float, default 0.0
-            Couplings of magnitude <= tol are no edge.
+    Parameters
+    ----------
+    network : Network
+        Concrete couplings J (N, N) (copied to the host).
+    tol : float, default 0.0
+        Couplings of magnitude <= tol are no edge.
 
-        Returns
-        -------
-        networkx.Graph
-            Nodes 0..N-1, no self-loops.
+    Returns
+    -------
+    networkx.Graph
+        Nodes 0..N-1, no self-loops.
 
-        Examples
-        --------
-        >>> import jax.numpy as jnp, fepnet
-        >>> J = jnp.array([[0.0, 1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
-        >>> list(fepnet.coupling_graph(fepnet.Network(J)).edges)
-        [(0, 1)]
+    Examples
+    --------
+    >>> import jax.numpy as jnp, fepnet
+    >>> J = jnp.array([[0.0, 1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    >>> list(fepnet.coupling_graph(fepnet.Network(J)).edges)
+    [(0, 1)]
     """
     J = np.asarray(network.couplings)
     adjacency = (np.abs(J) > tol) | (np.abs(J.T) > tol)
@@ -422,24 +422,24 @@ def coupling_graph(network: Network, tol: float = 0.0) -> nx.Graph:
 def greedy_coloring(graph: nx.Graph, strategy: str = "largest_first") -> tuple:
     """A proper colouring of ``graph`` by networkx's greedy algorithm, as colour classes.
 
-        Parameters
-        ----------
-        graph : networkx.Graph
-            Usually :func:`coupling_graph` of a network.
-        strategy : str, default "largest_first"
-            A ``networkx.greedy_color`` strategy.
+    Parameters
+    ----------
+    graph : networkx.Graph
+        Usually :func:`coupling_graph` of a network.
+    strategy : str, default "largest_first"
+        A ``networkx.greedy_color`` strategy.
 
-        Returns
-        -------
-        tuple of tuple of int
-            One sorted tuple of node indices per colour; no edge joins two nodes of one class.
+    Returns
+    -------
+    tuple of tuple of int
+        One sorted tuple of node indices per colour; no edge joins two nodes of one class.
 
-        Examples
-        --------
-        >>> import jax.numpy as jnp, fepnet
-        >>> J = jnp.array([[0.0, 1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
-        >>> fepnet.greedy_coloring(fepnet.coupling_graph(fepnet.Network(J)))
-        ((0, 2), (1,))
+    Examples
+    --------
+    >>> import jax.numpy as jnp, fepnet
+    >>> J = jnp.array([[0.0, 1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    >>> fepnet.greedy_coloring(fepnet.coupling_graph(fepnet.Network(J)))
+    ((0, 2), (1,))
     """
     colour_of = nx.greedy_color(graph, strategy=strategy)
     n_colours = max(colour_of.values(), default=-1) + 1
@@ -452,37 +452,37 @@ def greedy_coloring(graph: nx.Graph, strategy: str = "largest_first") -> tuple:
 def check_coloring(coloring, graph: nx.Graph | None = None, n: int | None = None) -> tuple:
     """``coloring`` as a tuple of node tuples, checked to partition 0..n-1 and (with ``graph``) to be proper.
 
-        Parameters
-        ----------
-        coloring : sequence of sequences of int
-            Colour classes, each a sequence of node indices (ints, NumPy or 0-d integer arrays).
-        graph : networkx.Graph, optional
-            The coupling graph (:func:`coupling_graph`); with it, two nodes joined by an edge
-            must not share a colour.
-        n : int, optional
-            The number of nodes; by default the number of indices listed.
+    Parameters
+    ----------
+    coloring : sequence of sequences of int
+        Colour classes, each a sequence of node indices (ints, NumPy or 0-d integer arrays).
+    graph : networkx.Graph, optional
+        The coupling graph (:func:`coupling_graph`); with it, two nodes joined by an edge
+        must not share a colour.
+    n : int, optional
+        The number of nodes; by default the number of indices listed.
 
-        Returns
-        -------
-        tuple of tuple of int
-            The colour classes, in the order given.
+    Returns
+    -------
+    tuple of tuple of int
+        The colour classes, in the order given.
 
-        Raises
-        ------
-        TypeError
-            If ``coloring`` is not a sequence of sequences of integers (a string, a float index...).
-        ValueError
-            If a node is missing, repeated or out of range, or two coupled nodes share a colour.
+    Raises
+    ------
+    TypeError
+        If ``coloring`` is not a sequence of sequences of integers (a string, a float index...).
+    ValueError
+        If a node is missing, repeated or out of range, or two coupled nodes share a colour.
 
-        Examples
-        --------
-        >>> from fepnet.kernels import check_coloring
-        >>> check_coloring([[0, 2], [1]])
-        ((0, 2), (1,))
-        >>> check_coloring([[0], [0, 1]])
-        Traceback (most recent call last):
-        ...
-        ValueError: coloring must partition the nodes 0..1 exactly once each: node 0 is listed twice
+    Examples
+    --------
+    >>> from fepnet.kernels import check_coloring
+    >>> check_coloring([[0, 2], [1]])
+    ((0, 2), (1,))
+    >>> check_coloring([[0], [0, 1]])
+    Traceback (most recent call last):
+    ...
+    ValueError: coloring must partition the nodes 0..1 exactly once each: node 0 is listed twice
     """
     classes = []
     for nodes in _sequence(coloring, "coloring must be a sequence of colour classes"):
@@ -554,51 +554,51 @@ def build_kernel(
 ) -> Kernel:
     """Build the step kernel of ``schedule`` (one of ``SCHEDULES``).
 
-        The update of node i is sigma_i ~ CB(c_i) (``stochastic=True``) or sigma_i = L(c_i),
-        with c = iT (b + J sigma); the schedule decides which nodes see which states (module
-        docstring). ``chromatic`` needs a colouring: pass ``coloring`` (node-index groups) or a
-        ``network``, whose coupling graph is coloured greedily with networkx. A colouring must
-        give every node exactly one colour (integer indices 0..N-1). It must also be proper:
-        two nodes of one colour are never coupled, in either direction (J[i, j] != 0 or
-        J[j, i] != 0, so an asymmetric or sparse J is judged by its coupling graph,
-        :func:`coupling_graph`). Given together with a network it is checked against it here;
-        given alone, it is checked against the network the kernel first meets, in
-        :func:`fepnet.run` (and a kernel applied directly to a state of another size refuses
-        it when traced).
+    The update of node i is sigma_i ~ CB(c_i) (``stochastic=True``) or sigma_i = L(c_i),
+    with c = iT (b + J sigma); the schedule decides which nodes see which states (module
+    docstring). ``chromatic`` needs a colouring: pass ``coloring`` (node-index groups) or a
+    ``network``, whose coupling graph is coloured greedily with networkx. A colouring must
+    give every node exactly one colour (integer indices 0..N-1). It must also be proper:
+    two nodes of one colour are never coupled, in either direction (J[i, j] != 0 or
+    J[j, i] != 0, so an asymmetric or sparse J is judged by its coupling graph,
+    :func:`coupling_graph`). Given together with a network it is checked against it here;
+    given alone, it is checked against the network the kernel first meets, in
+    :func:`fepnet.run` (and a kernel applied directly to a state of another size refuses
+    it when traced).
 
-        Parameters
-        ----------
-        schedule : {"synchronous", "sequential", "random-scan", "chromatic"}, default "synchronous"
-            The update order.
-        stochastic : bool, default True
-            Sample (True) or take the mean (False, deterministic relaxation).
-        network : Network, optional
-            For ``"chromatic"``: the network whose coupling graph is coloured (or checked).
-        coloring : sequence of sequences of int, optional
-            For ``"chromatic"``: the colour classes.
+    Parameters
+    ----------
+    schedule : {"synchronous", "sequential", "random-scan", "chromatic"}, default "synchronous"
+        The update order.
+    stochastic : bool, default True
+        Sample (True) or take the mean (False, deterministic relaxation).
+    network : Network, optional
+        For ``"chromatic"``: the network whose coupling graph is coloured (or checked).
+    coloring : sequence of sequences of int, optional
+        For ``"chromatic"``: the colour classes.
 
-        Returns
-        -------
-        Kernel
+    Returns
+    -------
+    Kernel
 
-        Raises
-        ------
-        TypeError
-            If stochastic is not a bool, network not a :class:`Network`, or coloring not a
-            sequence of sequences of integers (a string, float indices...).
-        ValueError
-            If schedule is unknown, a coloring is given to a non-chromatic schedule, the
-            chromatic schedule gets neither, or the colouring misses, repeats or
-            mis-numbers a node, or is not proper for ``network``.
+    Raises
+    ------
+    TypeError
+        If stochastic is not a bool, network not a :class:`Network`, or coloring not a
+        sequence of sequences of integers (a string, float indices...).
+    ValueError
+        If schedule is unknown, a coloring is given to a non-chromatic schedule, the
+        chromatic schedule gets neither, or the colouring misses, repeats or
+        mis-numbers a node, or is not proper for ``network``.
 
-        Examples
-        --------
-        >>> import jax.numpy as jnp, fepnet
-        >>> fepnet.build_kernel("sequential", stochastic=False)
-        Kernel(schedule='sequential', stochastic=False, coloring=None)
-        >>> J = jnp.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
-        >>> fepnet.build_kernel("chromatic", network=fepnet.Network(J)).coloring
-        ((0, 2), (1,))
+    Examples
+    --------
+    >>> import jax.numpy as jnp, fepnet
+    >>> fepnet.build_kernel("sequential", stochastic=False)
+    Kernel(schedule='sequential', stochastic=False, coloring=None)
+    >>> J = jnp.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    >>> fepnet.build_kernel("chromatic", network=fepnet.Network(J)).coloring
+    ((0, 2), (1,))
     """
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")

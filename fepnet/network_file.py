@@ -62,32 +62,32 @@ def _host_blocks(J):
 def save(network, path) -> None:
     """Write ``network`` (J and b) to ``path`` as an .npz archive, atomically, J in row blocks.
 
-        Parameters
-        ----------
-        network : Network
-            The network to write.
-        path : str or os.PathLike
-            The file (exactly this name; no ``.npz`` is appended).
+    Parameters
+    ----------
+    network : Network
+        The network to write.
+    path : str or os.PathLike
+        The file (exactly this name; no ``.npz`` is appended).
 
-        Returns
-        -------
-        None
+    Returns
+    -------
+    None
 
-        Raises
-        ------
-        FileNotFoundError
-            If the directory of ``path`` does not exist.
-        IsADirectoryError
-            If ``path`` is a directory.
+    Raises
+    ------
+    FileNotFoundError
+        If the directory of ``path`` does not exist.
+    IsADirectoryError
+        If ``path`` is a directory.
 
-        Examples
-        --------
-        >>> import os, tempfile, numpy as np, fepnet
-        >>> from fepnet import network_file
-        >>> path = os.path.join(tempfile.mkdtemp(), "net.npz")
-        >>> network_file.save(fepnet.Network.zeros(3), path)
-        >>> sorted(np.load(path).files)
-        ['biases', 'couplings', 'format']
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np, fepnet
+    >>> from fepnet import network_file
+    >>> path = os.path.join(tempfile.mkdtemp(), "net.npz")
+    >>> network_file.save(fepnet.Network.zeros(3), path)
+    >>> sorted(np.load(path).files)
+    ['biases', 'couplings', 'format']
     """
     path = os.fspath(path)
     if os.path.isdir(path):
@@ -174,36 +174,36 @@ def _stream_couplings(zf, shape, dtype, target):
 def load(cls, path):
     """Read a network written by :func:`save` (or by ``Network.save`` of any version), validated by ``cls``.
 
-        See :meth:`fepnet.Network.load` for the dtype rules and the errors.
+    See :meth:`fepnet.Network.load` for the dtype rules and the errors.
 
-        Parameters
-        ----------
-        cls : type
-            The class to build, called as ``cls(J, b)`` (:class:`fepnet.Network`).
-        path : str or os.PathLike
-            The file.
+    Parameters
+    ----------
+    cls : type
+        The class to build, called as ``cls(J, b)`` (:class:`fepnet.Network`).
+    path : str or os.PathLike
+        The file.
 
-        Returns
-        -------
-        Network
-            ``cls(J, b)``.
+    Returns
+    -------
+    Network
+        ``cls(J, b)``.
 
-        Raises
-        ------
-        FileNotFoundError
-            If ``path`` does not exist.
-        ValueError
-            ``not a fepnet network file: <path> (<why>)`` for anything that is not a valid saved
-            network, and a network too large for the memory available.
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        ``not a fepnet network file: <path> (<why>)`` for anything that is not a valid saved
+        network, and a network too large for the memory available.
 
-        Examples
-        --------
-        >>> import os, tempfile, fepnet
-        >>> from fepnet import network_file
-        >>> path = os.path.join(tempfile.mkdtemp(), "net.npz")
-        >>> network_file.save(fepnet.Network.zeros(3), path)
-        >>> network_file.load(fepnet.Network, path)
-        Network(N=3, couplings(3, 3), dtype=float32)
+    Examples
+    --------
+    >>> import os, tempfile, fepnet
+    >>> from fepnet import network_file
+    >>> path = os.path.join(tempfile.mkdtemp(), "net.npz")
+    >>> network_file.save(fepnet.Network.zeros(3), path)
+    >>> network_file.load(fepnet.Network, path)
+    Network(N=3, couplings(3, 3), dtype=float32)
     """
     path = os.fspath(path)
 

@@ -20,27 +20,27 @@ __all__ = ["tree_sum", "tree_mean", "power_of_two_scale"]
 def tree_sum(x, axis: int = -1):
     """Sum over ``axis`` by pairwise halving, in an order fixed by the length alone (batch-invariant).
 
-        The axis is zero-padded to a power of two and halved, ``x[:h] + x[h:]``, until one value
-        is left, so ``jax.vmap(tree_sum)`` gives every row the same bits as a call on that row alone.
+    The axis is zero-padded to a power of two and halved, ``x[:h] + x[h:]``, until one value
+    is left, so ``jax.vmap(tree_sum)`` gives every row the same bits as a call on that row alone.
 
-        Parameters
-        ----------
-        x : array_like of float
-            Any shape.
-        axis : int, default -1
-            The axis summed over.
+    Parameters
+    ----------
+    x : array_like of float
+        Any shape.
+    axis : int, default -1
+        The axis summed over.
 
-        Returns
-        -------
-        jax.Array
-            ``x``'s shape without ``axis``; 0 for an empty axis.
+    Returns
+    -------
+    jax.Array
+        ``x``'s shape without ``axis``; 0 for an empty axis.
 
-        Examples
-        --------
-        >>> import jax.numpy as jnp
-        >>> from fepnet.reductions import tree_sum
-        >>> float(tree_sum(jnp.arange(5.0)))
-        10.0
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from fepnet.reductions import tree_sum
+    >>> float(tree_sum(jnp.arange(5.0)))
+    10.0
     """
     # The barrier materialises x first: whatever produced it (a product, say) cannot be fused into the
     # additions, where the compiler could contract it into a fused multiply-add in some programs and not others.
@@ -60,54 +60,54 @@ def tree_sum(x, axis: int = -1):
 def tree_mean(x, axis: int = -1):
     """Mean over ``axis`` as :func:`tree_sum` / length (batch-invariant).
 
-        Parameters
-        ----------
-        x : array_like of float
-            Any shape.
-        axis : int, default -1
-            The axis averaged over.
+    Parameters
+    ----------
+    x : array_like of float
+        Any shape.
+    axis : int, default -1
+        The axis averaged over.
 
-        Returns
-        -------
-        jax.Array
-            ``x``'s shape without ``axis``.
+    Returns
+    -------
+    jax.Array
+        ``x``'s shape without ``axis``.
 
-        Examples
-        --------
-        >>> import jax.numpy as jnp
-        >>> from fepnet.reductions import tree_mean
-        >>> float(tree_mean(jnp.arange(5.0)))
-        2.0
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from fepnet.reductions import tree_mean
+    >>> float(tree_mean(jnp.arange(5.0)))
+    2.0
     """
     x = jnp.asarray(x)
     return tree_sum(x, axis) / x.shape[axis]
 
 
 def power_of_two_scale(x):
-    """The power of two 2^k with max |x| / 2^k in [1, 2), along the last axis.
+    """The power of two 2^k with max abs(x) / 2^k in [1, 2), along the last axis.
 
-        Dividing by a power of two is exact, so a scale-free result (a correlation, a
-        standardised vector) computed from ``x / power_of_two_scale(x)[..., None]`` has the
-        same bits as from x itself wherever x's own sums of squares stay in range, and
-        stays finite and accurate where they would not (x of 1e20 or 1e-25 in float32).
-        k is clipped so that 2^k and 2^-k are normal numbers; an all-zero row gives 1/2.
-        The maximum is exact in any order, so this is batch-invariant as well.
+    Dividing by a power of two is exact, so a scale-free result (a correlation, a
+    standardised vector) computed from ``x / power_of_two_scale(x)[..., None]`` has the
+    same bits as from x itself wherever x's own sums of squares stay in range, and
+    stays finite and accurate where they would not (x of 1e20 or 1e-25 in float32).
+    k is clipped so that 2^k and 2^-k are normal numbers; an all-zero row gives 1/2.
+    The maximum is exact in any order, so this is batch-invariant as well.
 
-        Parameters
-        ----------
-        x : array_like of float, shape (..., N)
+    Parameters
+    ----------
+    x : array_like of float, shape (..., N)
 
-        Returns
-        -------
-        jax.Array, shape (...)
-            2^k, in x's dtype.
+    Returns
+    -------
+    jax.Array, shape (...)
+        2^k, in x's dtype.
 
-        Examples
-        --------
-        >>> import jax.numpy as jnp
-        >>> from fepnet.reductions import power_of_two_scale
-        >>> power_of_two_scale(jnp.array([[3.0, -5.0], [0.0, 0.0], [0.1, 0.2]])).tolist()
-        [4.0, 0.5, 0.125]
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from fepnet.reductions import power_of_two_scale
+    >>> power_of_two_scale(jnp.array([[3.0, -5.0], [0.0, 0.0], [0.1, 0.2]])).tolist()
+    [4.0, 0.5, 0.125]
     """
     x = jnp.asarray(x)
     info = jnp.finfo(x.dtype)

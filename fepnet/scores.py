@@ -49,14 +49,14 @@ CUE_ORDERS = ("cycle", "random")
 class Cues(NamedTuple):
     """The T noisy cues of a score: which pattern, its scaled original and its noisy copy.
 
-        Attributes
-        ----------
-        index : jax.Array of int, shape (T,)
-            The pattern used in each trial.
-        original : jax.Array, shape (T, N)
-            scale * (evidence level * pattern).
-        noisy : jax.Array, shape (T, N)
-            original + noise * std(original) * N(0, 1): the biases clamped in each trial.
+    Attributes
+    ----------
+    index : jax.Array of int, shape (T,)
+        The pattern used in each trial.
+    original : jax.Array, shape (T, N)
+        scale * (evidence level * pattern).
+    noisy : jax.Array, shape (T, N)
+        original + noise * std(original) * N(0, 1): the biases clamped in each trial.
     """
 
     index: jax.Array
@@ -67,18 +67,18 @@ class Cues(NamedTuple):
 class ScoreResult(NamedTuple):
     """Outcome of a recall score (:func:`recall_score`, :func:`score_couplings`).
 
-        Attributes
-        ----------
-        score : jax.Array, shape ()
-            The median gain over trials.
-        gains : jax.Array, shape (T,)
-            corr(response, original)^2 - corr(noisy, original)^2 per trial.
-        cues : Cues
-            The cues of the trials.
-        response : jax.Array, shape (T, N)
-            The mean state of each trial.
-        sigma : jax.Array, shape (N,)
-            The final state (to carry on from).
+    Attributes
+    ----------
+    score : jax.Array, shape ()
+        The median gain over trials.
+    gains : jax.Array, shape (T,)
+        corr(response, original)^2 - corr(noisy, original)^2 per trial.
+    cues : Cues
+        The cues of the trials.
+    response : jax.Array, shape (T, N)
+        The mean state of each trial.
+    sigma : jax.Array, shape (N,)
+        The final state (to carry on from).
     """
 
     score: jax.Array
@@ -101,31 +101,31 @@ def _centred(x):
 def correlation(a, b):
     """Pearson correlation of ``a`` and ``b`` along the last axis, in [-1, 1]; 0 when either is constant.
 
-        r = sum((a - mean a)(b - mean b)) / sqrt(sum (a - mean a)^2 sum (b - mean b)^2).
-        Each input is first divided by the power of two of its largest magnitude (exact), then
-        centred: scale-free, so inputs of any finite magnitude (1e-30 .. 1e30 in float32) give
-        the correlation of their direction rather than 0 or NaN from squares that leave the
-        float range, and the same bits as the unscaled sums wherever those stay in range.
-        Sums are batch-invariant tree sums (:mod:`fepnet.reductions`), so a vmapped score
-        has the same bits for every batch size. Jitted inner code: no argument checks.
+    r = sum((a - mean a)(b - mean b)) / sqrt(sum (a - mean a)^2 sum (b - mean b)^2).
+    Each input is first divided by the power of two of its largest magnitude (exact), then
+    centred: scale-free, so inputs of any finite magnitude (1e-30 .. 1e30 in float32) give
+    the correlation of their direction rather than 0 or NaN from squares that leave the
+    float range, and the same bits as the unscaled sums wherever those stay in range.
+    Sums are batch-invariant tree sums (:mod:`fepnet.reductions`), so a vmapped score
+    has the same bits for every batch size. Jitted inner code: no argument checks.
 
-        Parameters
-        ----------
-        a, b : array_like of float, shape (..., N)
-            Broadcast together.
+    Parameters
+    ----------
+    a, b : array_like of float, shape (..., N)
+        Broadcast together.
 
-        Returns
-        -------
-        jax.Array, shape (...)
+    Returns
+    -------
+    jax.Array, shape (...)
 
-        Examples
-        --------
-        >>> import jax.numpy as jnp
-        >>> from fepnet.scores import correlation
-        >>> round(float(correlation(jnp.array([1.0, 2.0, 3.0]), jnp.array([2.0, 4.0, 7.0]))), 4)
-        0.9934
-        >>> float(correlation(jnp.ones(3), jnp.array([2.0, 4.0, 7.0])))
-        0.0
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from fepnet.scores import correlation
+    >>> round(float(correlation(jnp.array([1.0, 2.0, 3.0]), jnp.array([2.0, 4.0, 7.0]))), 4)
+    0.9934
+    >>> float(correlation(jnp.ones(3), jnp.array([2.0, 4.0, 7.0])))
+    0.0
     """
     a, b = _centred(jnp.asarray(a)), _centred(jnp.asarray(b))
     den = jnp.sqrt(tree_sum(a * a) * tree_sum(b * b))
@@ -143,23 +143,23 @@ def _std(x):
 def score_gains(response, original, noisy):
     """Per-trial gain corr(response, original)^2 - corr(noisy, original)^2.
 
-        Parameters
-        ----------
-        response, original, noisy : array_like of float, shape (T, N)
-            Mean states, scaled patterns and cues (:class:`Cues`).
+    Parameters
+    ----------
+    response, original, noisy : array_like of float, shape (T, N)
+        Mean states, scaled patterns and cues (:class:`Cues`).
 
-        Returns
-        -------
-        jax.Array, shape (T,)
-            Gains in [-1, 1]; 0 for a response that is the cue itself.
+    Returns
+    -------
+    jax.Array, shape (T,)
+        Gains in [-1, 1]; 0 for a response that is the cue itself.
 
-        Examples
-        --------
-        >>> import jax.numpy as jnp
-        >>> from fepnet.scores import score_gains
-        >>> x = jnp.array([[1.0, 2.0, 3.0]])
-        >>> score_gains(x, x, jnp.array([[1.0, 3.0, 2.0]])).tolist()  # 1 - 0.5^2
-        [0.75]
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from fepnet.scores import score_gains
+    >>> x = jnp.array([[1.0, 2.0, 3.0]])
+    >>> score_gains(x, x, jnp.array([[1.0, 3.0, 2.0]])).tolist()  # 1 - 0.5^2
+    [0.75]
     """
     return correlation(response, original) ** 2 - correlation(noisy, original) ** 2
 
@@ -213,46 +213,46 @@ def _check_cue_range(patterns, level, scale, noise):
 def noisy_cues(key, patterns, n_trials: int = 100, *, order: str = "cycle", scale=0.1, noise=1.0) -> Cues:
     """Draw T noisy cues from ``patterns``: original = scale x, noisy = original + noise * std(original) * z.
 
-        z ~ N(0, 1) elementwise; std(original) is the standard deviation (ddof = 0) of each
-        scaled pattern over its N entries, so ``noise=1`` is a signal-to-noise ratio of 1.
+    z ~ N(0, 1) elementwise; std(original) is the standard deviation (ddof = 0) of each
+    scaled pattern over its N entries, so ``noise=1`` is a signal-to-noise ratio of 1.
 
-        Parameters
-        ----------
-        key : jax.Array
-            A JAX PRNG key.
-        patterns : array_like of float, shape (K, N)
-            The patterns x.
-        n_trials : int, default 100
-            T >= 1.
-        order : {"cycle", "random"}, default "cycle"
-            ``"cycle"`` takes patterns 0, 1, .., K-1, 0, ..; ``"random"`` draws them uniformly
-            with replacement.
-        scale : float, default 0.1
-            > 0.
-        noise : float, default 1.0
-            Noise standard deviation relative to std(original), >= 0.
+    Parameters
+    ----------
+    key : jax.Array
+        A JAX PRNG key.
+    patterns : array_like of float, shape (K, N)
+        The patterns x.
+    n_trials : int, default 100
+        T >= 1.
+    order : {"cycle", "random"}, default "cycle"
+        ``"cycle"`` takes patterns 0, 1, .., K-1, 0, ..; ``"random"`` draws them uniformly
+        with replacement.
+    scale : float, default 0.1
+        > 0.
+    noise : float, default 1.0
+        Noise standard deviation relative to std(original), >= 0.
 
-        Returns
-        -------
-        Cues
-            ``index`` (T,), ``original`` (T, N), ``noisy`` (T, N).
+    Returns
+    -------
+    Cues
+        ``index`` (T,), ``original`` (T, N), ``noisy`` (T, N).
 
-        Raises
-        ------
-        TypeError
-            ``key`` is not a PRNG key; ``patterns``, ``scale`` or ``noise`` are not real numbers;
-            ``n_trials`` is not an integer.
-        ValueError
-            ``patterns`` is not (K >= 1, N >= 1) or not finite in its dtype; ``n_trials`` < 1; ``order``
-            unknown; ``scale`` <= 0 or ``noise`` < 0 (or either not finite); cues that would overflow.
+    Raises
+    ------
+    TypeError
+        ``key`` is not a PRNG key; ``patterns``, ``scale`` or ``noise`` are not real numbers;
+        ``n_trials`` is not an integer.
+    ValueError
+        ``patterns`` is not (K >= 1, N >= 1) or not finite in its dtype; ``n_trials`` < 1; ``order``
+        unknown; ``scale`` <= 0 or ``noise`` < 0 (or either not finite); cues that would overflow.
 
-        Examples
-        --------
-        >>> import jax, fepnet
-        >>> patterns = fepnet.data.random_patterns(jax.random.key(0), 2, 16)
-        >>> cues = fepnet.noisy_cues(jax.random.key(1), patterns, 4)
-        >>> cues.index.tolist(), cues.noisy.shape
-        ([0, 1, 0, 1], (4, 16))
+    Examples
+    --------
+    >>> import jax, fepnet
+    >>> patterns = fepnet.data.random_patterns(jax.random.key(0), 2, 16)
+    >>> cues = fepnet.noisy_cues(jax.random.key(1), patterns, 4)
+    >>> cues.index.tolist(), cues.noisy.shape
+    ([0, 1, 0, 1], (4, 16))
     """
     key = v.prng_key(key)
     patterns = _check_patterns(patterns, None)
@@ -289,47 +289,47 @@ def _evoke(key, couplings, inputs, sigma, inverse_temperature, n_steps):
 def evoke(key, network: Network, inputs, *, n_steps: int = 100, inverse_temperature=1.0, sigma=None):
     """Clamp b = inputs[t] for each trial t and run ``n_steps`` stochastic synchronous steps (no learning).
 
-        Each step draws sigma_i ~ CB(iT (inputs[t]_i + sum_j J_ij sigma_j)); the network's own
-        biases are replaced by the inputs. The state carries over from trial to trial.
+    Each step draws sigma_i ~ CB(iT (inputs[t]_i + sum_j J_ij sigma_j)); the network's own
+    biases are replaced by the inputs. The state carries over from trial to trial.
 
-        Parameters
-        ----------
-        key : jax.Array
-            A JAX PRNG key.
-        network : Network
-            J (N, N); its biases are not used.
-        inputs : array_like of float, shape (T, N)
-            The biases of each trial (the cues).
-        n_steps : int, default 100
-            Steps per trial, >= 1.
-        inverse_temperature : float, default 1.0
-            iT > 0.
-        sigma : array_like of float, shape (N,), optional
-            Starting state in [-1, 1]; default zeros.
+    Parameters
+    ----------
+    key : jax.Array
+        A JAX PRNG key.
+    network : Network
+        J (N, N); its biases are not used.
+    inputs : array_like of float, shape (T, N)
+        The biases of each trial (the cues).
+    n_steps : int, default 100
+        Steps per trial, >= 1.
+    inverse_temperature : float, default 1.0
+        iT > 0.
+    sigma : array_like of float, shape (N,), optional
+        Starting state in [-1, 1]; default zeros.
 
-        Returns
-        -------
-        response : jax.Array, shape (T, N)
-            The mean state of each trial.
-        sigma : jax.Array, shape (N,)
-            The final state.
+    Returns
+    -------
+    response : jax.Array, shape (T, N)
+        The mean state of each trial.
+    sigma : jax.Array, shape (N,)
+        The final state.
 
-        Raises
-        ------
-        TypeError
-            ``network`` is not a Network, ``key`` not a PRNG key, ``inputs`` / ``inverse_temperature`` / ``sigma``
-            not real numbers, ``n_steps`` not an integer.
-        ValueError
-            ``inputs`` not (T, N) or not finite in the network's dtype; ``n_steps`` < 1;
-            ``inverse_temperature`` not positive and finite in the network's dtype; ``sigma`` not (N,) in [-1, 1].
+    Raises
+    ------
+    TypeError
+        ``network`` is not a Network, ``key`` not a PRNG key, ``inputs`` / ``inverse_temperature`` / ``sigma``
+        not real numbers, ``n_steps`` not an integer.
+    ValueError
+        ``inputs`` not (T, N) or not finite in the network's dtype; ``n_steps`` < 1;
+        ``inverse_temperature`` not positive and finite in the network's dtype; ``sigma`` not (N,) in [-1, 1].
 
-        Examples
-        --------
-        >>> import jax, jax.numpy as jnp, fepnet
-        >>> net = fepnet.Network.zeros(4)
-        >>> response, sigma = fepnet.evoke(jax.random.key(0), net, jnp.full((3, 4), 5.0), n_steps=20)
-        >>> response.shape, bool((response > 0.5).all())  # mean of CB(5) is L(5) = 0.8
-        ((3, 4), True)
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp, fepnet
+    >>> net = fepnet.Network.zeros(4)
+    >>> response, sigma = fepnet.evoke(jax.random.key(0), net, jnp.full((3, 4), 5.0), n_steps=20)
+    >>> response.shape, bool((response > 0.5).all())  # mean of CB(5) is L(5) = 0.8
+    ((3, 4), True)
     """
     if not isinstance(network, Network):
         raise TypeError(f"network must be a fepnet.Network, got {type(network).__name__}")
@@ -349,39 +349,39 @@ def score_couplings(key, couplings, patterns, level, sigma, inverse_temperature,
                     n_steps) -> ScoreResult:
     """The recall score of couplings J on ``level * patterns`` (jitted, no argument checks).
 
-        median over trials of corr(response, original)^2 - corr(noisy, original)^2 (module
-        docstring): what :func:`recall_score` computes after its checks, for callers that batch
-        it themselves (``jax.vmap`` over networks).
+    median over trials of corr(response, original)^2 - corr(noisy, original)^2 (module
+    docstring): what :func:`recall_score` computes after its checks, for callers that batch
+    it themselves (``jax.vmap`` over networks).
 
-        Parameters
-        ----------
-        key : jax.Array
-            A typed PRNG key.
-        couplings : jax.Array, shape (N, N)
-            J (the biases are the cues).
-        patterns : jax.Array, shape (K, N)
-            The patterns, before the evidence level.
-        level : jax.Array, shape ()
-            The evidence level, in J's dtype.
-        sigma : jax.Array, shape (N,)
-            The starting state.
-        inverse_temperature : jax.Array, shape ()
-            iT, in J's dtype.
-        scale : jax.Array, shape ()
-            Cue scale (0.1 in the paper), in J's dtype.
-        noise : jax.Array, shape ()
-            Relative noise (1 in the paper), in J's dtype.
-        n_trials : int
-            T; static.
-        order : {"cycle", "random"}
-            How cues pick patterns; static.
-        n_steps : int
-            Steps per trial; static.
+    Parameters
+    ----------
+    key : jax.Array
+        A typed PRNG key.
+    couplings : jax.Array, shape (N, N)
+        J (the biases are the cues).
+    patterns : jax.Array, shape (K, N)
+        The patterns, before the evidence level.
+    level : jax.Array, shape ()
+        The evidence level, in J's dtype.
+    sigma : jax.Array, shape (N,)
+        The starting state.
+    inverse_temperature : jax.Array, shape ()
+        iT, in J's dtype.
+    scale : jax.Array, shape ()
+        Cue scale (0.1 in the paper), in J's dtype.
+    noise : jax.Array, shape ()
+        Relative noise (1 in the paper), in J's dtype.
+    n_trials : int
+        T; static.
+    order : {"cycle", "random"}
+        How cues pick patterns; static.
+    n_steps : int
+        Steps per trial; static.
 
-        Returns
-        -------
-        ScoreResult
-            ``score`` (), ``gains`` (T,), ``cues``, ``response`` (T, N), final ``sigma`` (N,).
+    Returns
+    -------
+    ScoreResult
+        ``score`` (), ``gains`` (T,), ``cues``, ``response`` (T, N), final ``sigma`` (N,).
     """
     k_cues, k_run = jax.random.split(key)
     cues = _cues(k_cues, patterns, level, n_trials, order, scale, noise)
@@ -409,61 +409,61 @@ def recall_score(
 ) -> ScoreResult:
     """The paper's recall score for ``patterns`` times ``evidence_level``: the median of corr(response, original)^2 - corr(noisy, original)^2.
 
-        T trials of :func:`noisy_cues` (in ``order``) and :func:`evoke`; see the module
-        docstring. Every float argument is checked finite after its cast to the network's dtype.
+    T trials of :func:`noisy_cues` (in ``order``) and :func:`evoke`; see the module
+    docstring. Every float argument is checked finite after its cast to the network's dtype.
 
-        Parameters
-        ----------
-        key : jax.Array
-            A JAX PRNG key (split into the cues' key and the dynamics' key).
-        network : Network
-            J (N, N); its biases are replaced by the cues.
-        patterns : array_like of float, shape (K, N)
-            The patterns (before the evidence level).
-        evidence_level : float, default 1.0
-            x = evidence_level * pattern (the paper's evidence level, > 0).
-        order : {"cycle", "random"}, default "cycle"
-            Cues cycle through the patterns or draw them at random.
-        n_trials : int, default 100
-            T >= 1.
-        n_steps : int, default 100
-            Stochastic synchronous steps per trial, >= 1.
-        inverse_temperature : float, default 1.0
-            iT > 0.
-        scale : float, default 0.1
-            original = scale x, > 0.
-        noise : float, default 1.0
-            noisy = original + noise * std(original) * N(0, 1), >= 0.
-        sigma : array_like of float, shape (N,), optional
-            Starting state in [-1, 1]; default zeros.
+    Parameters
+    ----------
+    key : jax.Array
+        A JAX PRNG key (split into the cues' key and the dynamics' key).
+    network : Network
+        J (N, N); its biases are replaced by the cues.
+    patterns : array_like of float, shape (K, N)
+        The patterns (before the evidence level).
+    evidence_level : float, default 1.0
+        x = evidence_level * pattern (the paper's evidence level, > 0).
+    order : {"cycle", "random"}, default "cycle"
+        Cues cycle through the patterns or draw them at random.
+    n_trials : int, default 100
+        T >= 1.
+    n_steps : int, default 100
+        Stochastic synchronous steps per trial, >= 1.
+    inverse_temperature : float, default 1.0
+        iT > 0.
+    scale : float, default 0.1
+        original = scale x, > 0.
+    noise : float, default 1.0
+        noisy = original + noise * std(original) * N(0, 1), >= 0.
+    sigma : array_like of float, shape (N,), optional
+        Starting state in [-1, 1]; default zeros.
 
-        Returns
-        -------
-        ScoreResult
-            ``score`` () the median gain, ``gains`` (T,), ``cues`` (:class:`Cues`), ``response`` (T, N),
-            final ``sigma`` (N,).
+    Returns
+    -------
+    ScoreResult
+        ``score`` () the median gain, ``gains`` (T,), ``cues`` (:class:`Cues`), ``response`` (T, N),
+        final ``sigma`` (N,).
 
-        Raises
-        ------
-        TypeError
-            ``network`` is not a Network, ``key`` not a PRNG key, an array or scalar argument not real
-            numbers, ``n_trials`` / ``n_steps`` not integers.
-        ValueError
-            ``patterns`` not (K >= 1, N) or not finite in the network's dtype; ``order`` unknown;
-            ``evidence_level``, ``inverse_temperature``, ``scale`` not positive and finite, ``noise`` negative
-            or not finite (in the network's dtype); ``n_trials`` / ``n_steps`` < 1; ``sigma`` not (N,) in
-            [-1, 1]; cues that would overflow the dtype.
+    Raises
+    ------
+    TypeError
+        ``network`` is not a Network, ``key`` not a PRNG key, an array or scalar argument not real
+        numbers, ``n_trials`` / ``n_steps`` not integers.
+    ValueError
+        ``patterns`` not (K >= 1, N) or not finite in the network's dtype; ``order`` unknown;
+        ``evidence_level``, ``inverse_temperature``, ``scale`` not positive and finite, ``noise`` negative
+        or not finite (in the network's dtype); ``n_trials`` / ``n_steps`` < 1; ``sigma`` not (N,) in
+        [-1, 1]; cues that would overflow the dtype.
 
-        Examples
-        --------
-        Hebbian couplings of two random patterns (N = 16, a few trials, a fraction of a second):
+    Examples
+    --------
+    Hebbian couplings of two random patterns (N = 16, a few trials, a fraction of a second):
 
-        >>> import jax, fepnet
-        >>> patterns = fepnet.data.random_patterns(jax.random.key(0), 2, 16)
-        >>> net = fepnet.Network(0.1 * patterns.T @ patterns, zero_diagonal=True)
-        >>> res = fepnet.recall_score(jax.random.key(2), net, patterns, evidence_level=5.0, n_trials=10, n_steps=20)
-        >>> res.gains.shape, res.response.shape, bool(-1 <= res.score <= 1)
-        ((10,), (10, 16), True)
+    >>> import jax, fepnet
+    >>> patterns = fepnet.data.random_patterns(jax.random.key(0), 2, 16)
+    >>> net = fepnet.Network(0.1 * patterns.T @ patterns, zero_diagonal=True)
+    >>> res = fepnet.recall_score(jax.random.key(2), net, patterns, evidence_level=5.0, n_trials=4, n_steps=20)
+    >>> res.gains.shape, res.response.shape, bool(-1 <= res.score <= 1)
+    ((4,), (4, 16), True)
     """
     if not isinstance(network, Network):
         raise TypeError(f"network must be a fepnet.Network, got {type(network).__name__}")
@@ -487,37 +487,37 @@ def recall_score(
 def retrieval_score(key, network: Network, train_patterns, **kwargs) -> ScoreResult:
     """Retrieval: :func:`recall_score` with cues cycling through the training patterns in order.
 
-        The median over trials of corr(response, original)^2 - corr(noisy, original)^2, with
-        trial t cueing pattern t mod K.
+    The median over trials of corr(response, original)^2 - corr(noisy, original)^2, with
+    trial t cueing pattern t mod K.
 
-        Parameters
-        ----------
-        key : jax.Array
-            A JAX PRNG key.
-        network : Network
-            J (N, N).
-        train_patterns : array_like of float, shape (K, N)
-            The training patterns (before the evidence level).
-        **kwargs
-            ``evidence_level``, ``n_trials``, ``n_steps``, ``inverse_temperature``, ``scale``,
-            ``noise``, ``sigma``: as :func:`recall_score`.
+    Parameters
+    ----------
+    key : jax.Array
+        A JAX PRNG key.
+    network : Network
+        J (N, N).
+    train_patterns : array_like of float, shape (K, N)
+        The training patterns (before the evidence level).
+    **kwargs
+        ``evidence_level``, ``n_trials``, ``n_steps``, ``inverse_temperature``, ``scale``,
+        ``noise``, ``sigma``: as :func:`recall_score`.
 
-        Returns
-        -------
-        ScoreResult
+    Returns
+    -------
+    ScoreResult
 
-        Raises
-        ------
-        TypeError, ValueError
-            As :func:`recall_score`.
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`recall_score`.
 
-        Examples
-        --------
-        >>> import jax, fepnet
-        >>> patterns = fepnet.data.random_patterns(jax.random.key(0), 2, 16)
-        >>> net = fepnet.Network(0.1 * patterns.T @ patterns, zero_diagonal=True)
-        >>> fepnet.retrieval_score(jax.random.key(2), net, patterns, n_trials=4, n_steps=20).cues.index.tolist()
-        [0, 1, 0, 1]
+    Examples
+    --------
+    >>> import jax, fepnet
+    >>> patterns = fepnet.data.random_patterns(jax.random.key(0), 2, 16)
+    >>> net = fepnet.Network(0.1 * patterns.T @ patterns, zero_diagonal=True)
+    >>> fepnet.retrieval_score(jax.random.key(2), net, patterns, n_trials=4, n_steps=20).cues.index.tolist()
+    [0, 1, 0, 1]
     """
     return recall_score(key, network, train_patterns, order="cycle", **kwargs)
 
@@ -525,37 +525,37 @@ def retrieval_score(key, network: Network, train_patterns, **kwargs) -> ScoreRes
 def generalization_score(key, network: Network, test_patterns, **kwargs) -> ScoreResult:
     """One-shot generalisation: :func:`recall_score` with cues drawn at random from unseen test patterns.
 
-        The median over trials of corr(response, original)^2 - corr(noisy, original)^2, each
-        trial cueing a test pattern drawn uniformly with replacement.
+    The median over trials of corr(response, original)^2 - corr(noisy, original)^2, each
+    trial cueing a test pattern drawn uniformly with replacement.
 
-        Parameters
-        ----------
-        key : jax.Array
-            A JAX PRNG key.
-        network : Network
-            J (N, N).
-        test_patterns : array_like of float, shape (K, N)
-            Patterns the network was not trained on (before the evidence level).
-        **kwargs
-            ``evidence_level``, ``n_trials``, ``n_steps``, ``inverse_temperature``, ``scale``,
-            ``noise``, ``sigma``: as :func:`recall_score`.
+    Parameters
+    ----------
+    key : jax.Array
+        A JAX PRNG key.
+    network : Network
+        J (N, N).
+    test_patterns : array_like of float, shape (K, N)
+        Patterns the network was not trained on (before the evidence level).
+    **kwargs
+        ``evidence_level``, ``n_trials``, ``n_steps``, ``inverse_temperature``, ``scale``,
+        ``noise``, ``sigma``: as :func:`recall_score`.
 
-        Returns
-        -------
-        ScoreResult
+    Returns
+    -------
+    ScoreResult
 
-        Raises
-        ------
-        TypeError, ValueError
-            As :func:`recall_score`.
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`recall_score`.
 
-        Examples
-        --------
-        >>> import jax, fepnet
-        >>> patterns = fepnet.data.random_patterns(jax.random.key(0), 2, 16)
-        >>> net = fepnet.Network(0.1 * patterns.T @ patterns, zero_diagonal=True)
-        >>> tests = fepnet.data.random_patterns(jax.random.key(3), 5, 16)
-        >>> fepnet.generalization_score(jax.random.key(2), net, tests, n_trials=4, n_steps=20).gains.shape
-        (4,)
+    Examples
+    --------
+    >>> import jax, fepnet
+    >>> patterns = fepnet.data.random_patterns(jax.random.key(0), 2, 16)
+    >>> net = fepnet.Network(0.1 * patterns.T @ patterns, zero_diagonal=True)
+    >>> tests = fepnet.data.random_patterns(jax.random.key(3), 5, 16)
+    >>> fepnet.generalization_score(jax.random.key(2), net, tests, n_trials=4, n_steps=20).gains.shape
+    (4,)
     """
     return recall_score(key, network, test_patterns, order="random", **kwargs)

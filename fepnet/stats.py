@@ -20,7 +20,7 @@ __all__ = ["cosine_similarity", "cross_correlations", "pearson", "upper_triangle
 
 
 def pow2_scaled(x, axis=None) -> np.ndarray:
-    """x / 2^k, 2^k the power of two with max |x| / 2^k in [1, 2) (over ``axis``; all of x for None).
+    """x / 2^k, 2^k the power of two with max abs(x) / 2^k in [1, 2) (over ``axis``; all of x for None).
 
     The division is exact (k is clipped so that 2^k and 2^-k are normal numbers), so
     scale-free results computed from it keep their bits; a zero array is returned as is.
@@ -39,30 +39,30 @@ def pow2_scaled(x, axis=None) -> np.ndarray:
 def pearson(x, y) -> float:
     """Pearson correlation r(x, y) of two equal-length arrays (flattened), in float64.
 
-        Equals ``np.corrcoef(x, y)[0, 1]`` bit for bit, for inputs of any finite magnitude
-        (each is divided by a power of two first).
+    Equals ``np.corrcoef(x, y)[0, 1]`` bit for bit, for inputs of any finite magnitude
+    (each is divided by a power of two first).
 
-        Parameters
-        ----------
-        x, y : array_like of float
-            The same number of elements.
+    Parameters
+    ----------
+    x, y : array_like of float
+        The same number of elements.
 
-        Returns
-        -------
-        float
-            r in [-1, 1]; NaN when either is constant or has fewer than 2 elements (undefined),
-            never a warning.
+    Returns
+    -------
+    float
+        r in [-1, 1]; NaN when either is constant or has fewer than 2 elements (undefined),
+        never a warning.
 
-        Raises
-        ------
-        ValueError
-            ``x`` and ``y`` differ in size.
+    Raises
+    ------
+    ValueError
+        ``x`` and ``y`` differ in size.
 
-        Examples
-        --------
-        >>> from fepnet.stats import pearson
-        >>> round(pearson([1, 2, 3], [2, 4, 7]), 4), pearson([1, 1, 1], [1, 2, 3])
-        (0.9934, nan)
+    Examples
+    --------
+    >>> from fepnet.stats import pearson
+    >>> round(pearson([1, 2, 3], [2, 4, 7]), 4), pearson([1, 1, 1], [1, 2, 3])
+    (0.9934, nan)
     """
     x = pow2_scaled(np.asarray(x, np.float64).ravel())
     y = pow2_scaled(np.asarray(y, np.float64).ravel())
@@ -74,24 +74,24 @@ def pearson(x, y) -> float:
 
 
 def cosine_similarity(a, b) -> np.ndarray:
-    """Cosine similarity a_t·b_k / (|a_t| |b_k|) of each row of ``a`` with each row of ``b``.
+    """Cosine similarity a_t·b_k / (norm(a_t) norm(b_k)) of each row of ``a`` with each row of ``b``.
 
-        Parameters
-        ----------
-        a : array_like of float, shape (T, N)
-        b : array_like of float, shape (K, N)
+    Parameters
+    ----------
+    a : array_like of float, shape (T, N)
+    b : array_like of float, shape (K, N)
 
-        Returns
-        -------
-        numpy.ndarray, shape (T, K)
-            In [-1, 1]; NaN for zero rows.
+    Returns
+    -------
+    numpy.ndarray, shape (T, K)
+        In [-1, 1]; NaN for zero rows.
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from fepnet.stats import cosine_similarity
-        >>> cosine_similarity(np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([[0.0, 1.0]])).round(4).tolist()
-        [[0.0], [0.7071]]
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fepnet.stats import cosine_similarity
+    >>> cosine_similarity(np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([[0.0, 1.0]])).round(4).tolist()
+    [[0.0], [0.7071]]
     """
     a, b = pow2_scaled(a, 1), pow2_scaled(b, 1)
     na = np.linalg.norm(a, axis=1, keepdims=True)
@@ -103,22 +103,22 @@ def cosine_similarity(a, b) -> np.ndarray:
 def cross_correlations(a, b) -> np.ndarray:
     """Pearson correlation of each row of ``a`` with each row of ``b`` (the cosine similarity of the centred rows).
 
-        Parameters
-        ----------
-        a : array_like of float, shape (T, N)
-        b : array_like of float, shape (K, N)
+    Parameters
+    ----------
+    a : array_like of float, shape (T, N)
+    b : array_like of float, shape (K, N)
 
-        Returns
-        -------
-        numpy.ndarray, shape (T, K)
-            In [-1, 1]; NaN for constant rows.
+    Returns
+    -------
+    numpy.ndarray, shape (T, K)
+        In [-1, 1]; NaN for constant rows.
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from fepnet.stats import cross_correlations
-        >>> cross_correlations(np.array([[1.0, 2, 3], [3, 2, 1]]), np.array([[1.0, 2, 4]])).round(4).tolist()
-        [[0.982], [-0.982]]
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fepnet.stats import cross_correlations
+    >>> cross_correlations(np.array([[1.0, 2, 3], [3, 2, 1]]), np.array([[1.0, 2, 4]])).round(4).tolist()
+    [[0.982], [-0.982]]
     """
     a, b = pow2_scaled(a, 1), pow2_scaled(b, 1)
     return cosine_similarity(a - a.mean(axis=1, keepdims=True), b - b.mean(axis=1, keepdims=True))
@@ -127,20 +127,20 @@ def cross_correlations(a, b) -> np.ndarray:
 def upper_triangle(matrix) -> np.ndarray:
     """The entries above the diagonal of a square matrix, row by row.
 
-        Parameters
-        ----------
-        matrix : array_like, shape (N, N)
+    Parameters
+    ----------
+    matrix : array_like, shape (N, N)
 
-        Returns
-        -------
-        numpy.ndarray, shape (N (N - 1) / 2,)
+    Returns
+    -------
+    numpy.ndarray, shape (N (N - 1) / 2,)
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from fepnet.stats import upper_triangle
-        >>> upper_triangle(np.arange(9).reshape(3, 3)).tolist()
-        [1, 2, 5]
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fepnet.stats import upper_triangle
+    >>> upper_triangle(np.arange(9).reshape(3, 3)).tolist()
+    [1, 2, 5]
     """
     m = np.asarray(matrix)
     i, j = np.triu_indices(m.shape[0], 1)
