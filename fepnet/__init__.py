@@ -7,53 +7,62 @@ mean L(x) = coth(x) - 1/x of) the continuous Bernoulli CB(iT (b_i + sum_j J_ij s
 Everything below is importable from ``fepnet`` itself; the core is pure JAX and every
 default is an argument.
 
-- :mod:`fepnet.cb`: continuous-Bernoulli maths on [-1, 1] (mean, variance, log normaliser,
-  entropy, KL, log density, CDF, quantile, sampling); :mod:`fepnet.cb_math` the same unchecked
-- :class:`Network`, :func:`boltzmann_energy` (:mod:`fepnet.network`): couplings and biases,
-  the energy and log density, evidence as a bias shift, save and load
-- :func:`build_kernel`, :class:`Kernel`, :func:`kernel_params`, :class:`KernelParams`,
-  :func:`init_state`, :class:`ChainState`, ``SCHEDULES``, :func:`coupling_graph`,
-  :func:`greedy_coloring` (:mod:`fepnet.kernels`): inference step kernels
-  ``step(key, state, params) -> state`` (synchronous, sequential, random-scan, chromatic;
-  stochastic or deterministic); :func:`run` (:mod:`fepnet.chain`) the scan driver
-- :func:`relax`, :class:`RelaxResult` (:mod:`fepnet.relaxation`): deterministic relaxation
-  to fixed points m = L(iT (b + J m))
-- :func:`mean_field_free_energy`, :func:`free_energy_terms`, :class:`FreeEnergyTerms`
-  (:mod:`fepnet.free_energy`): the naive mean-field free energy and its accuracy and
-  complexity terms
-- :func:`learn_step`, :func:`learn_from_states`, :func:`learning_params`,
-  :func:`init_learning_state`, :func:`coupling_mask`, :class:`LearningParams`,
-  :class:`LearningState` (:mod:`fepnet.learning`): the local FEP learning rule;
-  :func:`train`, :func:`free_run`, :func:`pattern_order`, :class:`TrainResult`,
-  :class:`EpochRecord` (:mod:`fepnet.training`) its epoch drivers
-- :func:`find_attractors`, :func:`symmetric_fixed_points`, :class:`Attractors`,
-  :func:`deduplicate`, :func:`unique_mask`, :func:`orthogonality`,
-  :func:`pairwise_angles`, :func:`pairwise_correlations` (:mod:`fepnet.attractors`):
-  attractors and their geometry
-- :func:`retrieval_score`, :func:`generalization_score`, :func:`recall_score`,
-  :func:`noisy_cues`, :func:`evoke`, :class:`Cues`, :class:`ScoreResult`
+- :mod:`fepnet.cb`: continuous-Bernoulli maths on [-1, 1] (mean, variance, log normaliser, entropy,
+  KL, log density, CDF, quantile, sampling); :mod:`fepnet.cb_math` the same unchecked
+- :class:`~fepnet.network.Network`, :func:`~fepnet.network.boltzmann_energy`
+  (:mod:`fepnet.network`): couplings and biases, the energy and log density, evidence as a bias
+  shift, save and load
+- :func:`~fepnet.kernels.build_kernel`, :class:`~fepnet.kernels.Kernel`,
+  :func:`~fepnet.kernels.kernel_params`, :class:`~fepnet.kernels.KernelParams`,
+  :func:`~fepnet.kernels.init_state`, :class:`~fepnet.kernels.ChainState`, ``SCHEDULES``,
+  :func:`~fepnet.kernels.coupling_graph`, :func:`~fepnet.kernels.greedy_coloring`
+  (:mod:`fepnet.kernels`): inference step kernels ``step(key, state, params) -> state``
+  (synchronous, sequential, random-scan, chromatic; stochastic or deterministic);
+  :func:`~fepnet.chain.run` (:mod:`fepnet.chain`) the scan driver
+- :func:`~fepnet.relaxation.relax`, :class:`~fepnet.relaxation.RelaxResult`
+  (:mod:`fepnet.relaxation`): deterministic relaxation to fixed points m = L(iT (b + J m))
+- :func:`~fepnet.free_energy.mean_field_free_energy`, :func:`~fepnet.free_energy.free_energy_terms`,
+  :class:`~fepnet.free_energy.FreeEnergyTerms` (:mod:`fepnet.free_energy`): the naive mean-field
+  free energy and its accuracy and complexity terms
+- :func:`~fepnet.learning.learn_step`, :func:`~fepnet.learning.learn_from_states`,
+  :func:`~fepnet.learning.learning_params`, :func:`~fepnet.learning.init_learning_state`,
+  :func:`~fepnet.learning.coupling_mask`, :class:`~fepnet.learning.LearningParams`,
+  :class:`~fepnet.learning.LearningState` (:mod:`fepnet.learning`): the local FEP learning rule;
+  :func:`~fepnet.training.train`, :func:`~fepnet.training.free_run`,
+  :func:`~fepnet.epochs.pattern_order`, :class:`~fepnet.training.TrainResult`,
+  :class:`~fepnet.epochs.EpochRecord` (:mod:`fepnet.training`) its epoch drivers
+- :func:`~fepnet.attractors.find_attractors`, :func:`~fepnet.attractors.symmetric_fixed_points`,
+  :class:`~fepnet.attractors.Attractors`, :func:`~fepnet.attractors.deduplicate`,
+  :func:`~fepnet.attractors.unique_mask`, :func:`~fepnet.attractors.orthogonality`,
+  :func:`~fepnet.attractors.pairwise_angles`, :func:`~fepnet.attractors.pairwise_correlations`
+  (:mod:`fepnet.attractors`): attractors and their geometry
+- :func:`~fepnet.scores.retrieval_score`, :func:`~fepnet.scores.generalization_score`,
+  :func:`~fepnet.scores.recall_score`, :func:`~fepnet.scores.noisy_cues`,
+  :func:`~fepnet.scores.evoke`, :class:`~fepnet.scores.Cues`, :class:`~fepnet.scores.ScoreResult`
   (:mod:`fepnet.scores`): the paper's recall scores
-- :func:`hebbian`, :func:`storkey`, :func:`projector` and their ``*_couplings`` forms
-  (:mod:`fepnet.storage`): classic storage rules; :func:`retention`,
-  :func:`basin_recall`, :func:`reconstruction`, :func:`corrupt`, :class:`BasinResult`,
-  :class:`ReconstructionResult` (:mod:`fepnet.recall`): recall tests
-- :mod:`fepnet.data`: the bundled digits with the paper's preprocessing, the bars, random
-  +-1 patterns
-- :func:`run_sweep`, :func:`save_sweep`, :func:`load_sweep`, :func:`network_key`,
-  :class:`SweepGrid`, :class:`Evaluation` (:mod:`fepnet.sweep`): batched, sharded
-  parameter sweeps into xarray
-- :mod:`fepnet.sharding`: one network's J split by rows over devices (``devices=`` of
-  ``train``, ``run``, ``relax``); :mod:`fepnet.distributed` several processes through
-  ``jax.distributed``
-- :mod:`fepnet.reductions` (batch-invariant tree sums), :mod:`fepnet.stats` (float64
-  correlations for reports), :mod:`fepnet.inplace` (whole-matrix operations on J that hold
-  one N x N buffer), :mod:`fepnet.network_file` (the network file format)
+- :func:`~fepnet.storage.hebbian`, :func:`~fepnet.storage.storkey`,
+  :func:`~fepnet.storage.projector` and their ``*_couplings`` forms (:mod:`fepnet.storage`): classic
+  storage rules; :func:`~fepnet.recall.retention`, :func:`~fepnet.recall.basin_recall`,
+  :func:`~fepnet.recall.reconstruction`, :func:`~fepnet.recall.corrupt`,
+  :class:`~fepnet.recall.BasinResult`, :class:`~fepnet.recall.ReconstructionResult`
+  (:mod:`fepnet.recall`): recall tests
+- :mod:`fepnet.data`: the bundled digits with the paper's preprocessing, the bars, random +-1
+  patterns
+- :func:`~fepnet.sweep.engine.run_sweep`, :func:`~fepnet.sweep.dataset.save_sweep`,
+  :func:`~fepnet.sweep.dataset.load_sweep`, :func:`~fepnet.sweep.keys.network_key`,
+  :class:`~fepnet.sweep.grid.SweepGrid`, :class:`~fepnet.sweep.evaluation.Evaluation`
+  (:mod:`fepnet.sweep`): batched, sharded parameter sweeps into xarray
+- :mod:`fepnet.sharding`: one network's J split by rows over devices (``devices=`` of ``train``,
+  ``run``, ``relax``); :mod:`fepnet.distributed` several processes through ``jax.distributed``
+- :mod:`fepnet.reductions` (batch-invariant tree sums), :mod:`fepnet.stats` (float64 correlations
+  for reports), :mod:`fepnet.inplace` (whole-matrix operations on J that hold one N x N buffer),
+  :mod:`fepnet.network_file` (the network file format)
 - ``__version__``
 
 Shared infrastructure (argument checks, atomic files, progress, plotting, reports)
 is :mod:`fepnet.infra`; figures of arrays are :mod:`fepnet.figures`. The
 applications sit on top and are imported on their own: :mod:`fepnet.paper` (the
-published protocols, their reproduction and landscapes) and :mod:`fepnet.cli`
+published protocols, their reproduction and landscapes) and ``fepnet.cli``
 (the ``fepnet`` command). See ``docs/architecture.md``.
 """
 

@@ -1,6 +1,6 @@
 """Deterministic attractors and their geometry (as measured in the paper's simulations).
 
-Find: relax many starting points at once (:func:`fepnet.relax`, m <- L(iT (b + J m))), then
+Find: relax many starting points at once (:func:`~fepnet.relaxation.relax`, m <- L(iT (b + J m))), then
 de-duplicate the end states after rounding (the paper rounds to 2 decimals). Measure:
 pairwise angles between attractors in degrees, the paper's orthogonality::
 
@@ -402,24 +402,24 @@ def find_attractors(
         Leave out (label -1) end states that did not converge (2-cycles, the step cap):
         what remains are fixed points.
     schedule : str, default "synchronous"
-        Passed to :func:`fepnet.relax`.
+        Passed to :func:`~fepnet.relaxation.relax`.
     tol : float, default 1e-6
-        Passed to :func:`fepnet.relax`.
+        Passed to :func:`~fepnet.relaxation.relax`.
     max_steps : int, default 1000
-        Passed to :func:`fepnet.relax`.
+        Passed to :func:`~fepnet.relaxation.relax`.
     key : jax.Array, optional
-        Passed to :func:`fepnet.relax` (needed by ``"random-scan"``).
+        Passed to :func:`~fepnet.relaxation.relax` (needed by ``"random-scan"``).
 
     Returns
     -------
     Attractors
         ``states`` (A, N) distinct attractors, ``label`` (S,) the attractor each start reached,
-        ``relaxed`` the per-start :class:`RelaxResult`.
+        ``relaxed`` the per-start :class:`~fepnet.relaxation.RelaxResult`.
 
     Raises
     ------
     TypeError, ValueError
-        ``decimals`` not an integer in [0, 15]; the rest as :func:`fepnet.relax`.
+        ``decimals`` not an integer in [0, 15]; the rest as :func:`~fepnet.relaxation.relax`.
 
     Examples
     --------

@@ -133,8 +133,8 @@ def langevin(b):
     --------
     >>> import jax.numpy as jnp
     >>> from fepnet import cb
-    >>> cb.langevin(jnp.array([0.0, 1.0, -2.0, jnp.inf])).tolist()
-    [0.0, 0.313, -0.5373, 1.0]
+    >>> cb.langevin(jnp.array([0.0, -2.0, jnp.inf])).tolist()
+    [0.0, -0.5373, 1.0]
     """
     return cbm.langevin(_bias(b))
 
@@ -317,8 +317,8 @@ def log_prob(sigma, b):
     >>> from fepnet import cb
     >>> cb.log_prob(jnp.array([-1.0, 0.0, 1.0]), 2.0).tolist()
     [-3.2884, -1.2884, 0.7116]
-    >>> round(float(cb.log_prob(0.3, 0.0)), 4)  # uniform: log(1/2)
-    -0.6931
+    >>> cb.log_prob(jnp.array([-1.0, 0.0, 1.0]), 0.0).tolist()  # uniform: log(1/2)
+    [-0.6931, -0.6931, -0.6931]
     """
     sigma = v.in_interval(_bias(sigma, "sigma"), "sigma", -1.0, 1.0)
     return cbm.log_prob(*_pair(sigma, _bias(b), "sigma", "b"))
@@ -356,10 +356,10 @@ def cdf(sigma, b):
     --------
     >>> import jax.numpy as jnp
     >>> from fepnet import cb
-    >>> cb.cdf(jnp.array([-1.0, 0.0, 0.5, 1.0]), 0.0).tolist()
-    [0.0, 0.5, 0.75, 1.0]
-    >>> round(float(cb.cdf(0.0, 3.0)), 4)
-    0.0474
+    >>> cb.cdf(jnp.array([-1.0, 0.0, 0.5]), 0.0).tolist()
+    [0.0, 0.5, 0.75]
+    >>> cb.cdf(jnp.array([-1.0, 0.0, 0.5]), 3.0).tolist()
+    [0.0, 0.0474, 0.2212]
     """
     return cbm.cdf(*_pair(_bias(sigma, "sigma"), _bias(b), "sigma", "b"))
 
@@ -401,8 +401,8 @@ def icdf(u, b):
     >>> from fepnet import cb
     >>> cb.icdf(jnp.array([0.0, 0.5, 1.0]), 0.0).tolist()
     [-1.0, 0.0, 1.0]
-    >>> round(float(cb.cdf(cb.icdf(0.3, 2.0), 2.0)), 4)
-    0.3
+    >>> cb.cdf(cb.icdf(jnp.array([0.1, 0.3, 0.9]), 2.0), 2.0).tolist()
+    [0.1, 0.3, 0.9]
     """
     u = v.in_interval(_bias(u, "u"), "u", 0.0, 1.0)
     return cbm.icdf(*_pair(u, _bias(b), "u", "b"))
@@ -443,11 +443,11 @@ def sample(key, b, shape=None, dtype=None):
     --------
     >>> import jax, jax.numpy as jnp
     >>> from fepnet import cb
-    >>> x = cb.sample(jax.random.key(0), jnp.full((3,), 2.0), shape=(20000, 3))
+    >>> x = cb.sample(jax.random.key(0), jnp.full((3,), 2.0), shape=(4000, 3))
     >>> x.shape, bool(jnp.all(jnp.abs(x) <= 1))
-    ((20000, 3), True)
-    >>> round(float(x.mean()), 2), round(float(cb.langevin(2.0)), 2)  # sample mean ~ L(2)
-    (0.54, 0.54)
+    ((4000, 3), True)
+    >>> abs(float(x.mean()) - float(cb.langevin(2.0))) < 0.02  # the sample mean is close to L(2) = 0.537
+    True
     """
     key = v.prng_key(key, "key")
     b = _bias(b, dtype=None if dtype is None else v.float_dtype(dtype, "dtype"))
@@ -494,10 +494,10 @@ def inverse_langevin(m):
     --------
     >>> import jax.numpy as jnp
     >>> from fepnet import cb
-    >>> b = cb.inverse_langevin(jnp.array([0.0, 0.5, -0.9, 1.0]))
+    >>> b = cb.inverse_langevin(jnp.array([0.5, -0.9, 1.0]))
     >>> b.tolist()
-    [0.0, 1.7968, -10.0, inf]
+    [1.7968, -10.0, inf]
     >>> cb.langevin(b).tolist()
-    [0.0, 0.5, -0.9, 1.0]
+    [0.5, -0.9, 1.0]
     """
     return cbm.inverse_langevin(cbm.as_float(v.in_interval(_bias(m, "m"), "m", -1.0, 1.0)))

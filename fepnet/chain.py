@@ -84,7 +84,7 @@ def run(kernel: Kernel, key, state: ChainState, params: KernelParams, n_steps: i
     Parameters
     ----------
     kernel : Kernel
-        From :func:`build_kernel`.
+        From :func:`~fepnet.kernels.build_kernel`.
     key : jax.Array or None
         A JAX PRNG key; ``None`` is accepted by deterministic kernels of the synchronous,
         sequential and chromatic schedules.
@@ -92,7 +92,7 @@ def run(kernel: Kernel, key, state: ChainState, params: KernelParams, n_steps: i
         sigma (N,) in [-1, 1] (batch chains with ``jax.vmap``). An integer state is cast to the
         network's dtype, a float state of lower precision is promoted to it.
     params : KernelParams
-        From :func:`kernel_params`.
+        From :func:`~fepnet.kernels.kernel_params`.
     n_steps : int
         Number of steps, >= 0.
     thin : int, default 1

@@ -8,7 +8,7 @@ inverse temperature iT::
 (Js = (J + J^T) / 2, H the CB entropy, p the Boltzmann density of :mod:`fepnet.network`
 with normaliser Z, dropped). Its stationary points are the deterministic fixed points
 m = L(iT (b + Js m)); for symmetric J, sequential deterministic updates
-(:func:`fepnet.relax` with ``schedule="sequential"``) are exact coordinate minimisations,
+(:func:`~fepnet.relaxation.relax` with ``schedule="sequential"``) are exact coordinate minimisations,
 so they never increase F.
 """
 
@@ -90,7 +90,7 @@ def mean_field_free_energy(network: Network, m, inverse_temperature=1.0):
     """Naive mean-field free energy F(m) = -iT (b·m + 1/2 m^T Js m) - sum_i H(L^{-1}(m_i)).
 
     F(m) = KL(q || p) - log Z for the product of CB factors with means m, so F >= -log Z,
-    with equality only when p itself factorises.
+    with equality only if q = p.
 
     Parameters
     ----------
@@ -116,7 +116,7 @@ def mean_field_free_energy(network: Network, m, inverse_temperature=1.0):
 
     Examples
     --------
-    A fixed point of :func:`fepnet.relax` has lower F than the uniform q (m = 0):
+    A fixed point of :func:`~fepnet.relaxation.relax` has lower F than the uniform q (m = 0):
 
     >>> import jax.numpy as jnp, fepnet
     >>> x = jnp.array([1.0, 1.0, -1.0, -1.0])

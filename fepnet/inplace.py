@@ -32,7 +32,7 @@ def largest_field(J, b):
     """The largest field magnitude any state can give: max_i (abs(b_i) + sum_j abs(J_ij)).
 
     A bound on abs(b_i + sum_j J_ij sigma_j) over sigma in [-1, 1]^N: the constructor of
-    :class:`fepnet.Network` refuses networks for which it is not finite. Summed by row
+    :class:`~fepnet.network.Network` refuses networks for which it is not finite. Summed by row
     blocks of about 2**20 entries: one fused ``sum(abs(J), axis=-1)`` over the whole of a
     50,000 x 50,000 J makes XLA (CPU) allocate about 4 GB on the side. Jitted.
 

@@ -18,7 +18,7 @@ One *step* of every schedule (the names in ``SCHEDULES``) updates each node once
 
 ``SCHEDULES = ("synchronous", "sequential", "random-scan", "chromatic")``. Kernels are
 frozen dataclasses (hashable by value, so ``jit`` caches them) and compose with
-``jax.lax.scan``, ``jax.vmap`` and ``jax.jit``; :func:`fepnet.run` drives them.
+``jax.lax.scan``, ``jax.vmap`` and ``jax.jit``; :func:`~fepnet.chain.run` drives them.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def kernel_params(network: Network, inverse_temperature=1.0, evidence=None) -> K
     Raises
     ------
     TypeError
-        If network is not a :class:`Network`, or inverse_temperature / evidence are not
+        If network is not a :class:`~fepnet.network.Network`, or inverse_temperature / evidence are not
         real numbers.
     ValueError
         If the network has no nodes, inverse_temperature is not a positive finite scalar
@@ -208,13 +208,13 @@ class Kernel:
     A step is ``apply(noise(key, n, dtype), state, params)``: ``noise`` draws all
     the randomness of one step at once (uniforms for the inverse-CDF draws and,
     for random-scan, the visiting order; ``None`` when there is none), ``apply``
-    is the deterministic rest. :func:`fepnet.run` uses the split to draw the
+    is the deterministic rest. :func:`~fepnet.chain.run` uses the split to draw the
     noise of many steps in one vectorised call (the same numbers, faster).
     Deterministic kernels ignore ``key`` except ``random-scan``, whose visiting
     order is random (pass ``None`` to the others).
 
     The constructor checks its fields like :func:`build_kernel` (a chromatic kernel's
-    ``coloring`` must partition 0..n-1 into integer tuples); :meth:`check_network`
+    ``coloring`` must partition 0..n-1 into integer tuples); :meth:`~Kernel.check_network`
     checks the colouring against a network.
 
     Parameters
@@ -266,7 +266,7 @@ class Kernel:
         object.__setattr__(self, "_n_colored", None if self.coloring is None else sum(map(len, self.coloring)))
 
     def check_network(self, network: Network) -> None:
-        """Check that this kernel can step ``network``; called by :func:`fepnet.run` before it runs.
+        """Check that this kernel can step ``network``; called by :func:`~fepnet.chain.run` before it runs.
 
         For the chromatic schedule the colouring must give each of the network's N nodes
         exactly one colour and be proper for its couplings (no J[i, j] != 0 or J[j, i] != 0
@@ -345,12 +345,12 @@ class Kernel:
         return jax.random.uniform(key, shape, dtype)
 
     def apply(self, noise, state: ChainState, params: KernelParams) -> ChainState:
-        """One step with the given ``noise`` (from :meth:`noise`): the deterministic part of a step.
+        """One step with the given ``noise`` (from :meth:`~Kernel.noise`): the deterministic part of a step.
 
         Parameters
         ----------
         noise : jax.Array, tuple or None
-            What :meth:`noise` returned for this step.
+            What :meth:`~Kernel.noise` returned for this step.
         state : ChainState
             sigma (N,).
         params : KernelParams
@@ -563,7 +563,7 @@ def build_kernel(
     J[j, i] != 0, so an asymmetric or sparse J is judged by its coupling graph,
     :func:`coupling_graph`). Given together with a network it is checked against it here;
     given alone, it is checked against the network the kernel first meets, in
-    :func:`fepnet.run` (and a kernel applied directly to a state of another size refuses
+    :func:`~fepnet.chain.run` (and a kernel applied directly to a state of another size refuses
     it when traced).
 
     Parameters
@@ -584,7 +584,7 @@ def build_kernel(
     Raises
     ------
     TypeError
-        If stochastic is not a bool, network not a :class:`Network`, or coloring not a
+        If stochastic is not a bool, network not a :class:`~fepnet.network.Network`, or coloring not a
         sequence of sequences of integers (a string, float indices...).
     ValueError
         If schedule is unknown, a coloring is given to a non-chromatic schedule, the

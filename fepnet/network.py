@@ -9,8 +9,8 @@ symmetric); b holds the biases. At inverse temperature iT the stationary
 with Js = (J + J^T) / 2 (sigma^T J sigma = sigma^T Js sigma, so only the
 symmetric part enters; the antisymmetric part Ja = (J - J^T) / 2 only drives
 probability currents). Evidence s enters as a bias shift b -> b + s
-(:meth:`Network.with_evidence`). :func:`boltzmann_energy` is E on raw arrays (NumPy
-or JAX), the one implementation that :meth:`Network.energy`, ``inference.tempering``
+(:meth:`~Network.with_evidence`). :func:`boltzmann_energy` is E on raw arrays (NumPy
+or JAX), the one implementation that :meth:`~Network.energy`, ``inference.tempering``
 and ``diagnostics.convert`` share.
 """
 
@@ -76,7 +76,7 @@ class Network:
     zero, unless ``zero_diagonal=True`` asks for it to be set to zero. Finiteness
     is checked after the cast to the working dtype (float32 unless x64 is on), so a
     float64 1e39 is refused rather than stored as inf. Every constructor
-    (``Network``, :meth:`zeros`, :meth:`random`, :meth:`load`, :meth:`replace`)
+    (``Network``, :meth:`~Network.zeros`, :meth:`~Network.random`, :meth:`~Network.load`, :meth:`~Network.replace`)
     goes through these checks. Instances are immutable pytrees (leaves J and b), so
     they pass through ``jit``, ``vmap`` and ``lax.scan``; a batch of networks is a
     Network whose leaves carry a leading batch axis (made with
@@ -97,9 +97,9 @@ class Network:
     Attributes
     ----------
     couplings : jax.Array, shape (N, N)
-        J (also as :attr:`J`).
+        J (also as :attr:`~Network.J`).
     biases : jax.Array, shape (N,)
-        b (also as :attr:`b`).
+        b (also as :attr:`~Network.b`).
 
     Raises
     ------
@@ -236,9 +236,9 @@ class Network:
 
         ``symmetric=True`` draws one weight per undirected edge (J = J^T, from the upper
         triangle); otherwise every directed edge i <- j gets its own weight (independent
-        J[i, j] and J[j, i]). Biases b_i ~ N(0, bias_scale^2). Diagonal zero. J is drawn
-        in row blocks into its own buffer (:func:`fepnet.inplace.random_couplings`), so
-        the only N x N array is J itself.
+        J[i, j] and J[j, i]). Biases b_i ~ N(0, bias_scale^2). Diagonal zero. With JAX's
+        default threefry keys J is drawn in row blocks into its own buffer
+        (:func:`fepnet.inplace.random_couplings`), so the only N x N array is J itself.
 
         Parameters
         ----------
@@ -509,7 +509,7 @@ class Network:
         Raises
         ------
         TypeError, ValueError
-            As :meth:`energy`; ValueError also for iT not positive and finite.
+            As :meth:`~Network.energy`; ValueError also for iT not positive and finite.
 
         Examples
         --------
@@ -558,17 +558,17 @@ class Network:
 
     @classmethod
     def load(cls, path) -> "Network":
-        """Read a network written by :meth:`save`, validated like the constructor.
+        """Read a network written by :meth:`~Network.save`, validated like the constructor.
 
         Values are cast to the working dtype (a float64 file loads as float32 unless
         x64 is on; exact with x64 on) and checked after the cast. J is read in row blocks
         into its final buffer (no NumPy copy of it alongside); every file written by earlier
-        versions of :meth:`save` reads the same.
+        versions of :meth:`~Network.save` reads the same.
 
         Parameters
         ----------
         path : str or os.PathLike
-            A file written by :meth:`save`.
+            A file written by :meth:`~Network.save`.
 
         Returns
         -------
@@ -587,7 +587,7 @@ class Network:
 
         Examples
         --------
-        See :meth:`save`.
+        See :meth:`~Network.save`.
         """
         return network_file.load(cls, path)
 

@@ -9,8 +9,8 @@ array's memory (no host copy of J on CPU), and :func:`load` streams the rows bac
 final device buffer (J plus one block, not a NumPy copy and then a JAX copy). A 10 GB network
 therefore saves and loads in bounded memory. Anything unusual in a file (another dtype kind,
 Fortran order, a .npy version other than 1 or 2, wrong shapes) is read whole by ``np.load``
-as before, with the same messages. Users call :meth:`fepnet.Network.save` and
-:meth:`fepnet.Network.load`.
+as before, with the same messages. Users call :meth:`~fepnet.network.Network.save` and
+:meth:`~fepnet.network.Network.load`.
 """
 
 from __future__ import annotations
@@ -174,12 +174,12 @@ def _stream_couplings(zf, shape, dtype, target):
 def load(cls, path):
     """Read a network written by :func:`save` (or by ``Network.save`` of any version), validated by ``cls``.
 
-    See :meth:`fepnet.Network.load` for the dtype rules and the errors.
+    See :meth:`~fepnet.network.Network.load` for the dtype rules and the errors.
 
     Parameters
     ----------
     cls : type
-        The class to build, called as ``cls(J, b)`` (:class:`fepnet.Network`).
+        The class to build, called as ``cls(J, b)`` (:class:`~fepnet.network.Network`).
     path : str or os.PathLike
         The file.
 

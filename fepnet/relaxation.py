@@ -138,7 +138,7 @@ def relax(
     inverse_temperature : float, default 1.0
         iT > 0.
     schedule : {"synchronous", "sequential", "random-scan", "chromatic"}, default "synchronous"
-        Update order (:func:`build_kernel`; chromatic colours the network's coupling graph).
+        Update order (:func:`~fepnet.kernels.build_kernel`; chromatic colours the network's coupling graph).
     tol : float, default 1e-6
         Convergence tolerance on max abs(change) per step, > 0.
     max_steps : int, default 1000
