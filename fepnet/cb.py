@@ -10,7 +10,7 @@ and::
     mean            L(b)  = coth(b) - 1/b   (Langevin)       L(0) = 0
     variance        L'(b) = 1/b^2 - 1/sinh(b)^2              L'(0) = 1/3
     entropy         H(b)  = A(b) - b L(b)
-    KL(CB(q) || CB(p))      = (q - p) L(q) - A(q) + A(p)
+    KL(CB(q) || CB(p))    = (q - p) L(q) - A(q) + A(p)
 
 Every function is elementwise, jittable, vmappable and differentiable, works in
 float32 and float64 (the dtype of the input; JAX's default float for integer input), and is
