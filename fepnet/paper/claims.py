@@ -207,7 +207,7 @@ def _claim_antisymmetric(r):
     rows = ["| schedule | reference | max \\|z\\| of the means | max \\|Δ mean\\| | energy shift (sd) | verdict |",
             "|---|---|---:|---:|---:|---|"]
     for s, e in v.items():
-        rows.append(f"| {s} | Boltzmann density of Js ({e['reference_sampler']}) | {_f(e['max_abs_z'], 1)} | "
+        rows.append(f"| {s} | {e['reference_sampler']}, density of Js | {_f(e['max_abs_z'], 1)} | "
                     f"{_f(e.get('max_abs_mean_difference'), 2)} | {_f(e.get('energy_difference_in_sd'), 2)} | "
                     f"{e['verdict']} |")
     consistent = [s for s, e in v.items() if e["verdict"] == "consistent"]
@@ -220,18 +220,34 @@ def _claim_antisymmetric(r):
     words = (f"On the asymmetric sequence network of Simulation 3, {len(consistent)} of {len(v)} schedules are "
              "consistent with the Boltzmann density of the symmetric part Js (the density that the claim says "
              "the network still samples).")
-    asym = None
     try:
         details = r.json("validate-sequence/details.json")
-        asym = details.get("network", {}).get("asymmetry")
     except _Missing:
-        pass
+        details = {}
+    asym = (details.get("network") or {}).get("asymmetry")
+    network = details.get("network") or {}
+    if network.get("description"):
+        words += f" The network: {network['description']}."
     if asym is not None:
-        words += f" The network's asymmetry ||J - Jᵀ|| / ||J|| is {_f(asym, 2)}."
+        words += f" Its asymmetry ||J - Jᵀ|| / ||J|| is {_f(asym, 2)}."
+    rows += _pattern_rows(details)
     return verdict, [words, "", *rows], r.figure(
         "validate-sequence/posterior_means.png",
         "Sequence network cued with a noisy digit: the Boltzmann posterior mean of Js beside each schedule's "
         "(fepnet validate --network sequence).")
+
+
+def _pattern_rows(details):
+    """The table "posterior mean vs training patterns" of a validation's details.json, if any."""
+    pm = details.get("posterior_mean_vs_patterns")
+    if not pm or not pm.get("pearson_r"):
+        return []
+    labels = pm["labels"]
+    rows = ["", "Pearson r of each sampler's posterior mean with each training pattern:", "", "| sampler | " + " | ".join(f"r with '{x}'" for x in labels) + " |",
+            "|---|" + "---:|" * len(labels)]
+    for name, rs in pm["pearson_r"].items():
+        rows.append(f"| {name} | " + " | ".join(_f(x, 2) for x in rs) + " |")
+    return rows
 
 
 def _not_tested(what, figure=None, caption=None):
@@ -302,20 +318,24 @@ def _claim_sequences(r):
     if c is not None:
         lines += ["", "`fepnet compare` (PSIS-LOO of the symmetric against the asymmetric coupling model, "
                   "fitted to the states of Simulation 3's protocol):", "",
-                  "| presentation | elpd asymmetric - symmetric | se of the difference | preferred |",
-                  "|---|---:|---:|---|"]
+                  "| presentation | elpd asymmetric - symmetric | se of the difference | z | preferred |",
+                  "|---|---:|---:|---:|---|"]
         for key, label in (("sequence", "fixed order (sequence)"), ("random", "random order")):
             e = c.get(key)
             if e:
                 diff = e["elpd_asymmetric"] - e["elpd_symmetric"]
-                lines.append(f"| {label} | {_g(diff, 4)} | {_g(e['se_diff'], 3)} | {e['preferred']} |")
+                lines.append(f"| {label} | {_g(diff, 4)} | {_g(e['se_diff'], 3)} | {_f(e.get('z'), 1)} | "
+                             f"{e['preferred']} |")
                 checks = checks + [{"check": f"compare: {label} prefers "
                                              f"{'asymmetric' if key == 'sequence' else 'symmetric'}",
                                     "value": diff,
                                     "pass": e["preferred"] == ("asymmetric" if key == "sequence" else "symmetric")}]
     lines += ["", "Checks:", *_check_rows(checks)]
-    return _verdict_from(checks), lines, r.figure(
-        "reproduce/sim3/couplings.png", "Simulation 3: the couplings J, Js and Ja (fepnet reproduce sim3).")
+    figure = r.figure("reproduce/sim3/couplings.png",
+                      "Simulation 3: the couplings J, Js and Ja (fepnet reproduce sim3).")
+    extra = r.figure("compare/pointwise_sequence.png",
+                     "Pointwise elpd difference, asymmetric - symmetric, on sequence data (fepnet compare).")
+    return _verdict_from(checks), lines, "\n\n".join(f for f in (figure, extra) if f) or None
 
 
 def _claim_forgetting(r):
@@ -421,7 +441,7 @@ CLAIMS = (
              "and `test_synchronous_relaxation_can_increase_free_energy_but_sequential_cannot` (the synchronous "
              "form need not descend it). See `fepnet.relax`.")),
     dict(title="Learning is local free-energy minimisation",
-         paper="the paper's learning rule ΔJ_ij = α (σ_i − L(iT h_i)) σ_j, derived as a gradient step on "
+         paper="the paper's learning rule ΔJ_ij = α (σ_i − L(h_i)) σ_j with h = J σ, derived as a gradient step on "
                "free energy that uses only local quantities",
          command="none writes JSON yet",
          assess=_not_tested(
