@@ -149,8 +149,8 @@ def count_mismatches(a: dict, b: dict, tolerance=None) -> int:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smoke test: 2 x 2 networks, 300 epochs, 20 trials")
-    parser.add_argument("--evidence", metavar="SPEC", help="evidence levels (a:b:n, log:a:b:n, x,y,z or x)")
-    parser.add_argument("--inverse-temperature", metavar="SPEC", help="inverse temperatures (same forms)")
+    parser.add_argument("--evidence", metavar="VALUES", help="evidence levels (a:b:n, log:a:b:n, x,y,z or x)")
+    parser.add_argument("--inverse-temperature", metavar="VALUES", help="inverse temperatures (same forms)")
     parser.add_argument("--epochs", type=_positive_int, help="training epochs per network (default 5000; quick 300)")
     parser.add_argument("--trials", type=_positive_int, help="score trials per network (default 100; quick 20)")
     parser.add_argument("--repeats", type=_positive_int, default=1,

@@ -26,12 +26,12 @@ import re
 import signal
 import sys
 
-from . import capacity, compare, demo, reproduce, sweep, validate
+from . import capacity, claims, compare, demo, reproduce, sweep, validate
 
 __all__ = ["main"]
 
 COMMANDS = {"demo": demo, "reproduce": reproduce, "validate": validate, "compare": compare, "sweep": sweep,
-            "capacity": capacity}
+            "capacity": capacity, "claims": claims}
 
 
 class _Parser(argparse.ArgumentParser):

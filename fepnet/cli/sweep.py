@@ -11,7 +11,7 @@ from .common import (UsageError, add_out, add_seed, add_switches, nonnegative_in
 # Runs estimated to take longer than this are refused unless --allow-long.
 LONG_RUN_S = 24 * 3600.0
 # The grid options and the settings they replace.
-_SPECS = {"--evidence": "evidence_level", "--inverse-temperature": "inverse_temperature",
+_SETTING_OPTIONS = {"--evidence": "evidence_level", "--inverse-temperature": "inverse_temperature",
           "--learning-rate": "learning_rate", "--epochs": "n_epochs", "--steps": "steps_per_epoch"}
 
 
@@ -25,16 +25,16 @@ def add_parser(sub) -> None:
         description="""Train every network of a grid of settings (FEP learning, random epochs) and evaluate it
             (retrieval, generalisation, attractors, orthogonality) in jitted, vmapped chunks sharded over the
             devices; write DIR/sweep.nc (xarray / netCDF), DIR/summary.json and the landscapes of the paper's
-            Figure 3A. Settings take SPEC a:b:n (linear), log:a:b:n (log-spaced), x,y,z or x.""",
+            Figure 3A. Each setting takes VALUES: a:b:n (linear), log:a:b:n (log-spaced), x,y,z or x.""",
         epilog="example: fepnet sweep --evidence 1:20:20 --inverse-temperature log:0.01:1:19 --seeds 3")
     sw.add_argument("--grid", choices=sorted(GRIDS), default="paper-sim2",
                     help="the grid to start from (default: paper-sim2, 20 evidence levels x 19 iT = 380 networks)")
-    sw.add_argument("--evidence", metavar="SPEC", help="evidence levels (replaces the grid's)")
-    sw.add_argument("--inverse-temperature", metavar="SPEC", help="inverse temperatures (replaces the grid's)")
-    sw.add_argument("--learning-rate", metavar="SPEC", help="learning rates (default: the grid's, 0.001)")
-    sw.add_argument("--epochs", metavar="SPEC", help="training epochs; several values are checkpoints of one run "
+    sw.add_argument("--evidence", metavar="VALUES", help="evidence levels (replaces the grid's)")
+    sw.add_argument("--inverse-temperature", metavar="VALUES", help="inverse temperatures (replaces the grid's)")
+    sw.add_argument("--learning-rate", metavar="VALUES", help="learning rates (default: the grid's, 0.001)")
+    sw.add_argument("--epochs", metavar="VALUES", help="training epochs; several values are checkpoints of one run "
                                                       "(default: the grid's, 5000)")
-    sw.add_argument("--steps", metavar="SPEC", help="steps per epoch (default: the grid's, 10)")
+    sw.add_argument("--steps", metavar="VALUES", help="steps per epoch (default: the grid's, 10)")
     sw.add_argument("--seeds", type=positive_int, default=1, help="seeds 0..K-1 per grid point (default: 1)")
     add_seed(sw, "root PRNG seed")
     sw.add_argument("--order", choices=ORDERS, default="random", help="pattern order during training (default: random)")
@@ -73,7 +73,7 @@ def _grid(args):
     from ..sweep import SweepGrid
 
     grid = GRIDS[args.grid]
-    for option, setting in _SPECS.items():
+    for option, setting in _SETTING_OPTIONS.items():
         text = getattr(args, option[2:].replace("-", "_"))
         if text is not None:
             try:

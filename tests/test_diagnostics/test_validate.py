@@ -135,7 +135,7 @@ def test_report_and_terminal_text_of_a_hand_made_result(result):
     assert "Simulation-based calibration of the exact Gibbs sampler" in md and "40 replications" in md
     assert "](couplings.png)" in md and "](moments_synchronous_pi_sync.png)" in md
     assert "*Means (±2 MCSE), variance ratios and pair correlations: synchronous" in md
-    assert "SPEC" not in md
+    assert "SPEC" not in md  # the report cites equations and the paper, never an absent specification document
     text = format_validation(validation_summary(result), "outdir")
     lines = text.splitlines()
     assert lines[0].startswith("schedule") and len(lines) == 6
