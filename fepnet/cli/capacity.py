@@ -12,7 +12,7 @@ def add_parser(sub) -> None:
         description="""Store K = 10..200 random, biased (mean activity 0.4) and sign-binarised digit patterns in
             N = 100 networks (and random patterns in N = 400 networks) with four rules: the FEP network trained with
             the paper's Simulation-5 protocol, Hebbian, Storkey and projector couplings; measure retention (the
-            paper's measure, starting at the pattern), exact recall from cues with 5, 10 and 20 %% of the signs
+            paper's measure, starting at the pattern), exact recall from cues with 5, 10 and 20 % of the signs
             flipped (sequential and synchronous updates) and noisy-cue reconstruction; write DIR/capacity.nc,
             DIR/capacity.json (alpha_c per rule and family with bootstrap intervals, the published table side by
             side with ours), the figures and DIR/report.md / report.html with the verdict on the paper's claim.""",
