@@ -290,7 +290,7 @@ def from_nuts(result: NUTSResult, *, wall_s=None, node_names=None) -> "az.Infere
 
     Examples
     --------
-    ``run_nuts`` takes 8-20 s on a 2-core CPU (skipped in the doctests):
+    ``run_nuts`` takes 8-25 s on a 2-core CPU (skipped in the doctests):
 
     >>> import jax, jax.numpy as jnp, fepnet
     >>> from inference import run_nuts
@@ -370,7 +370,7 @@ def from_svi(
 
     Examples
     --------
-    ``run_svi`` takes 5-10 s on a 2-core CPU (skipped in the doctests):
+    ``run_svi`` takes 5-30 s on a 2-core CPU (skipped in the doctests):
 
     >>> import jax, jax.numpy as jnp, fepnet
     >>> from inference import run_svi

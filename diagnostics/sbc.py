@@ -312,8 +312,8 @@ def simulation_based_calibration(
 
     Examples
     --------
-    The exact sequential sampler passes, one at twice the inverse temperature fails (about 5 s
-    each on a 2-core CPU, mostly compilation; skipped in the doctests):
+    The exact sequential sampler passes, one at twice the inverse temperature fails (10-22 s for
+    both on a 2-core CPU, mostly compilation; skipped in the doctests):
 
     >>> import jax, fepnet
     >>> from diagnostics.sbc import simulation_based_calibration

@@ -74,7 +74,7 @@ class AISResult(NamedTuple):
 
     Examples
     --------
-    ``log_partition`` takes 1.5-5 s on a 2-core CPU, mostly compilation (skipped in the
+    ``log_partition`` takes 1.5-10 s on a 2-core CPU, mostly compilation (skipped in the
     doctests):
 
     >>> import jax, jax.numpy as jnp, fepnet
@@ -191,32 +191,33 @@ def log_partition(
 
     Parameters
     ----------
-    key : PRNG key
-        Draws the initial particles and every Gibbs sweep.
-    network : Network
-        The target's couplings (only Js = (J + J^T) / 2 enters) and biases b (N,).
-    inverse_temperature : scalar
-        iT > 0 of the target; the annealing runs over beta in [0, 1] at this iT.
-    evidence : (N,) array or None
-        Bias shift.
-    n_particles : int
-        Particles P >= 2.
-    n_temperatures : int or None
-        K steps (default 256 with the :func:`sigmoid_schedule`); with ``schedule`` it must equal
-        its length minus one.
-    sweeps_per_temperature : int
-        Gibbs sweeps per step.
-    base : {"bias", "uniform"}
-        The path's start p_0.
-    schedule : (K + 1,) array or None
+    key : jax.Array
+        PRNG key: draws the initial particles and every Gibbs sweep.
+    network : fepnet.Network
+        The target's couplings J (N, N) (only Js = (J + J^T) / 2 enters) and biases b (N,).
+    inverse_temperature : float, optional
+        iT > 0 of the target (default 1); the annealing runs over beta in [0, 1] at this iT.
+    evidence : array_like of shape (N,), optional
+        Bias shift e.
+    n_particles : int, optional
+        Particles P >= 2 (default 1000).
+    n_temperatures : int, optional
+        K steps (default :data:`DEFAULT_N_TEMPERATURES` = 256 with the :func:`sigmoid_schedule`);
+        with ``schedule`` it must equal its length minus one.
+    sweeps_per_temperature : int, optional
+        Gibbs sweeps per step (default 1).
+    base : {"bias", "uniform"}, optional
+        The path's start p_0 (default "bias": ``prod_i CB(iT b_i)``).
+    schedule : array_like of shape (K + 1,), optional
         beta path rising strictly from exactly 0 to exactly 1.
-    progress : bool
+    progress : bool, optional
         Show a bar (the temperatures then run in 20 chunks; the result is identical either way).
 
     Returns
     -------
     AISResult
-        log Z, its standard error, the log weights (P,), the ESS, log Z_0 and the schedule.
+        ``log_z``, ``standard_error``, ``log_weights`` (P,), ``effective_sample_size``,
+        ``log_z_base`` and ``schedule`` (K + 1,).
 
     Raises
     ------
@@ -230,7 +231,7 @@ def log_partition(
 
     Examples
     --------
-    Against the exact ``log Z = log(4 Shi(1)) = 1.442`` of two nodes coupled by J_12 = 1 (1.5-5 s
+    Against the exact ``log Z = log(4 Shi(1)) = 1.442`` of two nodes coupled by J_12 = 1 (1.5-10 s
     on a 2-core CPU, mostly compilation; skipped in the doctests):
 
     >>> import jax, jax.numpy as jnp, fepnet

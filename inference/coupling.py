@@ -437,13 +437,17 @@ def coupling_model(inputs, targets=None, *, structure: CouplingStructure, prior:
 
     Examples
     --------
-    >>> import jax, jax.numpy as jnp
+    The sites of an asymmetric 3-node model with 5 observations, at given parameter values:
+
+    >>> import jax.numpy as jnp
     >>> from numpyro import handlers
     >>> from inference.coupling import coupling_model, coupling_structure
     >>> u = x = jnp.zeros((5, 3))
-    >>> tr = handlers.trace(handlers.seed(coupling_model, 0)).get_trace(u, x, structure=coupling_structure(3))
-    >>> tr["z"]["value"].shape, tr["biases"]["value"].shape, tr["x"]["fn"].batch_shape
-    ((6,), (3,), (5,))
+    >>> values = {"coupling_scale": 1.0, "z": jnp.zeros(6), "biases": jnp.zeros(3)}
+    >>> tr = handlers.trace(handlers.substitute(coupling_model, data=values)).get_trace(
+    ...     u, x, structure=coupling_structure(3))
+    >>> list(tr), tr["x"]["fn"].batch_shape
+    (['coupling_scale', 'z', 'weights', 'biases', 'observations', 'x'], (5,))
     """
     n = structure.n_nodes
     dtype = inputs.dtype
@@ -715,7 +719,7 @@ def fit_couplings(
     Examples
     --------
     The couplings of a synchronous chain, recovered: the posterior means are close to the true
-    ``[[0, 1.5], [-1, 0]]`` (15-25 s on a 2-core CPU, mostly compilation; skipped in the
+    ``[[0, 1.5], [-1, 0]]`` (15-55 s on a 2-core CPU, mostly compilation; skipped in the
     doctests):
 
     >>> import jax, jax.numpy as jnp, numpy as np, fepnet

@@ -349,14 +349,17 @@ def boltzmann_quadrature(
 ) -> Moments:
     """Moments and log Z of p(s) ∝ exp(iT (b·s + 1/2 s^T Js s)) (N <= 3) by tensor Gauss-Legendre quadrature.
 
+    ``log Z = log ∫ exp(iT ((b + e)·s + 1/2 s^T Js s)) ds`` over [-1, 1]^N (Lebesgue measure), the
+    log density written out here independently of ``fepnet.network``; see :func:`quadrature_moments`.
+
     Parameters
     ----------
-    network : Network
+    network : fepnet.Network
         J (N, N) (only Js = (J + J^T) / 2 enters) and b (N,), N <= 3.
-    inverse_temperature : scalar
-        iT > 0.
-    evidence : (N,) array or None
-        Bias shift.
+    inverse_temperature : float, optional
+        iT > 0 (default 1).
+    evidence : array_like of shape (N,), optional
+        Bias shift e.
     n_points : int, optional
         Points per axis. Default: ``DEFAULT_N_POINTS``, raised where the density is too peaked
         for it: with ``c = iT max_i (|b_i| + sum_j |Js_ij|)``, the outermost node must lie within
@@ -366,7 +369,7 @@ def boltzmann_quadrature(
     Returns
     -------
     Moments
-        mean (N,), covariance (N, N) and log Z, float64.
+        ``mean`` (N,), ``covariance`` (N, N) and ``log_partition`` (log Z), float64.
 
     Raises
     ------

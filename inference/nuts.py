@@ -49,7 +49,7 @@ class NUTSResult(NamedTuple):
 
     Examples
     --------
-    ``run_nuts`` takes 8-20 s on a 2-core CPU, mostly compilation (skipped in the doctests):
+    ``run_nuts`` takes 8-25 s on a 2-core CPU, mostly compilation (skipped in the doctests):
 
     >>> import jax, jax.numpy as jnp, fepnet
     >>> from inference import run_nuts
@@ -203,7 +203,7 @@ def run_nuts(
 
     Examples
     --------
-    NUTS against the exact moments of a two-node network (8-20 s on a 2-core CPU, mostly
+    NUTS against the exact moments of a two-node network (8-25 s on a 2-core CPU, mostly
     compilation; skipped in the doctests):
 
     >>> import jax, jax.numpy as jnp, fepnet

@@ -182,7 +182,7 @@ class SVIResult(NamedTuple):
 
     Examples
     --------
-    ``run_svi`` takes 5-10 s on a 2-core CPU, mostly compilation (skipped in the doctests):
+    ``run_svi`` takes 5-30 s on a 2-core CPU, mostly compilation (skipped in the doctests):
 
     >>> import jax, jax.numpy as jnp, fepnet
     >>> from inference import run_svi
@@ -242,36 +242,44 @@ def run_svi(
 ) -> SVIResult:
     """Fit the mean-field CB guide by SVI (Adam, step size decaying exponentially) from one or many starts.
 
-    All starts run together (``vmap``) in a jitted ``lax.scan``; with ``progress`` in 20 chunks
-    (the result is identical either way).
+    For the Boltzmann model the objective is ``-ELBO(lambda) = F(lambda) + sum_i A(iT b_i)``, F the
+    naive mean-field free energy ``-iT (b·m + 1/2 m^T Js m) - sum_i H(lambda_i)``, ``m = L(lambda)``;
+    its stationary points are the deterministic fixed points ``m = L(iT (b + Js m))``. All starts
+    run together (``vmap``) in a jitted ``lax.scan``; with ``progress`` in 20 chunks (the result is
+    identical either way). The step size at step t of T is
+    ``step_size * (final_step_size / step_size)^(t / (T - 1))``.
 
     Parameters
     ----------
-    key : PRNG key
-        Draws the random starts and drives SVI.
-    network : Network
-        Couplings and biases of the posterior approximated by independent CB factors.
-    evidence : (N,) array or None
+    key : jax.Array
+        PRNG key: draws the random starts and drives SVI.
+    network : fepnet.Network
+        Couplings J (N, N) (only Js enters) and biases b (N,) of the posterior approximated by
+        independent CB factors.
+    evidence : array_like of shape (N,), optional
         Shifts the biases (the posterior given evidence).
-    inverse_temperature : scalar
-        iT > 0 in the model and in the mean-field free energy.
-    model : str or callable
-        "boltzmann", "synchronous" or a NumPyro model (see ``inference.nuts.resolve_model``).
-    init_means : (N,) or (K, N) array or None
-        Starting means in (-1, 1) (lambda = L^-1(m)); without it, ``n_starts`` random starts
+    inverse_temperature : float, optional
+        iT > 0 in the model and in the mean-field free energy (default 1).
+    model : str or callable, optional
+        "boltzmann" (default), "synchronous" or a NumPyro model (see
+        :func:`inference.nuts.resolve_model`).
+    init_means : array_like of shape (N,) or (K, N), optional
+        Starting means in (-1, 1) (``lambda = L^{-1}(m)``); without it, ``n_starts`` random starts
         uniform in (-0.9, 0.9)^N.
-    n_starts : int
-        Number of random starts K.
-    objective : {"closed-form", "monte-carlo"}
-        The exact -ELBO (Boltzmann model only) or NumPyro's ``TraceMeanField_ELBO``.
-    n_steps, n_particles : int
-        Adam steps, and particles of the Monte-Carlo ELBO.
-    step_size, final_step_size : float
-        The step size decays exponentially from the first to the second.
-    decimals : int
-        Rounding before the final means are grouped into modes.
-    progress : bool
-        Show a progress bar.
+    n_starts : int, optional
+        Number of random starts K (default 1; ignored with ``init_means``).
+    objective : {"closed-form", "monte-carlo"}, optional
+        The exact -ELBO (Boltzmann model only; the default) or NumPyro's ``TraceMeanField_ELBO``.
+    n_steps : int, optional
+        Adam steps (default 5000).
+    n_particles : int, optional
+        Particles of the Monte-Carlo ELBO (default 1).
+    step_size, final_step_size : float, optional
+        The step size decays exponentially from the first (default 0.1) to the second (1e-3).
+    decimals : int, optional
+        Rounding before the final means are grouped into modes (default 2).
+    progress : bool, optional
+        Show a progress bar (default off).
 
     Returns
     -------
@@ -291,7 +299,7 @@ def run_svi(
     --------
     Two nodes coupled by J_12 = 4 (b = 0; ``iT J_12 L'(0) = 4/3 > 1``, so m = 0 is unstable)
     have two symmetric attractors, ``m_1 = m_2 = ±m*`` with ``m* = L(4 m*) = 0.5998``; SVI from
-    eight random starts finds both (5-10 s on a 2-core CPU, mostly compilation; skipped in
+    eight random starts finds both (5-30 s on a 2-core CPU, mostly compilation; skipped in
     the doctests):
 
     >>> import jax, jax.numpy as jnp, fepnet

@@ -52,7 +52,7 @@ class TemperingResult(NamedTuple):
 
     Examples
     --------
-    ``run_tempering`` takes 1.5-5 s on a 2-core CPU, mostly compilation (skipped in the
+    ``run_tempering`` takes 1.5-6 s on a 2-core CPU, mostly compilation (skipped in the
     doctests):
 
     >>> import jax, jax.numpy as jnp, fepnet
@@ -144,27 +144,30 @@ def run_tempering(
 ) -> TemperingResult:
     """Sample the Boltzmann posterior of ``network`` (its symmetric part) by parallel tempering.
 
-    One step is a Gibbs sweep of every replica plus one round of swaps (see the module docstring).
+    The target is ``p(sigma | e) ∝ exp(iT ((b + e)·sigma + 1/2 sigma^T Js sigma))``; replica k
+    samples it at ``beta_k iT``. One step is a Gibbs sweep of every replica plus one round of
+    swaps between neighbours, accepted with probability
+    ``min(1, exp((beta_k - beta_{k+1}) iT (E(sigma_k) - E(sigma_{k+1}))))`` (module docstring).
 
     Parameters
     ----------
-    key : PRNG key
-        One key per chain is split from it.
-    network : Network
-        The posterior's couplings (its symmetric part is sampled) and biases b (N,).
-    evidence : (N,) array or None
+    key : jax.Array
+        PRNG key; one key per chain is split from it.
+    network : fepnet.Network
+        The posterior's couplings J (N, N) (its symmetric part is sampled) and biases b (N,).
+    evidence : array_like of shape (N,), optional
         Added to b for the posterior p(sigma | evidence).
-    inverse_temperature : scalar
-        iT > 0 of the coldest replica, the one whose draws are returned.
-    n_chains : int
-        Independent ladders, each started at sigma = 0.
-    n_samples, burn_in : int
-        Steps kept after ``burn_in`` discarded ones.
-    betas : (K,) array or None
+    inverse_temperature : float, optional
+        iT > 0 of the coldest replica, the one whose draws are returned (default 1).
+    n_chains : int, optional
+        Independent ladders, each started at sigma = 0 (default 4).
+    n_samples, burn_in : int, optional
+        Steps kept (default 10,000) after ``burn_in`` discarded ones (default 1000).
+    betas : array_like of shape (K,), optional
         The ladder, increasing strictly from a positive value to exactly 1 (default
         :func:`geometric_ladder` with ``n_temperatures`` rungs).
-    n_temperatures : int
-        Rungs of the default ladder.
+    n_temperatures : int, optional
+        Rungs of the default ladder (default 16).
 
     Returns
     -------
@@ -184,7 +187,7 @@ def run_tempering(
     --------
     Two nodes coupled by J_12 = 4 (b = 0) have two modes, at (1, 1) and (-1, -1); the tempered
     chains cross between them, so the mean is near the exact 0 and ``E[s_1 s_2]`` near its exact
-    value 0.445 (1.5-4 s on a 2-core CPU, mostly compilation; skipped in the doctests):
+    value 0.445 (1.5-6 s on a 2-core CPU, mostly compilation; skipped in the doctests):
 
     >>> import jax, jax.numpy as jnp, fepnet
     >>> from inference import boltzmann_moments, run_tempering
