@@ -404,7 +404,7 @@ def correlation_matrix_distance(a, b) -> float:
     >>> import numpy as np
     >>> from diagnostics.compare import correlation_matrix_distance
     >>> r = np.array([[1.0, 0.5], [0.5, 1.0]])
-    >>> correlation_matrix_distance(r, r), round(correlation_matrix_distance(r, np.eye(2)), 4)
+    >>> round(correlation_matrix_distance(r, r), 12), round(correlation_matrix_distance(r, np.eye(2)), 4)
     (0.0, 0.1056)
     """
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)

@@ -388,7 +388,7 @@ def transition_log_likelihood(couplings, biases, data: CouplingData, inverse_tem
     >>> import jax.numpy as jnp, numpy as np
     >>> from inference.coupling import coupling_data, transition_log_likelihood
     >>> d = coupling_data(np.array([[0.5, -0.5], [0.2, 0.1], [0.0, 0.9]]))
-    >>> transition_log_likelihood(jnp.zeros((2, 2)), jnp.zeros(2), d).round(4).tolist()
+    >>> [round(float(v), 4) for v in transition_log_likelihood(jnp.zeros((2, 2)), jnp.zeros(2), d)]
     [-1.3863, -1.3863]
     """
     eta = natural_parameters(couplings, biases[..., None, :], data.inputs, inverse_temperature)

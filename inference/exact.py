@@ -251,7 +251,7 @@ def independent_moments(biases, inverse_temperature=1.0) -> Moments:
     >>> from inference.exact import independent_moments
     >>> m = independent_moments([0.0, 1.0])
     >>> m.mean.round(4).tolist(), m.covariance.diagonal().round(4).tolist()   # L(1) = coth 1 - 1
-    ([0.0, 0.313], [0.3333, 0.276])
+    ([0.0, 0.313], [0.3333, 0.2759])
     >>> round(m.log_partition, 4)                                              # log 2 + log(2 sinh 1)
     1.5477
     """
@@ -304,8 +304,10 @@ def quadrature_moments(
     >>> import numpy as np
     >>> from inference.exact import quadrature_moments
     >>> m = quadrature_moments(lambda S: np.zeros(len(S)), 2, n_points=8)
-    >>> m.mean.round(6).tolist(), m.covariance.round(4).tolist(), round(m.log_partition, 4)
-    ([0.0, 0.0], [[0.3333, 0.0], [0.0, 0.3333]], 1.3863)
+    >>> bool(np.allclose(m.mean, 0)), m.covariance.diagonal().round(4).tolist(), round(m.log_partition, 4)
+    (True, [0.3333, 0.3333], 1.3863)
+    >>> bool(abs(m.covariance[0, 1]) < 1e-12)
+    True
     """
     if not callable(log_density):
         raise TypeError(f"log_density must be callable, got {type(log_density).__name__}")
@@ -395,8 +397,8 @@ def boltzmann_quadrature(
     >>> from inference.exact import boltzmann_quadrature
     >>> net = fepnet.Network(jnp.array([[0.0, 1.0], [1.0, 0.0]]))
     >>> m = boltzmann_quadrature(net)
-    >>> round(m.log_partition, 4), m.mean.round(6).tolist()   # log(4 * 1.0572509)
-    (1.442, [0.0, 0.0])
+    >>> round(m.log_partition, 4), bool(abs(m.mean).max() < 1e-12)   # log(4 * 1.0572509)
+    (1.442, True)
     >>> round(float(m.covariance[0, 1]), 4)
     0.1116
     """
