@@ -282,22 +282,22 @@ def simulation_based_calibration(
         One PRNG key.
     network : fepnet.Network
         A single network (N nodes); the sampler runs on J as given, the prior uses Js.
-    inverse_temperature, evidence_scale : float
-        iT and tau of the generative model (> 0).
-    n_replications : int
-        R >= 2.
-    n_posterior_draws, thin, burn_in : int
-        L draws, ``thin`` steps apart, after ``burn_in`` steps.
-    prior_sweeps : int
-        Sweeps of the two-block Gibbs run that draws sigma*.
+    inverse_temperature, evidence_scale : float, optional, keyword-only
+        iT and tau of the generative model (> 0; default 1 each).
+    n_replications : int, optional
+        R >= 2 (default 200).
+    n_posterior_draws, thin, burn_in : int, optional
+        L draws (default 99), ``thin`` steps apart (default 10), after ``burn_in`` steps (default 100).
+    prior_sweeps : int, optional
+        Sweeps of the two-block Gibbs run that draws sigma* (default 200).
     sampler_inverse_temperature : float, optional
         The sampler's iT (default: ``inverse_temperature``; another value makes a wrong sampler).
-    schedule : str
-        One of ``fepnet.SCHEDULES``.
+    schedule : str, optional
+        One of ``fepnet.SCHEDULES`` (default "sequential").
     n_bins : int, optional
         Rank-histogram bins (default: see :func:`diagnostics.rank_uniformity.check_bins`).
-    progress : bool
-        Show a progress bar over the replications.
+    progress : bool, optional
+        Show a progress bar over the replications (default off).
 
     Returns
     -------
