@@ -1,17 +1,25 @@
 """Diagnostics: fepnet's emergent inference side by side with the references of ``inference``.
 
-- :func:`from_chains`, :func:`from_nuts`, :func:`from_svi`: ArviZ InferenceData with dims (chain, draw, node)
-  and per-draw statistics (network energy; NUTS tree statistics; SVI free energy).
-- :func:`compare`: an emergent sampler against a reference: mean z-scores, second moments, correlation
-  structure, network energy, an energy-distance two-sample test, R-hat, ESS, ESS per second, a verdict.
-- :func:`simulation_based_calibration`: SBC (Talts et al. 2018) of fepnet's exact Gibbs sampler;
-  :func:`rank_uniformity`: the chi-square test of its ranks.
-- :mod:`diagnostics.plots`, :mod:`diagnostics.network_plots`, :mod:`diagnostics.rank_plots`: the figures;
-  :class:`Report`: Markdown + HTML (:mod:`diagnostics.report_sections`: sections several reports share).
-- :mod:`diagnostics.validation`: the whole check, as run by ``fepnet validate`` (:func:`validate`).
-- :func:`recover_couplings`: emergent learning against the coupling posterior (``inference.coupling``) and a
-  known ground truth; :mod:`diagnostics.model_selection`: PSIS-LOO of coupling models, held-out transition
-  and AIS marginal likelihoods of fixed networks; :func:`compare_orders`: ``fepnet compare``.
+Node-state samples are arrays (chains, draws, N) in [-1, 1] or ArviZ InferenceData with
+``posterior.sigma`` (chain, draw, node); every check states a verdict from a stated test:
+
+- :func:`~diagnostics.convert.from_chains`, :func:`~diagnostics.convert.from_nuts`,
+  :func:`~diagnostics.convert.from_svi`: ArviZ InferenceData with dims (chain, draw, node) and
+  per-draw statistics (network energy ``E(sigma) = -((b + s)·sigma + 1/2 sigma^T Js sigma)``; NUTS
+  tree statistics; SVI free energy).
+- :func:`~diagnostics.compare.compare`: an emergent sampler against a reference: mean z-scores,
+  second moments, correlation structure, network energy, an energy-distance two-sample test
+  (:mod:`diagnostics.two_sample`), R-hat, ESS, ESS per second, a verdict.
+- :func:`~diagnostics.sbc.simulation_based_calibration`: SBC (Talts et al. 2018) of fepnet's Gibbs
+  samplers; :func:`~diagnostics.rank_uniformity.rank_uniformity`: the chi-square test of its ranks.
+- :mod:`diagnostics.plots`, :mod:`diagnostics.network_plots`, :mod:`diagnostics.rank_plots`: the
+  figures; :class:`fepnet.infra.report.Report`: Markdown + HTML (:mod:`diagnostics.report_sections`:
+  sections several reports share).
+- :mod:`diagnostics.validation`: the whole check, as run by ``fepnet validate``.
+- :mod:`diagnostics.coupling_recovery`: emergent learning against the coupling posterior
+  (:mod:`inference.coupling`) and a known ground truth; :mod:`diagnostics.model_selection`: PSIS-LOO
+  of coupling models, held-out transition and AIS marginal likelihoods of fixed networks;
+  :mod:`diagnostics.sequence_comparison`: ``fepnet compare``.
 
 Imports ArviZ, matplotlib, fepnet and inference (never the other way round).
 """

@@ -1,7 +1,7 @@
 """Compare an emergent sampler with a reference: are they sampling the same posterior, and how fast?
 
 Given two sets of node-state samples x (chains, draws, N) and y (the
-reference, e.g. NUTS), :func:`compare` measures, each with a verdict:
+reference, e.g. NUTS), :func:`compare` measures, each with a verdict::
 
     means          z_i = (mean x_i - mean y_i) / sqrt(MCSE_x,i^2 + MCSE_y,i^2)   (inference.mcse)
                    passes when max_i |z_i| < z_threshold (4.5 by default)
@@ -15,7 +15,7 @@ reference, e.g. NUTS), :func:`compare` measures, each with a verdict:
                    per effective sample, permutation p-value > ``alpha``
 
 and reports variance ratios var x_i / var y_i, the correlation-matrix distance
-1 - tr(Rx Ry) / (||Rx||_F ||Ry||_F) (Herdin et al. 2005), the largest
+``1 - tr(Rx Ry) / (||Rx||_F ||Ry||_F)`` (Herdin et al. 2005), the largest
 correlation difference, R-hat and bulk / tail ESS of each sampler, and ESS per
 second. The overall verdict is "consistent" when every test passes and
 "biased" otherwise, or "cannot judge" when a test's statistic is undefined (an MCSE
@@ -54,7 +54,33 @@ MIN_DRAWS = 4
 
 @dataclasses.dataclass(frozen=True)
 class SamplerSummary:
-    """Convergence and speed of one sample set: worst R-hat, smallest bulk / tail ESS over nodes, ESS per second."""
+    """Convergence and speed of one sample set: worst R-hat, smallest bulk / tail ESS over nodes, ESS per second.
+
+    Made by :func:`summarize` (ArviZ's rank-normalised split R-hat and bulk / tail ESS).
+
+    Attributes
+    ----------
+    name : str
+        The sample set's name.
+    chains, draws : int
+        Its shape (chains, draws, N).
+    rhat_max : float
+        The largest R-hat over nodes (NaN if undefined for every node).
+    ess_bulk_min, ess_tail_min : float
+        The smallest bulk / tail ESS over nodes (0 if undefined for every node).
+    wall_s : float or None
+        Sampling time in seconds, if known.
+    ess_per_s : float or None
+        ``ess_bulk_min / wall_s`` (None without a positive ``wall_s``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diagnostics.compare import summarize
+    >>> s = summarize(np.random.default_rng(0).uniform(-1, 1, (4, 500, 3)), "iid", wall_s=2.0)
+    >>> s.chains, s.draws, bool(s.rhat_max < 1.01), s.converged, s.ess_per_s > 500
+    (4, 500, True, True, True)
+    """
 
     name: str
     chains: int
@@ -67,12 +93,55 @@ class SamplerSummary:
 
     @property
     def converged(self) -> bool:
+        """R-hat < 1.01 and bulk ESS >= 400 (``RHAT_MAX``, ``ESS_MIN``)."""
         return self.rhat_max < RHAT_MAX and self.ess_bulk_min >= ESS_MIN
 
 
 @dataclasses.dataclass(frozen=True)
 class Comparison:
-    """Everything :func:`compare` measured; arrays are float64 NumPy, per node (N,) or per pair (N, N)."""
+    """Everything :func:`compare` measured; arrays are float64 NumPy, per node (N,) or per pair (N, N).
+
+    Attributes
+    ----------
+    sampler, reference : SamplerSummary
+        Convergence and speed of each sample set.
+    mean, reference_mean : numpy.ndarray
+        (N,) the means of each node.
+    mean_mcse, reference_mean_mcse : numpy.ndarray
+        (N,) their Monte-Carlo standard errors (:func:`inference.monte_carlo.mcse`).
+    mean_z : numpy.ndarray
+        (N,) ``(mean - reference_mean) / sqrt(mean_mcse^2 + reference_mean_mcse^2)``.
+    variance_ratio : numpy.ndarray
+        (N,) ``var x_i / var y_i`` (inf where the reference is constant).
+    second_moment_z : numpy.ndarray
+        (N, N) z-scores of the central second moments (:func:`second_moment_z_scores`).
+    second_moment_threshold : float
+        Their Bonferroni bound.
+    correlation, reference_correlation : numpy.ndarray
+        (N, N) correlation matrices (a constant node counts as uncorrelated).
+    correlation_distance : float
+        :func:`correlation_matrix_distance` of the two.
+    energy_mean, reference_energy_mean, reference_energy_sd : float or None
+        The mean network energy of each set and the reference's standard deviation (None without a
+        network).
+    energy_z : float or None
+        z of the energy difference (MCSEs combined in quadrature).
+    energy_distance : EnergyDistanceTest
+        The permutation test on draws thinned to about one per effective sample.
+    z_threshold, alpha : float
+        The settings the verdicts used.
+    passed : dict
+        ``{"means", "second_moments", "energy" (with a network), "distribution"}`` to bool.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diagnostics.compare import compare
+    >>> rng = np.random.default_rng(0)
+    >>> c = compare(rng.uniform(-1, 1, (2, 200, 2)), rng.uniform(-1, 1, (2, 200, 2)), n_permutations=99)
+    >>> c.verdict, sorted(c.passed), c.mean_z.shape
+    ('consistent', ['distribution', 'means', 'second_moments'], (2,))
+    """
 
     sampler: SamplerSummary
     reference: SamplerSummary
@@ -113,24 +182,37 @@ class Comparison:
 
     @property
     def converged(self) -> bool:
+        """Both sample sets converged (R-hat < 1.01, bulk ESS >= 400); if not, read the verdict with care."""
         return self.sampler.converged and self.reference.converged
 
     @property
     def max_abs_z(self) -> float:
-        """Largest |z| of the per-node means (NaN if one is undefined, never inf for an undefined MCSE)."""
+        """Largest ``abs(z)`` of the per-node means (NaN if one is undefined, never inf for an undefined MCSE)."""
         return float(np.max(np.abs(self.mean_z)))
 
     @property
     def var_ratio_range(self) -> tuple[float, float]:
+        """(smallest, largest) variance ratio over nodes."""
         return float(np.min(self.variance_ratio)), float(np.max(self.variance_ratio))
 
     @property
     def max_abs_correlation_difference(self) -> float:
+        """The largest absolute difference of a pair correlation, i < j (0 for one node)."""
         d = np.abs(self.correlation - self.reference_correlation)
         return float(np.max(d[np.triu_indices_from(d, 1)])) if d.shape[0] > 1 else 0.0
 
     def to_dict(self) -> dict:
-        """The headline numbers as plain JSON-able Python values."""
+        """The headline numbers as plain JSON-able Python values.
+
+        Returns
+        -------
+        dict
+            verdict, passed, undetermined, converged, max_abs_z, z_threshold,
+            max_abs_mean_difference, var_ratio_range, max_abs_second_moment_z,
+            second_moment_threshold, correlation_distance, max_abs_correlation_difference, the
+            energy statistics, energy_distance and its p-value, alpha, both SamplerSummary as
+            dicts, and both ESS per second.
+        """
         def f(x):
             return None if x is None else float(x)
 
@@ -183,14 +265,38 @@ def summarize(samples, name: str = "samples", wall_s=None) -> SamplerSummary:
     """R-hat (rank-normalised), bulk / tail ESS (ArviZ) and ESS per second of one sample set (chains, draws, N).
 
     The slow part of :func:`compare` (ranks of every node's draws); compute it
-    once for a reference that several samplers are compared with. ``wall_s``
-    defaults to the InferenceData's ``wall_s`` attribute.
+    once for a reference that several samplers are compared with.
+
+    Parameters
+    ----------
+    samples : array_like, InferenceData or NUTSResult
+        Node states (chains, draws, N) in [-1, 1] (see :func:`diagnostics.convert.posterior_samples`).
+    name : str, optional
+        The set's name in the summary (default "samples").
+    wall_s : float, optional
+        Seconds the sampling took (default: the InferenceData's ``wall_s`` attribute, if any).
+
+    Returns
+    -------
+    SamplerSummary
+        name, chains, draws, rhat_max, ess_bulk_min, ess_tail_min, wall_s and ess_per_s.
 
     Raises
     ------
     TypeError, ValueError
         As :func:`~diagnostics.convert.posterior_samples`; fewer than ``MIN_CHAINS`` = 2 chains or
         ``MIN_DRAWS`` = 4 draws per chain (too few to judge).
+
+    Examples
+    --------
+    Two chains stuck at different values: R-hat far above 1.01, a bulk ESS of a few draws.
+
+    >>> import numpy as np
+    >>> from diagnostics.compare import summarize
+    >>> x = np.random.default_rng(0).uniform(-0.1, 0.1, (2, 100, 1)) + np.array([-0.5, 0.5])[:, None, None]
+    >>> s = summarize(x)
+    >>> round(s.rhat_max, 2), round(s.ess_bulk_min, 1), s.converged
+    (1.83, 3.2, False)
     """
     wall_s = _attr(samples, "wall_s") if wall_s is None else wall_s
     x = _judgeable(samples, name)
@@ -234,15 +340,41 @@ def _batch_second_moments(x: np.ndarray, mean: np.ndarray):
 def second_moment_z_scores(samples, reference, alpha: float = 0.01):
     """z-scores of the differences of all central second moments, (N, N), and their Bonferroni bound.
 
-    Each sample set is centred at its own mean; standard errors by batch means,
-    combined in quadrature. Under equal distributions each z_ij is roughly
-    Student-t with (batches - 1) degrees of freedom; the bound is that t
-    quantile at two-sided level alpha / (N (N + 1) / 2).
+    ``z_ij = (C^x_ij - C^y_ij) / sqrt(se^x_ij^2 + se^y_ij^2)`` with
+    ``C_ij = mean((s_i - m_i)(s_j - m_j))``, each sample set centred at its own mean and the
+    standard errors by batch means (about sqrt(draws) batches per chain of about sqrt(draws)
+    draws). Under equal distributions each z_ij is roughly Student-t with (batches - 1) degrees
+    of freedom; the bound is that t quantile at two-sided level ``alpha / (N (N + 1) / 2)``.
+
+    Parameters
+    ----------
+    samples, reference : array_like, InferenceData or NUTSResult
+        Node states (chains >= 2, draws >= 4, N) in [-1, 1], the same N.
+    alpha : float, optional
+        Family-wise level of the bound (default 0.01).
+
+    Returns
+    -------
+    z : numpy.ndarray
+        (N, N) symmetric z-scores, variances on the diagonal.
+    bound : float
+        The Bonferroni bound on ``max abs(z)``.
 
     Raises
     ------
     TypeError, ValueError
         As :func:`summarize` for ``samples`` and ``reference``.
+
+    Examples
+    --------
+    Uniform draws against draws with half the spread: the variances differ (z far beyond the bound).
+
+    >>> import numpy as np
+    >>> from diagnostics.compare import second_moment_z_scores
+    >>> rng = np.random.default_rng(0)
+    >>> z, bound = second_moment_z_scores(rng.uniform(-1, 1, (2, 400, 2)), rng.uniform(-0.5, 0.5, (2, 400, 2)))
+    >>> z.shape, bool(np.all(z.diagonal() > bound)), round(bound, 2)
+    ((2, 2), True, 3.13)
     """
     x, y = _judgeable(samples, "samples"), _judgeable(reference, "reference")
     cx, sx, bx = _batch_second_moments(x, x.mean(axis=(0, 1)))
@@ -254,7 +386,27 @@ def second_moment_z_scores(samples, reference, alpha: float = 0.01):
 
 
 def correlation_matrix_distance(a, b) -> float:
-    """1 - tr(A B) / (||A||_F ||B||_F) for symmetric A, B: 0 for equal (up to scale), 1 at most for correlations."""
+    """The correlation-matrix distance ``1 - tr(A B) / (||A||_F ||B||_F)`` (Herdin et al. 2005).
+
+    For symmetric A and B: 0 when they are equal up to scale, at most 1 for correlation matrices.
+
+    Parameters
+    ----------
+    a, b : array_like of shape (N, N)
+        Symmetric matrices (correlation matrices), not zero.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diagnostics.compare import correlation_matrix_distance
+    >>> r = np.array([[1.0, 0.5], [0.5, 1.0]])
+    >>> round(correlation_matrix_distance(r, r), 12), round(correlation_matrix_distance(r, np.eye(2)), 4)
+    (0.0, 0.1056)
+    """
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     return float(1.0 - np.trace(a @ b) / (np.linalg.norm(a) * np.linalg.norm(b)))
 
@@ -309,13 +461,45 @@ def compare(
 ) -> Comparison:
     """Compare ``samples`` with ``reference`` (arrays (chains, draws, N), InferenceData or NUTSResult).
 
-    ``network`` / ``evidence``: the posterior's network (only the symmetric part
-    enters the energy) and the evidence, for the energy test; taken from the
-    InferenceData's constant data when not given. ``wall_s`` /
-    ``reference_wall_s``: sampling seconds for ESS per second (taken from the
-    InferenceData attributes when not given). ``reference_summary``: the
-    reference's :func:`summarize`, if already computed. ``key`` seeds the
-    permutation test (default: a fixed key, so the result is reproducible).
+    Four tests, each with a verdict (module docstring): the means (``max_i abs(z_i) <
+    z_threshold``), the central second moments (Bonferroni bound at level ``alpha``), the mean
+    network energy ``E(sigma) = -((b + e)·sigma + 1/2 sigma^T Js sigma)`` (with a network; two-sided
+    level ``alpha``) and the energy-distance permutation test (p > ``alpha``), plus R-hat, ESS,
+    ESS per second, variance ratios and correlation distances.
+
+    Parameters
+    ----------
+    samples : array_like, InferenceData or NUTSResult
+        The sampler under test: node states (chains >= 2, draws >= 4, N) in [-1, 1].
+    reference : array_like, InferenceData or NUTSResult
+        The reference, same N.
+    key : jax.Array, optional
+        Seeds the permutation test (default: a fixed key, so the result is reproducible).
+    network : fepnet.Network, optional
+        The posterior's network (only the symmetric part enters the energy), for the energy test;
+        taken from the InferenceData's constant data when not given.
+    evidence : array_like of shape (N,), optional
+        The evidence e of the posterior (likewise).
+    wall_s, reference_wall_s : float, optional
+        Sampling seconds for ESS per second (default: the InferenceData attributes).
+    reference_summary : SamplerSummary, optional
+        The reference's :func:`summarize`, if already computed.
+    names : pair of str, optional
+        Names of (sampler, reference) (default ("network", "reference")).
+    z_threshold : float, optional
+        Bound on the largest ``abs(z)`` of the means (default 4.5).
+    alpha : float, optional
+        Level of the other tests, in (0, 1) (default 0.01).
+    n_permutations : int, optional
+        Relabellings of the energy-distance test (default 1000).
+    max_points : int, optional
+        At most this many thinned draws per set enter the energy-distance test (default 1000).
+
+    Returns
+    -------
+    Comparison
+        Every statistic, the per-test ``passed`` dict and the ``verdict`` ("consistent",
+        "biased" or "cannot judge").
 
     Raises
     ------
@@ -326,6 +510,20 @@ def compare(
         Samples not (chains, draws, N) in [-1, 1] and finite, or fewer than ``MIN_CHAINS`` = 2 chains
         of ``MIN_DRAWS`` = 4 draws (too few to judge); node counts that differ; ``z_threshold`` not
         positive, ``alpha`` not in (0, 1); ``names`` not two; a ``reference_summary`` of another shape.
+
+    Examples
+    --------
+    A sampler that is too cold (draws concentrated towards 0 here) against uniform reference draws:
+
+    >>> import numpy as np
+    >>> from diagnostics.compare import compare
+    >>> rng = np.random.default_rng(1)
+    >>> ref = rng.uniform(-1, 1, (2, 300, 2))
+    >>> c = compare(0.7 * rng.uniform(-1, 1, (2, 300, 2)), ref, n_permutations=99)
+    >>> c.verdict, c.passed["means"], c.passed["second_moments"]
+    ('biased', True, False)
+    >>> [round(r, 2) for r in c.var_ratio_range]
+    [0.48, 0.49]
     """
     x = _judgeable(samples, "samples")
     y = _judgeable(reference, "reference")

@@ -1,7 +1,7 @@
 """ArviZ ``InferenceData`` from fepnet chains and from the NUTS and SVI results of ``inference``.
 
 Every conversion gives the same layout, so that ArviZ's summaries and plots
-and :func:`diagnostics.compare` treat all samplers alike:
+and :func:`diagnostics.compare` treat all samplers alike::
 
     posterior.sigma            (chain, draw, node)   node states in [-1, 1]
     sample_stats.network_energy (chain, draw)        E(sigma) = -((b + s)·sigma + 1/2 sigma^T Js sigma)
@@ -35,8 +35,20 @@ _MODEL_NAMES = {boltzmann_model: "boltzmann", synchronous_stationary_model: "syn
 def posterior_samples(data, name: str = "samples") -> np.ndarray:
     """Node-state samples as a float64 array (chains, draws, N).
 
-    ``data``: an array (chains, draws, N) or (draws, N) (one chain), an
-    InferenceData with ``posterior.sigma``, or a :class:`inference.NUTSResult`.
+    The one entry point through which every diagnostic reads samples.
+
+    Parameters
+    ----------
+    data : array_like, InferenceData or NUTSResult
+        An array (chains, draws, N) or (draws, N) (one chain), an InferenceData with
+        ``posterior.sigma``, or an :class:`inference.nuts.NUTSResult`.
+    name : str, optional
+        The name used in error messages (default "samples").
+
+    Returns
+    -------
+    numpy.ndarray
+        (chains, draws, N) float64.
 
     Raises
     ------
@@ -45,6 +57,17 @@ def posterior_samples(data, name: str = "samples") -> np.ndarray:
     ValueError
         No ``posterior.sigma``; a shape other than (chains >= 1, draws >= 2, N >= 1) or (draws >= 2, N >= 1);
         values outside [-1, 1] or not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diagnostics.convert import posterior_samples
+    >>> posterior_samples(np.zeros((10, 3))).shape       # one chain
+    (1, 10, 3)
+    >>> posterior_samples(np.full((2, 10, 3), 1.5))
+    Traceback (most recent call last):
+        ...
+    ValueError: samples must lie in [-1, 1] (node states)
     """
     if isinstance(data, NUTSResult):
         data = data.samples
@@ -72,15 +95,15 @@ def network_energy(network: fepnet.Network, samples, evidence=None) -> np.ndarra
     ----------
     network : fepnet.Network
         J (N, N) (only Js enters) and b (N,).
-    samples : (..., N) array
+    samples : array_like of shape (..., N)
         Node states.
-    evidence : (N,) array or None
+    evidence : array_like of shape (N,), optional
         s, a bias shift.
 
     Returns
     -------
-    (...) float64 ndarray
-        E per draw.
+    numpy.ndarray
+        (...) float64, E per draw.
 
     Raises
     ------
@@ -88,6 +111,14 @@ def network_energy(network: fepnet.Network, samples, evidence=None) -> np.ndarra
         If ``network`` is not a fepnet Network.
     ValueError
         If the samples' last axis is not N.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, numpy as np, fepnet
+    >>> from diagnostics.convert import network_energy
+    >>> net = fepnet.Network(jnp.array([[0.0, 1.0], [1.0, 0.0]]), jnp.array([0.5, 0.0]))
+    >>> network_energy(net, np.array([[1.0, 1.0], [1.0, -1.0]])).tolist()   # -(0.5 + 1), -(0.5 - 1)
+    [-1.5, 0.5]
     """
     if not isinstance(network, fepnet.Network):
         raise TypeError(f"network must be a fepnet.Network, got {type(network).__name__}")
@@ -170,8 +201,34 @@ def from_chains(
     """InferenceData from fepnet chains ``samples`` (chains, draws, N), e.g. ``jax.vmap`` of ``fepnet.run``.
 
     With ``network`` (and the ``evidence`` the chains ran under) the sample
-    statistics hold ``network_energy`` per draw and ``constant_data`` holds J,
-    b and s. ``wall_s`` (seconds the sampling took) is kept for ESS per second.
+    statistics hold ``network_energy`` per draw,
+    ``E(sigma) = -((b + s)·sigma + 1/2 sigma^T Js sigma)``, and ``constant_data`` holds J, b and s.
+
+    Parameters
+    ----------
+    samples : array_like
+        Node states (chains, draws, N) or (draws, N) in [-1, 1].
+    network : fepnet.Network, optional, keyword-only
+        The network the chains ran on (N nodes).
+    evidence : array_like of shape (N,), optional
+        The evidence s they ran under (needs ``network``).
+    inverse_temperature : float, optional
+        iT, kept as an attribute (default 1).
+    schedule : str, optional
+        The update schedule, one of ``fepnet.SCHEDULES``, kept as an attribute.
+    wall_s : float, optional
+        Seconds the sampling took (>= 0), kept for ESS per second.
+    node_names : sequence of str, optional
+        N distinct names for the ``node`` coordinate (default 0..N-1).
+    sampler : str, optional
+        The ``sampler`` attribute (default "fepnet").
+
+    Returns
+    -------
+    arviz.InferenceData
+        ``posterior.sigma`` (chain, draw, node); with a network ``sample_stats.network_energy``
+        (chain, draw) and ``constant_data`` (couplings, biases, evidence); attributes sampler,
+        schedule, inverse_temperature, wall_s (those given).
 
     Raises
     ------
@@ -180,6 +237,18 @@ def from_chains(
         few to judge by :func:`diagnostics.compare` is its own error there); a ``network`` that is
         not a Network or of another size, ``evidence`` without a network, a bad
         ``inverse_temperature``, ``schedule`` or ``wall_s``.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, numpy as np, fepnet
+    >>> from diagnostics.convert import from_chains
+    >>> net = fepnet.Network(jnp.array([[0.0, 1.0], [1.0, 0.0]]))
+    >>> x = np.random.default_rng(0).uniform(-1, 1, (2, 50, 2))
+    >>> idata = from_chains(x, network=net, schedule="sequential", wall_s=0.5)
+    >>> idata.posterior["sigma"].dims, idata.sample_stats["network_energy"].shape
+    (('chain', 'draw', 'node'), (2, 50))
+    >>> idata.posterior.attrs["schedule"], idata.posterior.attrs["wall_s"]
+    ('sequential', 0.5)
     """
     x = posterior_samples(samples)
     ev = _check_network(network, evidence, x.shape[2])
@@ -192,7 +261,46 @@ def from_chains(
 
 
 def from_nuts(result: NUTSResult, *, wall_s=None, node_names=None) -> "az.InferenceData":
-    """InferenceData from :func:`inference.run_nuts`: sigma, network energy and NUTS statistics per draw."""
+    """InferenceData from :func:`inference.nuts.run_nuts`: sigma, network energy and NUTS statistics per draw.
+
+    Parameters
+    ----------
+    result : inference.nuts.NUTSResult
+        The NUTS run (its network, evidence and iT give the energies).
+    wall_s : float, optional, keyword-only
+        Seconds the sampling took (>= 0).
+    node_names : sequence of str, optional
+        N distinct names for the ``node`` coordinate.
+
+    Returns
+    -------
+    arviz.InferenceData
+        ``posterior.sigma`` (chain, draw, node); ``sample_stats`` with ``network_energy``,
+        ``potential_energy`` (NumPyro's, on the unconstrained space), ``diverging`` and
+        ``tree_size`` (chain, draw); ``constant_data`` (couplings, biases, evidence); attributes
+        sampler "nuts", model ("boltzmann", "synchronous" or the model's name),
+        inverse_temperature and wall_s.
+
+    Raises
+    ------
+    TypeError
+        ``result`` not a NUTSResult; ``wall_s`` not a number.
+    ValueError
+        A negative or non-finite ``wall_s``; bad ``node_names``.
+
+    Examples
+    --------
+    ``run_nuts`` takes 8-25 s on a 2-core CPU (skipped in the doctests):
+
+    >>> import jax, jax.numpy as jnp, fepnet
+    >>> from inference import run_nuts
+    >>> from diagnostics.convert import from_nuts
+    >>> net = fepnet.Network(jnp.array([[0.0, 0.5], [0.5, 0.0]]))
+    >>> idata = from_nuts(run_nuts(jax.random.key(0), net, n_chains=2, n_warmup=100,
+    ...                            n_samples=100))  # doctest: +SKIP
+    >>> sorted(idata.sample_stats.data_vars)  # doctest: +SKIP
+    ['diverging', 'network_energy', 'potential_energy', 'tree_size']
+    """
     if not isinstance(result, NUTSResult):
         raise TypeError(f"result must be an inference.NUTSResult, got {type(result).__name__}")
     network, evidence, it = result.model_args
@@ -218,14 +326,60 @@ def from_svi(
     n_draws: int = 1000,
     node_names=None,
 ) -> "az.InferenceData":
-    """InferenceData of the mean-field fits of :func:`inference.run_svi`: one "chain" per start.
+    """InferenceData of the mean-field fits of :func:`inference.svi.run_svi`: one "chain" per start.
 
-    Chain k holds ``n_draws`` independent draws from q_k = prod_i CB(lambda_ki);
+    Chain k holds ``n_draws`` independent draws from ``q_k = prod_i CB(lambda_ki)``;
     sample statistics: ``network_energy`` and the per-draw free energy
-    log q_k(sigma) - log p(sigma), with log p(sigma) = -iT E(sigma) - sum_i A(iT (b_i + s_i))
+    ``log q_k(sigma) - log p(sigma)``, with ``log p(sigma) = -iT E(sigma) - sum_i A(iT (b_i + s_i))``
     the Boltzmann model of ``inference`` (its mean over q_k is the -ELBO, the
-    ``result.free_energy`` of that start). The closed-form -ELBO per start and the mode each start reached are attributes; the loss
-    curves are the extra group ``optimization`` (chain, step).
+    ``result.free_energy`` of that start). The closed-form -ELBO per start and the mode each
+    start reached are attributes; the loss curves are the extra group ``optimization``
+    (chain, step).
+
+    Parameters
+    ----------
+    result : inference.svi.SVIResult
+        The fits of K starts.
+    key : jax.Array
+        PRNG key for the draws.
+    network : fepnet.Network, keyword-only
+        The network the fits were made for (N nodes).
+    evidence : array_like of shape (N,), optional
+        The evidence s of the fits.
+    inverse_temperature : float, optional
+        iT of the fits (default 1).
+    n_draws : int, optional
+        Draws per start, >= 2 (default 1000).
+    node_names : sequence of str, optional
+        N distinct names for the ``node`` coordinate.
+
+    Returns
+    -------
+    arviz.InferenceData
+        ``posterior.sigma`` (chain = start, draw, node); ``sample_stats`` ``network_energy`` and
+        ``free_energy`` (chain, draw); ``constant_data``; group ``optimization`` with ``loss``
+        (chain, step); attributes sampler "svi", model "mean-field", inverse_temperature,
+        closed_form_free_energy (K floats) and mode_of (K ints).
+
+    Raises
+    ------
+    TypeError
+        ``result`` not an SVIResult; ``network`` not a Network; a bad key.
+    ValueError
+        A network of another size; bad evidence, ``inverse_temperature`` or ``n_draws``.
+
+    Examples
+    --------
+    ``run_svi`` takes 5-30 s on a 2-core CPU (skipped in the doctests):
+
+    >>> import jax, jax.numpy as jnp, fepnet
+    >>> from inference import run_svi
+    >>> from diagnostics.convert import from_svi
+    >>> net = fepnet.Network(jnp.array([[0.0, 4.0], [4.0, 0.0]]))
+    >>> fit = run_svi(jax.random.key(0), net, n_starts=3, n_steps=500)  # doctest: +SKIP
+    >>> idata = from_svi(fit, jax.random.key(1), network=net, n_draws=100)  # doctest: +SKIP
+    >>> idata.posterior["sigma"].shape, idata.optimization["loss"].shape  # doctest: +SKIP
+    ((3, 100, 2), (3, 500))
     """
     if not isinstance(result, SVIResult):
         raise TypeError(f"result must be an inference.SVIResult, got {type(result).__name__}")
@@ -264,7 +418,7 @@ def from_svi(
 def from_coupling_posterior(posterior, *, node_names=None) -> "az.InferenceData":
     """InferenceData of a coupling posterior (:func:`inference.coupling.fit_couplings`), ready for ``az.loo``.
 
-    Groups (chains: NUTS chains, or one "chain" of SVI guide draws):
+    Groups (chains: NUTS chains, or one "chain" of SVI guide draws)::
 
         posterior        couplings (chain, draw, node, from_node), biases (chain, draw, node),
                          coupling_scale (chain, draw)
@@ -280,6 +434,41 @@ def from_coupling_posterior(posterior, *, node_names=None) -> "az.InferenceData"
     fit's settings (prior, prior_scale, bias_scale, fit_biases as 0 / 1,
     inverse_temperature, method, field, guide, pointwise; None values left out), all
     netCDF-safe, so ``to_netcdf`` / ``az.from_netcdf`` round-trips exactly.
+
+    Parameters
+    ----------
+    posterior : inference.coupling.CouplingPosterior
+        C chains of D draws, N nodes, n observations.
+    node_names : sequence of str, optional, keyword-only
+        N distinct names for the ``node`` and ``from_node`` coordinates.
+
+    Returns
+    -------
+    arviz.InferenceData
+        The groups above.
+
+    Raises
+    ------
+    TypeError
+        ``posterior`` not a CouplingPosterior.
+    ValueError
+        Its arrays disagree in shape or are not finite; bad ``node_names``.
+
+    Examples
+    --------
+    Fitted by :func:`inference.coupling.fit_couplings`; built by hand here (200 draws of one
+    symmetric weight, 4 observations):
+
+    >>> import jax.numpy as jnp, numpy as np
+    >>> from inference.coupling import CouplingPosterior, coupling_data, coupling_structure
+    >>> from diagnostics.convert import from_coupling_posterior
+    >>> st, data = coupling_structure(2, "symmetric"), coupling_data(np.zeros((5, 2)))
+    >>> w = np.random.default_rng(0).normal(0.5, 0.1, (1, 200, 1))
+    >>> post = CouplingPosterior(st.to_matrix(w), jnp.zeros((1, 200, 2)), jnp.ones((1, 200)),
+    ...                          jnp.full((1, 200, 4), -1.386), data, st, {"method": "nuts"}, 1.5, {})
+    >>> idata = from_coupling_posterior(post)
+    >>> idata.log_likelihood["x"].dims, idata.posterior.attrs["n_free"]
+    (('chain', 'draw', 'observation'), 1)
     """
     from inference.coupling import CouplingPosterior
 

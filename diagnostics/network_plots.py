@@ -130,8 +130,37 @@ def strongest_edges(Js, top_k=None, threshold=None) -> list[tuple[int, int, floa
     """The undirected edges of a square matrix, strongest first: ``[(i, j, Js[i, j]), ...]`` with i < j.
 
     Only the upper triangle is read (pass the symmetric part). Pairs with weight 0 are never edges;
-    ``threshold`` keeps those with |weight| > threshold, then ``top_k`` the ``top_k`` largest |weight|
-    (ties in index order). Both None: every nonzero pair.
+    ``threshold`` keeps those with ``abs(weight) > threshold``, then ``top_k`` the ``top_k`` largest
+    ``abs(weight)`` (ties in index order). Both None: every nonzero pair.
+
+    Parameters
+    ----------
+    Js : array_like of shape (N, N)
+        Finite square matrix (its upper triangle is read).
+    top_k : int, optional
+        Keep at most this many edges (>= 1).
+    threshold : float, optional
+        Keep edges with ``abs(weight)`` above it (>= 0).
+
+    Returns
+    -------
+    list of (int, int, float)
+        ``(i, j, weight)`` with i < j, by decreasing ``abs(weight)``.
+
+    Raises
+    ------
+    ValueError
+        A matrix that is not square or not finite; a bad ``top_k`` or ``threshold``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diagnostics.network_plots import strongest_edges
+    >>> Js = np.array([[0.0, 0.5, -2.0], [0.5, 0.0, 0.0], [-2.0, 0.0, 0.0]])
+    >>> strongest_edges(Js)
+    [(0, 2, -2.0), (0, 1, 0.5)]
+    >>> strongest_edges(Js, threshold=1.0)
+    [(0, 2, -2.0)]
     """
     Js = _check_square(Js, "Js")
     top_k = _check_top_k(top_k, "top_k")
@@ -147,10 +176,39 @@ def strongest_edges(Js, top_k=None, threshold=None) -> list[tuple[int, int, floa
 
 
 def strongest_arrows(Ja, top_k=None, threshold=None) -> list[tuple[int, int, float]]:
-    """The antisymmetric part as arrows, strongest first: ``[(source, target, |Ja[target, source]|), ...]``.
+    """The antisymmetric part as arrows, strongest first: ``[(source, target, abs(Ja[target, source])), ...]``.
 
-    Ja[i, j] > 0 (node j drives node i more than i drives j) gives an arrow from j to i. Selection as
-    in :func:`strongest_edges` on the upper triangle of ``Ja``.
+    ``Ja[i, j] > 0`` (node j drives node i more than i drives j) gives an arrow from j to i.
+    Selection as in :func:`strongest_edges` on the upper triangle of ``Ja``.
+
+    Parameters
+    ----------
+    Ja : array_like of shape (N, N)
+        The antisymmetric part ``(J - J^T) / 2`` (its upper triangle is read).
+    top_k : int, optional
+        Keep at most this many arrows.
+    threshold : float, optional
+        Keep arrows with ``abs(Ja)`` above it.
+
+    Returns
+    -------
+    list of (int, int, float)
+        ``(source, target, strength)`` with strength > 0, strongest first.
+
+    Raises
+    ------
+    ValueError
+        As :func:`strongest_edges`.
+
+    Examples
+    --------
+    ``J[1, 0] = 1`` alone: node 0 drives node 1, ``Ja[1, 0] = 0.5``.
+
+    >>> import numpy as np
+    >>> from diagnostics.network_plots import strongest_arrows
+    >>> J = np.array([[0.0, 0.0], [1.0, 0.0]])
+    >>> strongest_arrows((J - J.T) / 2)
+    [(0, 1, 0.5)]
     """
     return [(j, i, w) if w > 0 else (i, j, -w) for i, j, w in strongest_edges(Ja, top_k, threshold)]
 
@@ -158,8 +216,32 @@ def strongest_arrows(Ja, top_k=None, threshold=None) -> list[tuple[int, int, flo
 def grid_positions(n: int, grid_shape=None) -> np.ndarray:
     """(n, 2) x, y positions of the nodes on a grid, row-major like ``reshape(grid_shape)`` in an image.
 
-    Node k sits in row k // cols, column k % cols at x = column, y = -row (row 0 on top).
-    ``grid_shape`` defaults to the square-ish (ceil(n / ceil(sqrt n)), ceil(sqrt n)).
+    Node k sits in row ``k // cols``, column ``k % cols`` at x = column, y = -row (row 0 on top).
+
+    Parameters
+    ----------
+    n : int
+        Number of nodes, >= 1.
+    grid_shape : (int, int), optional
+        (rows, cols) with at least n cells; default the square-ish
+        ``(ceil(n / ceil(sqrt n)), ceil(sqrt n))``.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n, 2) float positions.
+
+    Raises
+    ------
+    ValueError
+        ``n`` not a positive integer; a ``grid_shape`` that is not two positive integers or has
+        fewer than n cells.
+
+    Examples
+    --------
+    >>> from diagnostics.network_plots import grid_positions
+    >>> grid_positions(5).tolist()
+    [[0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [0.0, -1.0], [1.0, -1.0]]
     """
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"n must be a positive integer; got {n!r}")
@@ -223,7 +305,34 @@ def _draw_labels(ax, pos, n: int, node_size: float) -> None:
 def plot_coupling_parts(network, *, title: str | None = None):
     """Three heatmaps on one shared diverging scale: J, Js = (J + J^T)/2 and Ja = (J - J^T)/2.
 
-    The suptitle states N, ||Ja||_F / ||Js||_F and the asymmetry ||J - J^T||_F / ||J||_F.
+    The suptitle states N, ``||Ja||_F / ||Js||_F`` and the asymmetry ``||J - J^T||_F / ||J||_F``.
+
+    Parameters
+    ----------
+    network : fepnet.Network
+        A single network (couplings (N, N)).
+    title : str, optional, keyword-only
+        The head of the suptitle (default "Coupling structure").
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Three heatmaps and a shared colour bar.
+
+    Raises
+    ------
+    TypeError
+        ``network`` not a Network.
+    ValueError
+        A batch of networks.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, fepnet
+    >>> from diagnostics.network_plots import plot_coupling_parts
+    >>> fig = plot_coupling_parts(fepnet.Network(jnp.array([[0.0, 1.0], [0.0, 0.0]])))
+    >>> fig.texts[0].get_text()
+    'Coupling structure: N = 2,  ||Ja||_F / ||Js||_F = 1,  asymmetry ||J - J^T||_F / ||J||_F = 1.41'
     """
     J, _ = _check_network(network)
     Js, Ja = np.asarray(network.symmetric_part(), float), np.asarray(network.antisymmetric_part(), float)
@@ -244,20 +353,65 @@ def plot_coupling_graph(
 ):
     """The coupling graph: undirected edges of Js, nodes coloured by ``node_values``, Ja as arrows.
 
-    Edges: pairs with Js[i, j] != 0, width proportional to |Js[i, j]|, coloured on a diverging scale
-    (red positive, blue negative; colour bar "Js[i, j]"), the strongest drawn on top. Only the
-    ``top_k`` strongest and / or those with |Js| > ``threshold`` are drawn; with neither given, the
-    strongest :data:`DEFAULT_TOP_K` (``threshold=0`` draws every edge). Nodes: coloured by
-    ``node_values`` (N,) (default the biases; e.g. a posterior mean) with a colour bar labelled
-    ``node_label``; index labels for N <= 100. ``layout``: "spring" (seeded by ``seed``, pulled by
-    the drawn edges), "circular" (node order round the circle) or "grid" (row-major on
-    ``grid_shape``, e.g. (8, 8) for 8x8 images, so the picture matches the image). Arrows: when
-    ``directed`` is True, or None and the asymmetry exceeds 0.1, the ``arrow_top_k`` (default
-    :data:`DEFAULT_ARROW_TOP_K`) strongest antisymmetric pairs as black arrows j -> i where
-    Ja[i, j] > 0, width proportional to |Ja|. The title states N, edges drawn / total, the asymmetry
-    and the arrows drawn.
+    Edges: pairs with ``Js[i, j] != 0``, width proportional to ``abs(Js[i, j])``, coloured on a
+    diverging scale (red positive, blue negative; colour bar "Js[i, j]"), the strongest drawn on
+    top. Arrows: the strongest antisymmetric pairs as black arrows j -> i where ``Ja[i, j] > 0``,
+    width proportional to ``abs(Ja)``. The title states N, edges drawn / total, the asymmetry
+    ``||J - J^T||_F / ||J||_F`` and the arrows drawn. Artists carry gids for inspection: "nodes",
+    "Js edges" (a LineCollection), "Ja arrows" (patches).
 
-    Artists carry gids for inspection: "nodes", "Js edges" (a LineCollection), "Ja arrows" (patches).
+    Parameters
+    ----------
+    network : fepnet.Network
+        A single network (couplings (N, N), biases (N,)).
+    top_k : int, optional, keyword-only
+        Draw the ``top_k`` strongest edges (with neither ``top_k`` nor ``threshold``: the strongest
+        :data:`DEFAULT_TOP_K`).
+    threshold : float, optional
+        Draw edges with ``abs(Js)`` above it (``threshold=0`` draws every edge).
+    layout : {"spring", "circular", "grid"}, optional
+        "spring" (default; seeded by ``seed``, pulled by the drawn edges), "circular" (node order
+        round the circle) or "grid" (row-major on ``grid_shape``).
+    grid_shape : (int, int), optional
+        (rows, cols) of the grid layout, e.g. (8, 8) for 8x8 images, so the picture matches the image.
+    node_values : array_like of shape (N,), optional
+        Node colours (default the biases; e.g. a posterior mean).
+    node_label : str, optional
+        The node colour bar's label (default "bias").
+    directed : bool, optional
+        Draw the Ja arrows (default None: when the asymmetry exceeds :data:`ASYMMETRY_ARROWS` = 0.1).
+    arrow_top_k : int, optional
+        How many arrows (default :data:`DEFAULT_ARROW_TOP_K`).
+    seed : int, optional
+        Seed of the spring layout (default 0).
+    title : str, optional
+        The head of the title (default "Coupling graph").
+    ax : matplotlib.axes.Axes, optional
+        Draw into these axes (default: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure holding the graph and its two colour bars.
+
+    Raises
+    ------
+    TypeError
+        ``network`` not a Network.
+    ValueError
+        A batch of networks; bad ``top_k``, ``arrow_top_k``, ``threshold``, ``layout``,
+        ``grid_shape``, ``node_values`` or ``directed``.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, fepnet
+    >>> from diagnostics.network_plots import plot_coupling_graph
+    >>> net = fepnet.Network(jnp.array([[0.0, 1.0, 0.0], [0.2, 0.0, 0.5], [0.0, 0.5, 0.0]]))
+    >>> fig = plot_coupling_graph(net, layout="circular")
+    >>> print(fig.axes[0].get_title())
+    Coupling graph: N = 3,  asymmetry ||J - J^T||_F / ||J||_F = 0.912
+    Js edges drawn: 2 / 2 (all)
+    arrows: the 1 strongest Ja pairs, j -> i where Ja[i, j] > 0
     """
     J, b = _check_network(network)
     n = J.shape[0]
@@ -343,10 +497,50 @@ def plot_coloring(network, coloring=None, *, layout: str = "spring", grid_shape=
                   max_edges: int = 400, ax=None):
     """The coupling graph with nodes coloured by colour class of the chromatic Gibbs schedule.
 
-    ``coloring`` (node-index groups, checked to be a proper colouring of the coupling graph)
-    defaults to :func:`fepnet.greedy_coloring` of :func:`fepnet.coupling_graph`. Edges are thin grey
-    lines (the ``max_edges`` strongest by |J| + |J^T|); the colour bar gives the class; the title
-    states the number of classes (parallel update groups per sweep).
+    Edges are thin grey lines (the ``max_edges`` strongest by ``abs(J) + abs(J^T)``); the colour
+    bar gives the class; the title states the number of classes (parallel update groups per sweep).
+
+    Parameters
+    ----------
+    network : fepnet.Network
+        A single network (couplings (N, N)).
+    coloring : sequence of sequences of int, optional
+        Node-index groups, checked to be a proper colouring of the coupling graph (default:
+        :func:`fepnet.greedy_coloring` of :func:`fepnet.coupling_graph`).
+    layout : {"spring", "circular", "grid"}, optional, keyword-only
+        As :func:`plot_coupling_graph` (default "spring").
+    grid_shape : (int, int), optional
+        (rows, cols) of the grid layout.
+    seed : int, optional
+        Seed of the spring layout (default 0).
+    max_edges : int, optional
+        The most edges drawn (default 400).
+    ax : matplotlib.axes.Axes, optional
+        Draw into these axes (default: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure holding the graph and the class colour bar.
+
+    Raises
+    ------
+    TypeError
+        ``network`` not a Network.
+    ValueError
+        A batch of networks; a colouring that is not proper; bad ``layout``, ``grid_shape`` or
+        ``max_edges``.
+
+    Examples
+    --------
+    A 2 x 3 grid graph is bipartite: two colour classes.
+
+    >>> import networkx as nx, numpy as np, fepnet
+    >>> from diagnostics.network_plots import plot_coloring
+    >>> J = 0.5 * nx.to_numpy_array(nx.grid_2d_graph(2, 3))
+    >>> fig = plot_coloring(fepnet.Network(J), layout="grid", grid_shape=(2, 3))
+    >>> fig.axes[0].get_title().splitlines()[0]
+    'Colouring of the coupling graph: N = 6, 2 colour classes'
     """
     J, _ = _check_network(network)
     n = J.shape[0]

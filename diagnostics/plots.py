@@ -20,7 +20,38 @@ _COLORS = ("C3", "C0")  # sampler, reference
 
 
 def worst_nodes(comparison: Comparison, k: int = 6) -> np.ndarray:
-    """The k nodes with the largest |mean z| (the first place to look), in node order."""
+    """The k nodes with the largest ``abs(mean_z)`` (the first place to look), in node order.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        The result of :func:`diagnostics.compare.compare`.
+    k : int, optional
+        How many nodes, >= 1 (default 6; all nodes when N <= k).
+
+    Returns
+    -------
+    numpy.ndarray
+        (min(k, N),) int node indices, increasing.
+
+    Raises
+    ------
+    TypeError
+        ``comparison`` not a Comparison.
+    ValueError
+        ``k`` not a positive integer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diagnostics.compare import compare
+    >>> from diagnostics.plots import worst_nodes
+    >>> rng = np.random.default_rng(0)
+    >>> x, y = rng.uniform(-1, 1, (2, 200, 3)), rng.uniform(-1, 1, (2, 200, 3))
+    >>> x[..., 2] = 0.5 * x[..., 2] + 0.5          # node 2 biased
+    >>> worst_nodes(compare(x, y, n_permutations=99), k=1).tolist()
+    [2]
+    """
     if not isinstance(comparison, Comparison):
         raise TypeError(f"comparison must be a diagnostics.Comparison, got {type(comparison).__name__}")
     k = _positive(k, "k")
@@ -51,9 +82,38 @@ def _grid(k: int, cols: int = 4):
 def plot_marginals(samples, reference, *, nodes=None, names=("network", "reference"), energies=None, bins: int = 40):
     """Histograms of the chosen nodes' marginals, sampler and reference overlaid (densities on [-1, 1]).
 
-    ``energies``: optional pair of per-draw network-energy arrays (sampler,
-    reference), drawn as one more panel: it shows a bias in the correlation
-    structure that the one-node marginals cannot.
+    Parameters
+    ----------
+    samples, reference : array_like, InferenceData or NUTSResult
+        Node states (chains, draws, N) in [-1, 1] (see :func:`diagnostics.convert.posterior_samples`).
+    nodes : sequence of int, optional, keyword-only
+        Node indices to show (default: the first six; e.g. :func:`worst_nodes`).
+    names : pair of str, optional
+        Legend names of (sampler, reference).
+    energies : pair of array_like, optional
+        Per-draw network energies (sampler, reference), drawn as one more panel: it shows a bias
+        in the correlation structure that the one-node marginals cannot.
+    bins : int, optional
+        Histogram bins on [-1, 1] (default 40).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per node (four to a row), plus the energy panel.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad samples (as :func:`~diagnostics.convert.posterior_samples`) or node indices.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diagnostics.plots import plot_marginals
+    >>> rng = np.random.default_rng(0)
+    >>> fig = plot_marginals(rng.uniform(-1, 1, (2, 100, 3)), rng.uniform(-1, 1, (2, 100, 3)), nodes=[0, 2])
+    >>> [ax.get_title() for ax in fig.axes]
+    ['node 0', 'node 2']
     """
     x, y = posterior_samples(samples, "samples"), posterior_samples(reference, "reference")
     idx = _nodes(nodes, x.shape[2])
@@ -85,9 +145,37 @@ def plot_marginals(samples, reference, *, nodes=None, names=("network", "referen
 def plot_trace_rank(data, *, nodes=None, max_draws: int = 500, title: str | None = None):
     """Trace (first ``max_draws`` draws of every chain) and ArviZ rank plot for each chosen node.
 
-    ``data``: InferenceData (``diagnostics.from_chains`` / ``from_nuts``) or an
-    array (chains, draws, N). Well-mixed chains give overlapping traces and flat,
-    interleaved rank histograms.
+    Well-mixed chains give overlapping traces and flat, interleaved rank histograms.
+
+    Parameters
+    ----------
+    data : array_like, InferenceData or NUTSResult
+        InferenceData (:func:`diagnostics.convert.from_chains` / ``from_nuts``) or an array
+        (chains, draws, N).
+    nodes : sequence of int, optional, keyword-only
+        Node indices (default: the first six).
+    max_draws : int, optional
+        Draws per chain in the trace (default 500; the rank plot uses all).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One row per node: trace (left), rank plot (right).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad samples, node indices or ``max_draws``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diagnostics.plots import plot_trace_rank
+    >>> fig = plot_trace_rank(np.random.default_rng(0).uniform(-1, 1, (2, 100, 3)), nodes=[1])
+    >>> len(fig.axes), fig.axes[0].get_ylabel()
+    (2, 'node 1')
     """
     x = posterior_samples(data, "data")
     idx = _nodes(nodes, x.shape[2])
@@ -117,8 +205,39 @@ def plot_trace_rank(data, *, nodes=None, max_draws: int = 500, title: str | None
 
 
 def plot_moments(comparison: Comparison, *, names=None):
-    """Three panels: posterior means (sampler vs reference, 2 MCSE error bars, nodes over the z threshold
-    in red), variance ratios per node, and every pairwise correlation (sampler vs reference)."""
+    """Three panels: posterior means, variance ratios per node, and every pairwise correlation.
+
+    The means of sampler against reference with 2 MCSE error bars (nodes over the z threshold in
+    red), ``var x_i / var y_i`` per node, and each pair correlation of the sampler against the
+    reference's; the title holds the verdict.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        The result of :func:`diagnostics.compare.compare`.
+    names : pair of str, optional, keyword-only
+        Axis names of (sampler, reference) (default: the summaries' names).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Three panels in a row.
+
+    Raises
+    ------
+    TypeError
+        ``comparison`` not a Comparison.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diagnostics.compare import compare
+    >>> from diagnostics.plots import plot_moments
+    >>> rng = np.random.default_rng(0)
+    >>> c = compare(rng.uniform(-1, 1, (2, 200, 3)), rng.uniform(-1, 1, (2, 200, 3)), n_permutations=99)
+    >>> plot_moments(c).texts[0].get_text()
+    'network vs reference: consistent'
+    """
     if not isinstance(comparison, Comparison):
         raise TypeError(f"comparison must be a diagnostics.Comparison, got {type(comparison).__name__}")
     c = comparison
@@ -161,7 +280,37 @@ def plot_moments(comparison: Comparison, *, names=None):
 
 
 def plot_correlations(comparison: Comparison, *, names=None):
-    """Correlation matrices of sampler and reference and their difference (heatmaps, shared scale)."""
+    """Correlation matrices of sampler and reference and their difference (heatmaps, shared scale).
+
+    The diagonal is blanked; the title gives the largest absolute difference.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        The result of :func:`diagnostics.compare.compare`.
+    names : pair of str, optional, keyword-only
+        Panel names of (sampler, reference) (default: the summaries' names).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Three heatmaps.
+
+    Raises
+    ------
+    TypeError
+        ``comparison`` not a Comparison.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diagnostics.compare import compare
+    >>> from diagnostics.plots import plot_correlations
+    >>> rng = np.random.default_rng(0)
+    >>> c = compare(rng.uniform(-1, 1, (2, 200, 3)), rng.uniform(-1, 1, (2, 200, 3)), n_permutations=99)
+    >>> [ax.get_title() for ax in plot_correlations(c).axes][:3]
+    ['corr, network', 'corr, reference', 'difference']
+    """
     if not isinstance(comparison, Comparison):
         raise TypeError(f"comparison must be a diagnostics.Comparison, got {type(comparison).__name__}")
     c = comparison

@@ -48,6 +48,23 @@ def plot_rank_histograms(result: SBCResult, *, max_panels: int = 25, ncols: int 
         When ``result`` is not an SBCResult.
     ValueError
         When ``max_panels`` < 2 or ``ncols`` < 1.
+
+    Examples
+    --------
+    From a hand-built result with uniform ranks (a real one comes from
+    :func:`~diagnostics.sbc.simulation_based_calibration`):
+
+    >>> import numpy as np
+    >>> from diagnostics.rank_plots import plot_rank_histograms
+    >>> from diagnostics.rank_uniformity import rank_uniformity
+    >>> from diagnostics.sbc import SBCResult
+    >>> rng = np.random.default_rng(0)
+    >>> ranks, energy = rng.integers(0, 100, (300, 2)), rng.integers(0, 100, 300)
+    >>> p, p_all = rank_uniformity(np.column_stack([ranks, energy]), 99, 10)
+    >>> res = SBCResult(ranks, energy, 99, np.zeros((300, 2)), np.zeros((300, 2)), p, p_all, 10, {})
+    >>> fig = plot_rank_histograms(res)
+    >>> [ax.get_title().split(":")[0] for ax in fig.axes]
+    ['energy', 'node 0', 'node 1']
     """
     if not isinstance(result, SBCResult):
         raise TypeError(f"result must be an SBCResult, got {type(result).__name__}")

@@ -37,6 +37,12 @@ def bin_widths(n_draws: int, n_bins: int) -> np.ndarray:
     -------
     numpy.ndarray
         (n_bins,) counts of rank values per bin, summing to L + 1.
+
+    Examples
+    --------
+    >>> from diagnostics.rank_uniformity import bin_widths
+    >>> bin_widths(99, 10).tolist(), bin_widths(10, 4).tolist()
+    ([10, 10, 10, 10, 10, 10, 10, 10, 10, 10], [3, 3, 3, 2])
     """
     return np.bincount(bin_of(np.arange(n_draws + 1), n_draws, n_bins), minlength=n_bins)
 
@@ -57,6 +63,12 @@ def bin_of(ranks, n_draws: int, n_bins: int) -> np.ndarray:
     -------
     numpy.ndarray
         Bin indices in 0..n_bins - 1, the shape of ``ranks``.
+
+    Examples
+    --------
+    >>> from diagnostics.rank_uniformity import bin_of
+    >>> bin_of([0, 9, 10, 99], 99, 10).tolist()
+    [0, 0, 1, 9]
     """
     return (np.asarray(ranks, dtype=np.int64) * n_bins) // (n_draws + 1)
 
@@ -107,11 +119,20 @@ def check_bins(n_bins, n_draws: int, n_replications: int) -> int:
     Returns
     -------
     int
+        The number of bins.
 
     Raises
     ------
     TypeError, ValueError
         When ``n_bins`` is not a whole number in 2..L + 1.
+
+    Examples
+    --------
+    >>> from diagnostics.rank_uniformity import check_bins
+    >>> check_bins(None, 99, 200), check_bins(None, 99, 1000), check_bins(5, 99, 200)
+    (20, 20, 5)
+    >>> check_bins(None, 99, 100)     # about 10 counts per bin: a divisor of L + 1 = 100
+    10
     """
     if n_bins is None:
         return _default_bins(n_draws, n_replications)
@@ -156,6 +177,20 @@ def rank_uniformity(ranks, n_draws: int, n_bins: int | None = None):
     -----
     UserWarning
         When the smallest bin expects fewer than 5 counts.
+
+    Examples
+    --------
+    Uniform ranks pass; ranks piled at the top (a sampler too cold for the energy) do not:
+
+    >>> import numpy as np
+    >>> from diagnostics.rank_uniformity import rank_uniformity
+    >>> rng = np.random.default_rng(0)
+    >>> p, combined = rank_uniformity(rng.integers(0, 100, (500, 3)), n_draws=99)
+    >>> p.shape, combined > 0.01
+    ((3,), True)
+    >>> _, combined = rank_uniformity(rng.integers(50, 100, (500, 1)), n_draws=99)
+    >>> combined < 1e-10
+    True
     """
     n_draws = v.count(n_draws, "n_draws", minimum=1)
     arr = _check_ranks(ranks, n_draws)

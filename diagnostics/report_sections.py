@@ -1,4 +1,4 @@
-"""Sections that several diagnostics reports share."""
+"""Sections that several diagnostics reports share (of :class:`fepnet.infra.report.Report`, Markdown + HTML)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,21 @@ def figure_section(report: Report, files: Sequence[str], caption: Callable[[str]
     -------
     report : fepnet.infra.report.Report
         The same report, for chaining.
+
+    Examples
+    --------
+    >>> from fepnet.infra.report import Report
+    >>> from diagnostics.report_sections import figure_section
+    >>> r = figure_section(Report("Run"), ["summary.json", "marginals.png"], lambda name: f"The {name[:-4]}.")
+    >>> print(r.markdown())
+    # Run
+    <BLANKLINE>
+    ## Figures
+    <BLANKLINE>
+    ![The marginals.](marginals.png)
+    <BLANKLINE>
+    *The marginals.*
+    <BLANKLINE>
     """
     figures = [f for f in files if f.endswith(".png")]
     if figures:

@@ -2,12 +2,14 @@
 
 For samples x_1..x_n and y_1..y_m in R^d (here: posterior draws of a network's
 node states from two samplers), the energy distance is
+::
 
     E = 2 E|X - Y| - E|X - X'| - E|Y - Y'|   (Euclidean norms, X, X' ~ P, Y, Y' ~ Q iid),
 
 which is >= 0 and zero only when P = Q (for distributions with finite first
 moments). It is estimated here by the **V-statistic** (all pairs, diagonal
 included; the diagonal distances are zero)
+::
 
     E_n = 2/(n m) sum_ij |x_i - y_j| - 1/n^2 sum_ij |x_i - x_j| - 1/m^2 sum_ij |y_i - y_j|
         = -w^T D w,   w = (1/n, ..., 1/n, -1/m, ..., -1/m),
@@ -72,9 +74,23 @@ _PERM_BUDGET = 1 << 22
 class EnergyDistanceTest(NamedTuple):
     """Result of :func:`energy_distance_test`.
 
-    statistic: the energy distance E_n (V-statistic, see the module docstring);
-    p_value: (1 + #{permuted statistic >= statistic}) / (1 + n_permutations);
-    n_permutations, n_x, n_y: the number of permutations and the sample sizes.
+    Attributes
+    ----------
+    statistic : float
+        The energy distance E_n (V-statistic, see the module docstring).
+    p_value : float
+        ``(1 + #{permuted statistic >= statistic}) / (1 + n_permutations)``, in (0, 1].
+    n_permutations : int
+        The number of random relabellings.
+    n_x, n_y : int
+        The sample sizes n and m.
+
+    Examples
+    --------
+    >>> from diagnostics.two_sample import EnergyDistanceTest
+    >>> t = EnergyDistanceTest(0.02, 0.001, 999, 100, 100)
+    >>> t.p_value == 1 / (1 + t.n_permutations)     # no relabelling reached the statistic
+    True
     """
 
     statistic: float
@@ -223,9 +239,40 @@ def _pooled(xs: np.ndarray, ys: np.ndarray):
 def energy_distance(x, y) -> float:
     """Energy distance E_n between samples x (n, d) and y (m, d), n, m >= 2 (V-statistic).
 
-    E_n = 2/(n m) sum_ij |x_i - y_j| - 1/n^2 sum_ij |x_i - x_j| - 1/m^2 sum_ij |y_i - y_j|,
+    ``E_n = 2/(n m) sum_ij |x_i - y_j| - 1/n^2 sum_ij |x_i - x_j| - 1/m^2 sum_ij |y_i - y_j|``,
     Euclidean norms, all pairs (diagonal included): >= 0 up to rounding, 0 for
-    identical sample sets, symmetric in x and y. Returned as a Python float.
+    identical sample sets, symmetric in x and y.
+
+    Parameters
+    ----------
+    x : array_like of shape (n, d)
+        First sample, finite reals, n >= 2.
+    y : array_like of shape (m, d)
+        Second sample, the same d, m >= 2.
+
+    Returns
+    -------
+    float
+        E_n, in the units of the samples; computed in JAX's default dtype (float32 unless x64).
+
+    Raises
+    ------
+    TypeError
+        Samples that are not real numbers.
+    ValueError
+        Samples not 2-d, with fewer than 2 rows, of different d, or not finite.
+
+    Examples
+    --------
+    One point each at distance 1 apart, doubled: ``2 * 1 - 0 - 0 = 2``.
+
+    >>> import numpy as np
+    >>> from diagnostics.two_sample import energy_distance
+    >>> round(energy_distance(np.zeros((2, 1)), np.ones((2, 1))), 6)
+    2.0
+    >>> x = np.random.default_rng(0).normal(size=(50, 3))
+    >>> round(energy_distance(x, x), 6)   # 0 up to rounding
+    0.0
     """
     xs, ys = _pair(x, y)
     pooled, block = _pooled(xs, ys)
@@ -235,10 +282,9 @@ def energy_distance(x, y) -> float:
 def energy_distance_test(key, x, y, *, n_permutations: int = 1000) -> EnergyDistanceTest:
     """Permutation test of "x and y come from the same distribution" with the energy distance.
 
-    key: a JAX PRNG key (``jax.random.key(seed)``); x (n, d), y (m, d): samples
-    with n, m >= 2 and finite values; n_permutations >= 1 random relabellings of
-    the pooled sample. Returns :class:`EnergyDistanceTest` with the observed
-    statistic (:func:`energy_distance`) and
+    The observed statistic is :func:`energy_distance`; with ``n_permutations`` random
+    relabellings of the pooled sample,
+    ::
 
         p = (1 + #{b : E_n(relabelling b) >= E_n(observed)}) / (1 + n_permutations),
 
@@ -252,6 +298,41 @@ def energy_distance_test(key, x, y, *, n_permutations: int = 1000) -> EnergyDist
     thin MCMC output first, see :func:`thin_to_independent`. Cost: one (n+m)^2 d
     distance matrix, then n_permutations matrix-vector products of size
     (n+m)^2, done as batched matrix products; memory O((n + m)^2).
+
+    Parameters
+    ----------
+    key : jax.Array
+        A JAX PRNG key (``jax.random.key(seed)``) for the relabellings.
+    x : array_like of shape (n, d)
+        First sample, finite reals, n >= 2.
+    y : array_like of shape (m, d)
+        Second sample, the same d, m >= 2.
+    n_permutations : int, optional, keyword-only
+        Random relabellings, >= 1 (default 1000; the smallest possible p is
+        ``1 / (1 + n_permutations)``).
+
+    Returns
+    -------
+    EnergyDistanceTest
+        ``statistic``, ``p_value``, ``n_permutations``, ``n_x`` and ``n_y``.
+
+    Raises
+    ------
+    TypeError
+        Samples that are not real numbers; a bad key.
+    ValueError
+        As :func:`energy_distance`; ``n_permutations`` < 1.
+
+    Examples
+    --------
+    >>> import jax, numpy as np
+    >>> from diagnostics.two_sample import energy_distance_test
+    >>> rng = np.random.default_rng(0)
+    >>> x, y = rng.normal(size=(100, 2)), rng.normal(size=(100, 2))
+    >>> energy_distance_test(jax.random.key(0), x, y + 1.0, n_permutations=99).p_value   # shifted
+    0.01
+    >>> energy_distance_test(jax.random.key(0), x, y, n_permutations=99).p_value > 0.05
+    True
     """
     key = v.prng_key(key)
     xs, ys = _pair(x, y)
@@ -293,11 +374,40 @@ def thin_to_independent(samples, max_points: int = 1000, ess=None) -> np.ndarray
     per_chain = min(draws, k // chains) of draws, spaced equally with stride
     draws // per_chain and ending at its last draw; so k is rounded down to a
     multiple of the number of chains (and to at most all draws). Rows come
-    chain by chain, in draw order. Returned as a NumPy array (float64 for
-    integer input, the input's float dtype otherwise).
+    chain by chain, in draw order.
 
-    Raises ValueError if ``samples`` is not 3-D, if fewer than 2 draws would be
-    kept, or if k is smaller than the number of chains.
+    Parameters
+    ----------
+    samples : array_like of shape (chains, draws, N)
+        MCMC output, real and finite.
+    max_points : int, optional
+        The most draws kept, >= 2 (default 1000).
+    ess : float, optional
+        The effective sample size (>= 2); keeps at most ``floor(ess)`` draws.
+
+    Returns
+    -------
+    numpy.ndarray
+        (k, N), float64 for integer input, the input's float dtype otherwise.
+
+    Raises
+    ------
+    TypeError
+        ``samples`` not real numbers.
+    ValueError
+        ``samples`` not 3-D or too short, ``max_points`` < 2, ``ess`` < 2, fewer than 2 draws
+        kept, or k smaller than the number of chains.
+
+    Examples
+    --------
+    Two chains of 100 draws with an ESS of 20: every tenth draw of each chain, ending at the last.
+
+    >>> import numpy as np
+    >>> from diagnostics.two_sample import thin_to_independent
+    >>> x = np.arange(200.0).reshape(2, 100, 1)
+    >>> t = thin_to_independent(x, ess=20.0)
+    >>> t.shape, t[:3, 0].tolist(), float(t[-1, 0])
+    ((20, 1), [9.0, 19.0, 29.0], 199.0)
     """
     arr = v.as_real_array(samples, "samples")
     if arr.ndim != 3:

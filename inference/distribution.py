@@ -1,10 +1,12 @@
 """The continuous Bernoulli distribution on [-1, 1] as a NumPyro distribution.
 
 A state ``s`` in [-1, 1] with bias (natural parameter) ``b`` has density
+::
 
     p(s | b) = b / (2 sinh b) * exp(b s)        (b = 0: uniform, 1/2)
 
 so that ``log p(s | b) = b s - A(b)`` with ``A(b) = log(2 sinh(b) / b)``, and
+::
 
     mean      L(b)  = coth(b) - 1/b                (Langevin function, L(0) = 0)
     variance  L'(b) = 1/b^2 - 1/sinh(b)^2          (L'(0) = 1/3)
@@ -15,7 +17,7 @@ so that ``log p(s | b) = b s - A(b)`` with ``A(b) = log(2 sinh(b) / b)``, and
 Relation to the [0, 1] continuous Bernoulli of torch / TFP: ``y = (s + 1) / 2``
 is continuous Bernoulli with logits ``2 b``.
 
-Every formula is evaluated by :mod:`fepnet.cb` (stable for b = 0 and |b| in the
+Every formula is evaluated by :mod:`fepnet.cb` (stable for b = 0 and ``abs(b)`` in the
 thousands); this module only adapts it to NumPyro's ``Distribution`` interface
 and registers the closed-form KL with :func:`numpyro.distributions.kl_divergence`.
 """
@@ -81,10 +83,12 @@ def _mean_to_bias(mean):
 class ContinuousBernoulli(Distribution):
     r"""Continuous Bernoulli on [-1, 1]: ``p(s | b) = b / (2 sinh b) exp(b s)``.
 
-    Give exactly one of ``bias`` (the natural parameter b, any finite real) or
-    ``mean`` (in the open interval (-1, 1); converted to ``b = L^{-1}(mean)``).
-    The batch shape is the shape of the bias; the event shape is ``()``.
-    Sampling is by the inverse CDF, so it is reparameterised in ``bias``.
+    The distribution of one fepnet node given its field: ``log p(s | b) = b s - A(b)``,
+    ``A(b) = log(2 sinh(b) / b)``, mean ``L(b) = coth(b) - 1/b``. Give exactly one of
+    ``bias`` (the natural parameter b, any finite real) or ``mean`` (in the open
+    interval (-1, 1); converted to ``b = L^{-1}(mean)``). The batch shape is the
+    shape of the bias; the event shape is ``()``. Sampling is by the inverse CDF,
+    so it is reparameterised in ``bias``.
 
     Concrete arguments are always checked (``TypeError`` for non-real dtypes,
     ``ValueError`` for a non-finite bias or a mean outside (-1, 1)); traced
@@ -99,17 +103,41 @@ class ContinuousBernoulli(Distribution):
     ``jit``: ``-inf`` without the warning); without it, ``log_prob`` evaluates
     ``b s - A(b)`` for any ``s`` (NumPyro's convention).
 
-    Example::
+    Parameters
+    ----------
+    bias : array_like, optional
+        Natural parameters b, any shape (the batch shape), finite reals (dimensionless:
+        for a fepnet node, ``iT`` times its field). Exclusive with ``mean``.
+    mean : array_like, optional, keyword-only
+        Means in (-1, 1), any shape; the bias is ``L^{-1}(mean)`` (``fepnet.cb.inverse_langevin``).
+    validate_args : bool, optional
+        NumPyro's argument and support checks (default: NumPyro's global setting).
 
-        >>> import jax, jax.numpy as jnp
-        >>> from inference.distribution import ContinuousBernoulli
-        >>> d = ContinuousBernoulli(bias=jnp.array([0.0, 2.0]))
-        >>> d.sample(jax.random.PRNGKey(0), (1000,)).shape   # values in [-1, 1]
-        (1000, 2)
-        >>> d.mean                                           # [0, coth(2) - 1/2]
-        Array([0.       , 0.5373147], dtype=float32)
-        >>> round(float(ContinuousBernoulli(mean=0.5).bias), 4)
-        1.7968
+    Attributes
+    ----------
+    bias : jax.Array
+        The natural parameters b, of the batch shape.
+
+    Raises
+    ------
+    TypeError
+        Neither or both of ``bias`` and ``mean`` given; an argument that is not real.
+    ValueError
+        A non-finite ``bias``, or a ``mean`` outside (-1, 1) (concrete arguments).
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> from inference.distribution import ContinuousBernoulli
+    >>> d = ContinuousBernoulli(bias=jnp.array([0.0, 2.0]))
+    >>> d.sample(jax.random.key(0), (1000,)).shape   # values in [-1, 1]
+    (1000, 2)
+    >>> [round(float(m), 4) for m in d.mean]         # [0, coth(2) - 1/2]
+    [0.0, 0.5373]
+    >>> round(float(ContinuousBernoulli(mean=0.5).bias), 4)
+    1.7968
+    >>> round(float(d.log_prob(jnp.array([0.3, 1.0]))[1]), 4)   # 2 * 1 - log(sinh 2)
+    0.7116
     """
 
     arg_constraints = {"bias": constraints.real}
@@ -124,6 +152,20 @@ class ContinuousBernoulli(Distribution):
 
     def sample(self, key, sample_shape=()):
         """Draws of shape ``sample_shape + batch_shape`` by ``cb.icdf`` of uniforms (reparameterised).
+
+        ``s = F^{-1}(u | b)`` with ``u ~ Uniform(0, 1)``, so ``ds/db`` exists (pathwise gradients).
+
+        Parameters
+        ----------
+        key : jax.Array
+            A single PRNG key (``jax.random.key(seed)`` or ``jax.random.PRNGKey(seed)``).
+        sample_shape : tuple of int, optional
+            Leading shape of the draws (default ``()``: one draw per batch element).
+
+        Returns
+        -------
+        jax.Array
+            Draws in [-1, 1], shape ``sample_shape + batch_shape``, the bias dtype.
 
         Raises
         ------
@@ -140,10 +182,20 @@ class ContinuousBernoulli(Distribution):
 
     @validate_sample
     def log_prob(self, value):
-        """``log p(s | b) = b s - A(b)``, broadcasting ``value`` against the batch shape.
+        """Log density ``log p(s | b) = b s - A(b)``, broadcasting ``value`` against the batch shape.
 
         NumPyro's convention for ``value`` outside [-1, 1]: with ``validate_args`` a
         warning and ``-inf``; without, the formula ``b s - A(b)`` unchecked.
+
+        Parameters
+        ----------
+        value : array_like
+            States s, any shape that broadcasts with the batch shape.
+
+        Returns
+        -------
+        jax.Array
+            The log densities (with respect to Lebesgue measure on [-1, 1]), broadcast shape.
 
         Raises
         ------
@@ -155,16 +207,39 @@ class ContinuousBernoulli(Distribution):
         return _log_prob(_argument(value, "value", self.batch_shape), self.bias)
 
     def cdf(self, value):
-        """``F(s | b) = expm1(b (s + 1)) / expm1(2 b)`` (0 below -1, 1 above 1).
+        """Cumulative distribution ``F(s | b) = expm1(b (s + 1)) / expm1(2 b)`` (0 below -1, 1 above 1).
 
-        Raises: as :meth:`log_prob`.
+        Parameters
+        ----------
+        value : array_like
+            States s, any shape that broadcasts with the batch shape.
+
+        Returns
+        -------
+        jax.Array
+            ``F(s | b)`` in [0, 1], broadcast shape (``(s + 1) / 2`` for b = 0).
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`log_prob`.
         """
         return _cdf(_argument(value, "value", self.batch_shape), self.bias)
 
     def icdf(self, q):
-        """Quantile function, the inverse of :meth:`cdf` for ``q`` in [0, 1].
+        """Quantile function ``F^{-1}(q | b)``, the inverse of :meth:`cdf` for ``q`` in [0, 1].
 
         ``q`` outside [0, 1] is refused when concrete and gives NaN under ``jit``.
+
+        Parameters
+        ----------
+        q : array_like
+            Probabilities in [0, 1], any shape that broadcasts with the batch shape.
+
+        Returns
+        -------
+        jax.Array
+            States s in [-1, 1] with ``F(s | b) = q``, broadcast shape.
 
         Raises
         ------
@@ -191,7 +266,13 @@ class ContinuousBernoulli(Distribution):
         return jnp.sign(self.bias)
 
     def entropy(self):
-        """``H(b) = A(b) - b L(b)``."""
+        """Differential entropy ``H(b) = A(b) - b L(b)`` (nats; ``log 2`` at b = 0).
+
+        Returns
+        -------
+        jax.Array
+            H per batch element, the batch shape.
+        """
         return _entropy(self.bias)
 
 

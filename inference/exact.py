@@ -3,6 +3,7 @@
 Conventions (used throughout ``inference``). A network has couplings J (N, N),
 biases b (N,), inverse temperature iT > 0 and optional evidence e (a bias shift,
 b -> b + e); only Js = (J + J^T) / 2 enters the Boltzmann density
+::
 
     p(s) = exp(iT (b·s + 1/2 s^T Js s)) / Z,    s in [-1, 1]^N,
     Z(J, b, iT) = ∫_{[-1,1]^N} exp(iT (b·s + 1/2 s^T Js s)) ds   (Lebesgue measure),
@@ -50,10 +51,12 @@ __all__ = [
     "DEFAULT_N_POINTS",
 ]
 
+#: The largest N that tensor quadrature accepts (its grid has ``n_points ** N`` nodes).
 MAX_QUADRATURE_NODES = 3
 # 64 points leave < 1e-12 in log Z, means and covariances for |iT (b + Js s)| up to
 # ~40 (tested: couplings and biases of 5, iT 2). N = 3 then uses 64^3 = 262,144 nodes
 # (~10 MB of work arrays).
+#: Default Gauss-Legendre points per axis (raised automatically for peaked densities).
 DEFAULT_N_POINTS = 64
 _MAX_POINTS = 2_000_000  # nodes in the tensor grid (memory guard)
 # Resolution. Along axis i the log density changes at a rate |d/ds_i| <= c = iT max_i (|b_i| + sum_j |Js_ij|)
@@ -69,7 +72,24 @@ _SMALL = 0.1  # |c| below this: Taylor series (truncation < 1e-15 relative)
 
 
 class Moments(NamedTuple):
-    """Exact moments: ``mean`` (N,), ``covariance`` (N, N), ``log_partition`` (scalar), float64."""
+    """Exact moments of a density on [-1, 1]^N and the log of its normaliser, in float64.
+
+    Attributes
+    ----------
+    mean : numpy.ndarray
+        (N,) the means ``E[s_i]``.
+    covariance : numpy.ndarray
+        (N, N) the covariance ``E[(s_i - mean_i)(s_j - mean_j)]``, symmetric.
+    log_partition : float
+        ``log Z``, Z the integral of the unnormalised density over [-1, 1]^N (Lebesgue measure).
+
+    Examples
+    --------
+    >>> from inference.exact import Moments, independent_moments
+    >>> m = independent_moments([0.0])
+    >>> isinstance(m, Moments), m.covariance.shape, round(m.log_partition, 4)   # log 2
+    (True, (1, 1), 0.6931)
+    """
 
     mean: np.ndarray
     covariance: np.ndarray
@@ -90,7 +110,7 @@ def _split(c):
 
 
 def log_normalizer(c):
-    """CB log normaliser A(c) = log(2 sinh(c) / c) = |c| + log(1 - exp(-2|c|)) - log|c|, in NumPy float64.
+    """CB log normaliser ``A(c) = log(2 sinh(c) / c) = |c| + log(1 - exp(-2|c|)) - log|c|``, in NumPy float64.
 
     The float64 reference of :func:`fepnet.cb.log_normalizer` (a different series and
     switch point, so not bit-equal to it): used for the exact log Z of uncoupled
@@ -99,12 +119,18 @@ def log_normalizer(c):
     Parameters
     ----------
     c : array_like
-        Natural parameters, any shape.
+        Natural parameters, any shape (finite reals; dimensionless).
 
     Returns
     -------
     ndarray
-        A(c), float64, same shape; A(0) = log 2.
+        A(c), float64, same shape; A(0) = log 2, ``A(c) ~ |c| - log|c|`` for large ``|c|``.
+
+    Examples
+    --------
+    >>> from inference.exact import log_normalizer
+    >>> [round(float(a), 4) for a in log_normalizer([0.0, 1.0, -1.0, 1000.0])]
+    [0.6931, 0.8546, 0.8546, 993.0922]
     """
     c, small, a, x = _split(c)
     z = np.where(small, c, 0.0) ** 2  # the series is only used where small (no overflow elsewhere)
@@ -199,13 +225,35 @@ def _check_quadrature_size(n: int, what: str):
 def independent_moments(biases, inverse_temperature=1.0) -> Moments:
     """Exact moments for J = 0: independent CB(c_i), c = iT b (N,).
 
-    mean_i = L(c_i), covariance = diag(L'(c_i)), log Z = sum_i A(c_i).
+    ``mean_i = L(c_i)``, ``covariance = diag(L'(c_i))``, ``log Z = sum_i A(c_i)`` with
+    ``L(c) = coth(c) - 1/c`` and ``A(c) = log(2 sinh(c) / c)``.
+
+    Parameters
+    ----------
+    biases : array_like of shape (N,)
+        b (plus any evidence), finite reals.
+    inverse_temperature : float, optional
+        iT > 0 (default 1).
+
+    Returns
+    -------
+    Moments
+        ``mean`` (N,), diagonal ``covariance`` (N, N) and ``log_partition``, float64.
 
     Raises
     ------
     TypeError, ValueError
         ``biases`` not a 1-d array of finite real numbers, ``inverse_temperature`` not positive and
         finite, or log Z beyond float64.
+
+    Examples
+    --------
+    >>> from inference.exact import independent_moments
+    >>> m = independent_moments([0.0, 1.0])
+    >>> m.mean.round(4).tolist(), m.covariance.diagonal().round(4).tolist()   # L(1) = coth 1 - 1
+    ([0.0, 0.313], [0.3333, 0.2759])
+    >>> round(m.log_partition, 4)                                              # log 2 + log(2 sinh 1)
+    1.5477
     """
     b = _float64(biases, "biases", ndim=1)
     with np.errstate(over="ignore"):
@@ -221,12 +269,45 @@ def quadrature_moments(
 ) -> Moments:
     """Moments of the density ∝ exp(log_density(s)) on [-1, 1]^n by tensor Gauss-Legendre.
 
-    ``log_density`` maps nodes S (P, n) to log densities (P,) (NumPy, vectorised;
-    -inf allowed). With nodes x_k and weights w_k of the n_points-point rule,
-    log I = logsumexp_p(log W_p + f(S_p)) (W_p the product weights) is the log of
-    the integral (``log_partition``); mean = sum_p q_p S_p and covariance =
-    sum_p q_p (S_p - mean)(S_p - mean)^T with q_p = W_p exp(f(S_p)) / I.
-    Limited to n <= 3 (P = n_points^n nodes).
+    With the nodes S_p and product weights W_p of the ``n_points``-point rule on each axis,
+    ``log I = logsumexp_p(log W_p + f(S_p))`` is the log of the integral (``log_partition``);
+    ``mean = sum_p q_p S_p`` and ``covariance = sum_p q_p (S_p - mean)(S_p - mean)^T`` with
+    ``q_p = W_p exp(f(S_p)) / I``.
+
+    Parameters
+    ----------
+    log_density : callable
+        ``f(S)``: nodes S (P, n) to log densities (P,), NumPy and vectorised; -inf allowed,
+        NaN and +inf refused.
+    n_nodes : int
+        Dimension n, 1 <= n <= 3 (P = n_points^n nodes).
+    n_points : int, optional
+        Gauss-Legendre points per axis, >= 2 (default ``DEFAULT_N_POINTS`` = 64).
+
+    Returns
+    -------
+    Moments
+        ``mean`` (n,), ``covariance`` (n, n) and ``log_partition`` = log I, float64.
+
+    Raises
+    ------
+    TypeError
+        ``log_density`` not callable; ``n_nodes`` or ``n_points`` not integers.
+    ValueError
+        n > 3 or a grid beyond 2,000,000 nodes; ``n_points`` < 2; ``log_density`` returning another
+        shape, NaN or +inf, or -inf at every node.
+
+    Examples
+    --------
+    The uniform density on [-1, 1]^2: mean 0, variance 1/3, log I = log 4.
+
+    >>> import numpy as np
+    >>> from inference.exact import quadrature_moments
+    >>> m = quadrature_moments(lambda S: np.zeros(len(S)), 2, n_points=8)
+    >>> bool(np.allclose(m.mean, 0)), m.covariance.diagonal().round(4).tolist(), round(m.log_partition, 4)
+    (True, [0.3333, 0.3333], 1.3863)
+    >>> bool(abs(m.covariance[0, 1]) < 1e-12)
+    True
     """
     if not callable(log_density):
         raise TypeError(f"log_density must be callable, got {type(log_density).__name__}")
@@ -270,24 +351,27 @@ def boltzmann_quadrature(
 ) -> Moments:
     """Moments and log Z of p(s) ∝ exp(iT (b·s + 1/2 s^T Js s)) (N <= 3) by tensor Gauss-Legendre quadrature.
 
+    ``log Z = log ∫ exp(iT ((b + e)·s + 1/2 s^T Js s)) ds`` over [-1, 1]^N (Lebesgue measure), the
+    log density written out here independently of ``fepnet.network``; see :func:`quadrature_moments`.
+
     Parameters
     ----------
-    network : Network
+    network : fepnet.Network
         J (N, N) (only Js = (J + J^T) / 2 enters) and b (N,), N <= 3.
-    inverse_temperature : scalar
-        iT > 0.
-    evidence : (N,) array or None
-        Bias shift.
+    inverse_temperature : float, optional
+        iT > 0 (default 1).
+    evidence : array_like of shape (N,), optional
+        Bias shift e.
     n_points : int, optional
         Points per axis. Default: ``DEFAULT_N_POINTS``, raised where the density is too peaked
-        for it: with c = iT max_i (|b_i| + sum_j |Js_ij|), the outermost node must lie within
+        for it: with ``c = iT max_i (|b_i| + sum_j |Js_ij|)``, the outermost node must lie within
         about 0.15 / c of each face (relative error ~1e-10), up to 1024 points and the grid limit.
         A given ``n_points`` is used as is, with a ``RuntimeWarning`` if it is coarser than that.
 
     Returns
     -------
     Moments
-        mean (N,), covariance (N, N) and log Z, float64.
+        ``mean`` (N,), ``covariance`` (N, N) and ``log_partition`` (log Z), float64.
 
     Raises
     ------
@@ -297,7 +381,26 @@ def boltzmann_quadrature(
     ValueError
         N > 3; ``inverse_temperature`` not positive and finite; ``evidence`` not (N,) or not
         finite; ``n_points`` < 2; a density too peaked for any grid within the limits (large
-        iT |J| or iT |b|, the message names inverse_temperature).
+        ``iT |J|`` or ``iT |b|``, the message names inverse_temperature).
+
+    Warns
+    -----
+    RuntimeWarning
+        A given ``n_points`` coarser than the density needs.
+
+    Examples
+    --------
+    Two nodes coupled by J_12 = 1, b = 0: ``Z = ∫∫ exp(s_1 s_2) ds = 4 Shi(1)`` (Shi the
+    hyperbolic sine integral), the means are 0 and the covariance is positive.
+
+    >>> import jax.numpy as jnp, fepnet
+    >>> from inference.exact import boltzmann_quadrature
+    >>> net = fepnet.Network(jnp.array([[0.0, 1.0], [1.0, 0.0]]))
+    >>> m = boltzmann_quadrature(net)
+    >>> round(m.log_partition, 4), bool(abs(m.mean).max() < 1e-12)   # log(4 * 1.0572509)
+    (1.442, True)
+    >>> round(float(m.covariance[0, 1]), 4)
+    0.1116
     """
     Js, b, it = _quadrature_inputs(network, evidence, inverse_temperature)
     n_points = _grid_size(Js, b, it, n_points)
@@ -310,7 +413,36 @@ def boltzmann_quadrature(
 
 
 def synchronous_log_density(S, couplings, biases, inverse_temperature):
-    """log pi_sync(s) (unnormalised) = iT b·s + sum_i A(c_i(s)), c(s) = iT (b + J s); S (P, N) -> (P,)."""
+    """Unnormalised ``log pi_sync(s) = iT b·s + sum_i A(c_i(s))``, ``c(s) = iT (b + J s)``, in float64.
+
+    The synchronous chain's stationary log density (for symmetric J), with
+    ``A(c) = log(2 sinh(c) / c)`` (:func:`log_normalizer`). Inputs are not checked.
+
+    Parameters
+    ----------
+    S : array_like of shape (P, N)
+        States, one per row.
+    couplings : array_like of shape (N, N)
+        J (pass the symmetric part Js; J is used as given).
+    biases : array_like of shape (N,)
+        b (plus any evidence).
+    inverse_temperature : float
+        iT > 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        (P,) float64 log densities.
+
+    Examples
+    --------
+    With J = 0 it is ``iT b·s + sum_i A(iT b_i)``, ``A(0) = log 2``:
+
+    >>> import numpy as np
+    >>> from inference.exact import synchronous_log_density
+    >>> synchronous_log_density(np.array([[0.5, 0.5]]), np.zeros((2, 2)), np.zeros(2), 1.0).round(4)
+    array([1.3863])
+    """
     S = np.asarray(S, np.float64)
     c = inverse_temperature * (biases + S @ np.asarray(couplings).T)
     return inverse_temperature * (S @ biases) + np.sum(log_normalizer(c), axis=-1)
@@ -321,8 +453,9 @@ def synchronous_quadrature(
 ) -> Moments:
     """Moments of the synchronous chain's stationary density (N <= 3) by quadrature.
 
-    For symmetric J the synchronous transition T(s'|s) = prod_i CB(s'_i | c_i(s)),
-    c(s) = iT (b + J s), is reversible with respect to
+    For symmetric J the synchronous transition ``T(s' | s) = prod_i CB(s'_i | c_i(s))``,
+    ``c(s) = iT (b + J s)``, is reversible with respect to
+    ::
 
         pi_sync(s) ∝ exp(iT b·s) prod_i 2 sinh(c_i(s)) / c_i(s)
 
@@ -335,7 +468,7 @@ def synchronous_quadrature(
     ----------
     network, inverse_temperature, evidence, n_points
         As for :func:`boltzmann_quadrature` (only Js enters here too; the log density's rate along
-        each axis has the same bound, as |L| < 1, so the same grid resolves it).
+        each axis has the same bound, as ``|L| < 1``, so the same grid resolves it).
 
     Returns
     -------
@@ -347,6 +480,26 @@ def synchronous_quadrature(
     ------
     TypeError, ValueError
         As :func:`boltzmann_quadrature`.
+
+    Examples
+    --------
+    For J = 0 the synchronous chain draws independent CB(iT b_i), as the Boltzmann density:
+
+    >>> import jax.numpy as jnp, fepnet
+    >>> from inference.exact import independent_moments, synchronous_quadrature
+    >>> net = fepnet.Network(jnp.zeros((2, 2)), jnp.array([1.0, -0.5]))
+    >>> m = synchronous_quadrature(net)
+    >>> bool(abs(m.mean - independent_moments([1.0, -0.5]).mean).max() < 1e-12)
+    True
+
+    Coupled, pi_sync differs from the Boltzmann density. With two nodes, ``c_1 = iT (b_1 + J_12 s_2)``
+    depends on s_2 alone and ``c_2`` on s_1 alone, so pi_sync factorises: the Boltzmann marginals,
+    no correlation (the Boltzmann covariance here is 0.1057):
+
+    >>> net = fepnet.Network(jnp.array([[0.0, 1.0], [1.0, 0.0]]), jnp.array([0.5, 0.0]))
+    >>> m = synchronous_quadrature(net)
+    >>> m.mean.round(4).tolist(), bool(abs(m.covariance[0, 1]) < 1e-12)
+    ([0.1709, 0.0548], True)
     """
     Js, b, it = _quadrature_inputs(network, evidence, inverse_temperature)
     n_points = _grid_size(Js, b, it, n_points)
@@ -358,8 +511,42 @@ def boltzmann_moments(
 ) -> Moments:
     """Exact Boltzmann moments: closed form if Js == 0 exactly (J = 0 or antisymmetric), else quadrature if N <= 3.
 
-    Raises ValueError otherwise (estimate log Z with inference.ais.log_partition
-    and the moments by MCMC).
+    The density is ``p(s) ∝ exp(iT ((b + e)·s + 1/2 s^T Js s))`` on [-1, 1]^N:
+    :func:`independent_moments` of ``b + e`` when Js = 0 (any N), otherwise
+    :func:`boltzmann_quadrature`.
+
+    Parameters
+    ----------
+    network : fepnet.Network
+        Couplings J (N, N) (only Js enters) and biases b (N,).
+    inverse_temperature : float, optional
+        iT > 0 (default 1).
+    evidence : array_like of shape (N,), optional
+        Bias shift e.
+    n_points : int, optional, keyword-only
+        Quadrature points per axis (as :func:`boltzmann_quadrature`; unused for Js = 0).
+
+    Returns
+    -------
+    Moments
+        ``mean`` (N,), ``covariance`` (N, N), ``log_partition``, float64.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`boltzmann_quadrature`; ValueError for a coupled network with N > 3 (estimate
+        log Z with :func:`inference.ais.log_partition` and the moments by MCMC).
+
+    Examples
+    --------
+    An antisymmetric J leaves the Boltzmann density of its (zero) symmetric part:
+
+    >>> import jax.numpy as jnp, fepnet
+    >>> from inference.exact import boltzmann_moments
+    >>> net = fepnet.Network(jnp.array([[0.0, 1.0], [-1.0, 0.0]]), jnp.array([1.0, 0.0]))
+    >>> m = boltzmann_moments(net)
+    >>> m.mean.round(4).tolist(), round(m.log_partition, 4)
+    ([0.313, 0.0], 1.5477)
     """
     Js, b = _network_arrays(network, evidence)
     if not np.any(Js):

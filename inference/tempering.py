@@ -9,6 +9,7 @@ the uniform density on the cube, where everything mixes). A step is one exact
 Gibbs sweep of every replica (fepnet's sequential kernel on Js) followed by
 swap proposals between neighbours k, k+1 (even pairs on even steps, odd pairs
 on odd steps), accepted with probability
+::
 
     min(1, exp((beta_k - beta_{k+1}) iT (E(sigma_k) - E(sigma_{k+1})))),
 
@@ -37,8 +38,31 @@ _KERNEL = fepnet.build_kernel("sequential")
 
 
 class TemperingResult(NamedTuple):
-    """``samples`` (chains, draws, N) of the beta = 1 replica; ``betas`` (K,) the ladder; ``swap_rate``
-    (K - 1,) the acceptance rate of swaps between neighbours (near 0 anywhere: the ladder is too coarse there)."""
+    """Draws of the beta = 1 replica and the ladder's swap statistics (the result of :func:`run_tempering`).
+
+    Attributes
+    ----------
+    samples : numpy.ndarray
+        (chains, draws, N) draws of the posterior (the beta = 1 replica), the network's dtype.
+    betas : numpy.ndarray
+        (K,) float64 the ladder, increasing to 1.
+    swap_rate : numpy.ndarray
+        (K - 1,) the acceptance rate of swaps between rungs k and k + 1 (near 0 anywhere: the
+        ladder is too coarse there).
+
+    Examples
+    --------
+    ``run_tempering`` takes 1.5-6 s on a 2-core CPU, mostly compilation (skipped in the
+    doctests):
+
+    >>> import jax, jax.numpy as jnp, fepnet
+    >>> from inference import run_tempering
+    >>> net = fepnet.Network(jnp.array([[0.0, 1.0], [1.0, 0.0]]))
+    >>> res = run_tempering(jax.random.key(0), net, n_chains=2, n_samples=100, burn_in=10,
+    ...                     n_temperatures=4)  # doctest: +SKIP
+    >>> res.samples.shape, res.betas.shape, res.swap_rate.shape  # doctest: +SKIP
+    ((2, 100, 2), (4,), (3,))
+    """
 
     samples: np.ndarray
     betas: np.ndarray
@@ -46,7 +70,33 @@ class TemperingResult(NamedTuple):
 
 
 def geometric_ladder(n_temperatures: int, beta_min: float = 0.02) -> np.ndarray:
-    """beta_k geometric from ``beta_min`` to 1 (K values, increasing)."""
+    """The default tempering ladder: ``beta_k = beta_min^((K - 1 - k) / (K - 1))``, k = 0..K-1.
+
+    Geometric from ``beta_min`` to 1 (constant ratio between neighbouring rungs).
+
+    Parameters
+    ----------
+    n_temperatures : int
+        K >= 2 rungs.
+    beta_min : float, optional
+        The hottest rung, in (0, 1) (default 0.02).
+
+    Returns
+    -------
+    numpy.ndarray
+        (K,) float64, increasing, ending at exactly 1.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``n_temperatures`` not an integer >= 2; ``beta_min`` not in (0, 1).
+
+    Examples
+    --------
+    >>> from inference.tempering import geometric_ladder
+    >>> geometric_ladder(3, beta_min=0.01).round(4).tolist()
+    [0.01, 0.1, 1.0]
+    """
     n = v.count(n_temperatures, "n_temperatures", minimum=2)
     beta_min = float(v.positive_scalar(beta_min, "beta_min"))
     if beta_min >= 1:
@@ -94,37 +144,61 @@ def run_tempering(
 ) -> TemperingResult:
     """Sample the Boltzmann posterior of ``network`` (its symmetric part) by parallel tempering.
 
-    One step is a Gibbs sweep of every replica plus one round of swaps (see the module docstring).
+    The target is ``p(sigma | e) ∝ exp(iT ((b + e)·sigma + 1/2 sigma^T Js sigma))``; replica k
+    samples it at ``beta_k iT``. One step is a Gibbs sweep of every replica plus one round of
+    swaps between neighbours, accepted with probability
+    ``min(1, exp((beta_k - beta_{k+1}) iT (E(sigma_k) - E(sigma_{k+1}))))`` (module docstring).
 
     Parameters
     ----------
-    key : PRNG key
-        One key per chain is split from it.
-    network : Network
-        The posterior's couplings (its symmetric part is sampled) and biases b (N,).
-    evidence : (N,) array or None
+    key : jax.Array
+        PRNG key; one key per chain is split from it.
+    network : fepnet.Network
+        The posterior's couplings J (N, N) (its symmetric part is sampled) and biases b (N,).
+    evidence : array_like of shape (N,), optional
         Added to b for the posterior p(sigma | evidence).
-    inverse_temperature : scalar
-        iT > 0 of the coldest replica, the one whose draws are returned.
-    n_chains : int
-        Independent ladders, each started at sigma = 0.
-    n_samples, burn_in : int
-        Steps kept after ``burn_in`` discarded ones.
-    betas : (K,) array or None
+    inverse_temperature : float, optional
+        iT > 0 of the coldest replica, the one whose draws are returned (default 1).
+    n_chains : int, optional
+        Independent ladders, each started at sigma = 0 (default 4).
+    n_samples, burn_in : int, optional
+        Steps kept (default 10,000) after ``burn_in`` discarded ones (default 1000).
+    betas : array_like of shape (K,), optional
         The ladder, increasing strictly from a positive value to exactly 1 (default
         :func:`geometric_ladder` with ``n_temperatures`` rungs).
-    n_temperatures : int
-        Rungs of the default ladder.
+    n_temperatures : int, optional
+        Rungs of the default ladder (default 16).
 
     Returns
     -------
     TemperingResult
-        Samples (n_chains, n_samples, N) of the beta = 1 replica, the ladder and the swap rates (K - 1,).
+        ``samples`` (n_chains, n_samples, N) of the beta = 1 replica, ``betas`` (K,) and
+        ``swap_rate`` (K - 1,).
 
     Raises
     ------
+    TypeError
+        ``network`` not a Network; a bad key; non-real arguments.
     ValueError
-        On an invalid ladder or count.
+        On an invalid ladder or count, ``inverse_temperature`` not positive, or ``evidence`` not
+        a finite (N,) array.
+
+    Examples
+    --------
+    Two nodes coupled by J_12 = 4 (b = 0) have two modes, at (1, 1) and (-1, -1); the tempered
+    chains cross between them, so the mean is near the exact 0 and ``E[s_1 s_2]`` near its exact
+    value 0.445 (1.5-6 s on a 2-core CPU, mostly compilation; skipped in the doctests):
+
+    >>> import jax, jax.numpy as jnp, fepnet
+    >>> from inference import boltzmann_moments, run_tempering
+    >>> net = fepnet.Network(jnp.array([[0.0, 4.0], [4.0, 0.0]]))
+    >>> res = run_tempering(jax.random.key(0), net, n_chains=2, n_samples=4000, burn_in=100,
+    ...                     n_temperatures=6)  # doctest: +SKIP
+    >>> x = res.samples.reshape(-1, 2)  # doctest: +SKIP
+    >>> bool(abs(x.mean()) < 0.1), round(float((x[:, 0] * x[:, 1]).mean()), 1)  # doctest: +SKIP
+    (True, 0.4)
+    >>> round(float(boltzmann_moments(net).covariance[0, 1]), 3)
+    0.445
     """
     key = v.prng_key(key)
     network, evidence, it = check_posterior_args(network, evidence, inverse_temperature)
