@@ -8,6 +8,7 @@ figures and the report.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
 
@@ -93,10 +94,22 @@ _CAPTIONS = {
 }
 
 
+_PI_SYNC = "_pi_sync"
+
+
+def _compared(tag: str) -> str:
+    """What a moments figure compares, from its file tag: ``"<schedule>"`` (against the Boltzmann reference)
+    or ``"<schedule>_pi_sync"`` (against π_sync)."""
+    if tag.endswith(_PI_SYNC):
+        return (f"{tag[:-len(_PI_SYNC)]} sampler vs π_sync (the synchronous chain's stationary density, "
+                f"sampled by NUTS)")
+    return f"{tag} sampler vs the Boltzmann posterior (reference)"
+
+
 def _caption(name: str) -> str:
     """The report's caption of the figure file ``name`` (of :func:`validation_figures`)."""
     if name.startswith("moments_"):
-        return f"Means (±2 MCSE), variance ratios and pair correlations: {name[8:-4].replace('_', ' vs ')}."
+        return f"Means (±2 MCSE), variance ratios and pair correlations: {_compared(name[8:-4])}."
     if name.startswith("marginals_"):
         return f"Marginals of the nodes with the largest |z| and the network energy: {name[10:-4]} vs the reference."
     if name.startswith("trace_") and name not in _CAPTIONS:
@@ -107,6 +120,41 @@ def _caption(name: str) -> str:
 def _p(p: float) -> str:
     """A p-value for reading: 3 significant digits, '< 1e-16' below double precision's resolution."""
     return "< 1e-16" if p < 1e-16 else f"{p:.3g}"
+
+
+def _p_text(p: float) -> str:
+    """``"p = 0.123"``, or ``"p < 1e-16"`` below double precision's resolution."""
+    value = _p(p)
+    return f"p {value}" if value.startswith("<") else f"p = {value}"
+
+
+def _permutation_floor_bound(n_permutations: int) -> tuple[str, float]:
+    """The bound to print for a permutation p-value at its floor 1 / (B + 1): 1/(B+1) rounded up to one
+    significant digit, with "<" when that is above the floor and "≤" when it equals it (B + 1 a power of ten
+    times 1, 2 or 5)."""
+    floor = 1.0 / (n_permutations + 1)
+    exponent = math.floor(math.log10(floor))
+    bound = math.ceil(round(floor / 10.0 ** exponent, 9)) * 10.0 ** exponent
+    return ("≤" if math.isclose(bound, floor, rel_tol=1e-9) else "<"), float(f"{bound:.1g}")
+
+
+def _permutation_p(p: float, n_permutations: int | None, spec: str = ".3g") -> str:
+    """A permutation test's p-value for reading.
+
+    At its floor 1 / (B + 1) (the observed statistic beat all B relabellings) the estimate only says the p-value
+    is at most that: "< 0.001" for B = 1000 rather than "0.000999". Otherwise ``format(p, spec)``; without B
+    (``None``), always that.
+    """
+    if n_permutations is not None and p <= 1.0 / (n_permutations + 1) * (1 + 1e-9):
+        sign, bound = _permutation_floor_bound(n_permutations)
+        return f"{sign} {bound:g}"
+    return format(p, spec)
+
+
+def _permutation_p_text(p: float, n_permutations: int | None) -> str:
+    """``"p = 0.123"`` or, at the permutation floor, ``"p < 0.001"`` (:func:`_permutation_p`)."""
+    value = _permutation_p(p, n_permutations)
+    return f"p {value}" if value[0] in "<≤" else f"p = {value}"
 
 
 def _fmt(x, spec=".2f"):
@@ -152,7 +200,8 @@ def validation_report(result: ValidationResult, details: dict) -> Report:
         rows.append([schedule, c.reference.name, _fmt(d["max_abs_z"]),
                      f"{d['var_ratio_range'][0]:.2f} – {d['var_ratio_range'][1]:.2f}",
                      f"{d['max_abs_correlation_difference']:.3f}", _fmt(d["energy_difference_in_sd"]),
-                     f"{d['energy_distance_p']:.3g}", _fmt(d["ess_per_s"], ",.0f"),
+                     _permutation_p(d["energy_distance_p"], c.energy_distance.n_permutations),
+                     _fmt(d["ess_per_s"], ",.0f"),
                      _fmt(details["nuts"][ref]["ess_per_s"], ",.0f"),
                      f"**{d['verdict']}**" + ("" if d["converged"] else " (not converged)")])
     r.table(["schedule", "reference", "max |z| means", "var ratio", "max |Δ corr|", "Δ energy (sd)",
@@ -177,9 +226,10 @@ def validation_report(result: ValidationResult, details: dict) -> Report:
         }[which]
         bd = b.to_dict()
         r.heading("What the synchronous schedule samples")
-        r.text(f"{sentence}: against π_sync max |z| = {s.max_abs_z:.2f} and energy-distance p = "
-               f"{s.energy_distance.p_value:.3g}; against the Boltzmann posterior max |z| = {b.max_abs_z:.2f}, "
-               f"p = {b.energy_distance.p_value:.3g}. Size of its bias relative to the Boltzmann posterior: "
+        r.text(f"{sentence}: against π_sync max |z| = {s.max_abs_z:.2f} and energy-distance "
+               f"{_permutation_p_text(s.energy_distance.p_value, s.energy_distance.n_permutations)}; against the "
+               f"Boltzmann posterior max |z| = {b.max_abs_z:.2f}, "
+               f"{_permutation_p_text(b.energy_distance.p_value, b.energy_distance.n_permutations)}. Size of its bias relative to the Boltzmann posterior: "
                f"largest mean difference {bd['max_abs_mean_difference']:.3f}, variance ratios "
                f"{bd['var_ratio_range'][0]:.2f} – {bd['var_ratio_range'][1]:.2f}, largest correlation difference "
                f"{bd['max_abs_correlation_difference']:.3f} (correlation-matrix distance "
@@ -202,8 +252,9 @@ def validation_report(result: ValidationResult, details: dict) -> Report:
                "from it: " + "; ".join(
                    f"{s}: max |z| = {c.max_abs_z:.1f}, largest mean difference "
                    f"{c.to_dict()['max_abs_mean_difference']:.3f}, energy shifted by "
-                   f"{_fmt(c.to_dict()['energy_difference_in_sd'])} sd, energy-distance p = "
-                   f"{c.energy_distance.p_value:.3g} ({c.verdict})" for s, c in exact) + ".")
+                   f"{_fmt(c.to_dict()['energy_difference_in_sd'])} sd, energy-distance "
+                   f"{_permutation_p_text(c.energy_distance.p_value, c.energy_distance.n_permutations)} "
+                   f"({c.verdict})" for s, c in exact) + ".")
     pm = details["posterior_mean_vs_patterns"]
     if pm:
         r.heading("Posterior means against the training patterns")
@@ -214,9 +265,9 @@ def validation_report(result: ValidationResult, details: dict) -> Report:
         r.heading("Simulation-based calibration of the exact Gibbs sampler")
         r.text(f"{sbc['replications']} replications on a random {sbc['network']['n']}-node network, "
                f"{sbc['n_draws']} posterior draws each; uniformity of the rank histograms (chi-square per node and "
-               f"for the energy, Bonferroni-combined): exact sampler p = {_p(sbc['exact_p'])} "
+               f"for the energy, Bonferroni-combined): exact sampler {_p_text(sbc['exact_p'])} "
                f"({'calibrated' if sbc['exact_p'] > 0.01 else 'NOT calibrated'}); the same test on a deliberately "
-               f"wrong sampler (iT doubled) gives p = {_p(sbc['doubled_it_p'])} "
+               f"wrong sampler (iT doubled) gives {_p_text(sbc['doubled_it_p'])} "
                f"({'detected' if sbc['doubled_it_p'] < 0.001 else 'not detected'}).")
     return figure_section(r, files, _caption)
 
@@ -241,7 +292,8 @@ def format_validation(summary: dict, out: str | None = None) -> str:
     def line(name, e):
         lo, hi = e["var_ratio_range"]
         return (f"{name:13s} {e['reference']:10s} {e['max_abs_z']:7.2f} {lo:6.2f}-{hi:<6.2f} "
-                f"{e['energy_distance_p']:7.3f} {_fmt(e['ess_per_s'], ',.0f'):>9s} "
+                f"{_permutation_p(e['energy_distance_p'], e.get('energy_distance_permutations'), '.3f'):>7s} "
+                f"{_fmt(e['ess_per_s'], ',.0f'):>9s} "
                 f"{_fmt(e['nuts_ess_per_s'], ',.0f'):>10s}  {e['verdict']}")
 
     for schedule, e in summary.items():

@@ -18,6 +18,7 @@ def _entry(c: Comparison, reference: str, nuts: SamplerSummary) -> dict:
         "max_abs_z": d["max_abs_z"],
         "var_ratio_range": d["var_ratio_range"],
         "energy_distance_p": d["energy_distance_p"],
+        "energy_distance_permutations": int(c.energy_distance.n_permutations),
         "ess_per_s": d["ess_per_s"],
         "nuts_ess_per_s": nuts.ess_per_s,
         "nuts_converged": nuts.converged,
