@@ -44,6 +44,13 @@ def plot_angle_histogram(
     ------
     ValueError
         If an angle lies outside [0, 180] degrees, or ``reference`` is given but holds no angle.
+
+    Examples
+    --------
+    >>> from fepnet.figures import plot_angle_histogram
+    >>> fig = plot_angle_histogram([85.0, 92.0, 60.0], reference=[30.0, 45.0])
+    >>> fig.axes[0].name
+    'polar'
     """
     edges = np.linspace(0.0, 180.0, int(bins) + 1)
     sets = [("angles", angles)] + ([("reference", reference)] if reference is not None else [])
@@ -103,6 +110,14 @@ def plot_score_boxes(groups, *, published=None, title: str | None = None, ylabel
     ------
     ValueError
         If ``groups`` is empty, or a group lacks one of the first group's metrics.
+
+    Examples
+    --------
+    >>> from fepnet.figures import plot_score_boxes
+    >>> groups = {"balanced": {"retrieval": [0.9, 0.8, 0.95]}, "sequence": {"retrieval": [0.4, 0.5, 0.45]}}
+    >>> fig = plot_score_boxes(groups, published={"balanced": {"retrieval": 0.9}})
+    >>> len(fig.axes)
+    1
     """
     names = list(groups)
     if not names:
