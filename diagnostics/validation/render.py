@@ -39,12 +39,14 @@ def validation_figures(result: ValidationResult) -> Iterator[tuple]:
     Parameters
     ----------
     result : ValidationResult
+        A :func:`~diagnostics.validation.compute.run_validation` result.
 
     Yields
     ------
     name : str
         A PNG file name, e.g. ``moments_synchronous_pi_sync.png``.
     figure : matplotlib.figure.Figure
+        The figure (close it, or save it with ``Artifacts.figure``, before asking for the next).
     """
     vn, runs, refs = result.network, result.runs, result.references
     labels, comparisons = result.reference_labels, result.comparisons
@@ -167,6 +169,7 @@ def validation_report(result: ValidationResult, details: dict) -> Report:
     Parameters
     ----------
     result : ValidationResult
+        A :func:`~diagnostics.validation.compute.run_validation` result.
     details : dict
         :func:`~diagnostics.validation.summary.validation_details` of ``result``; its "files" are
         the figures the report shows (the PNG names, in order).
@@ -174,6 +177,10 @@ def validation_report(result: ValidationResult, details: dict) -> Report:
     Returns
     -------
     fepnet.infra.report.Report
+        Sections: network and sampling settings, the verdicts table, what the synchronous schedule
+        samples, speed, asymmetric couplings, posterior means against the patterns, SBC, the figures.
+        Permutation p-values at their floor 1 / (B + 1) read "< 0.001" (B = 1000), p-values below
+        1e-16 read "p < 1e-16".
     """
     vn, comparisons, files = result.network, result.comparisons, details["files"]
     net = details["network"]
@@ -285,6 +292,18 @@ def format_validation(summary: dict, out: str | None = None) -> str:
     Returns
     -------
     str
+        A header line and one line per (schedule, reference): max |z|, variance-ratio range,
+        energy-distance p ("< 0.001" at the permutation floor), ESS/s, NUTS ESS/s, verdict.
+
+    Examples
+    --------
+    >>> from diagnostics.validation import format_validation
+    >>> entry = {"reference": "boltzmann", "max_abs_z": 1.2, "var_ratio_range": [0.9, 1.1],
+    ...          "energy_distance_p": 0.5, "energy_distance_permutations": 1000, "ess_per_s": 1500.0,
+    ...          "nuts_ess_per_s": 90.0, "verdict": "consistent"}
+    >>> print(format_validation({"sequential": entry}))  # doctest: +NORMALIZE_WHITESPACE
+    schedule      reference      max|z|     var ratio    ED p     ESS/s NUTS ESS/s  verdict
+    sequential    boltzmann        1.20   0.90-1.10     0.500     1,500         90  consistent
     """
     lines = [f"{'schedule':13s} {'reference':10s} {'max|z|':>7s} {'var ratio':>13s} {'ED p':>7s} "
              f"{'ESS/s':>9s} {'NUTS ESS/s':>10s}  verdict"]

@@ -45,6 +45,7 @@ def validation_summary(result: ValidationResult) -> dict:
     Parameters
     ----------
     result : ValidationResult
+        A :func:`~diagnostics.validation.compute.run_validation` result.
 
     Returns
     -------
@@ -68,6 +69,7 @@ def validation_details(result: ValidationResult, files, *, wall_s: float | None 
     Parameters
     ----------
     result : ValidationResult
+        A :func:`~diagnostics.validation.compute.run_validation` result.
     files : list of str
         The names of the files the validation writes (listed under "files").
     wall_s : float, optional
