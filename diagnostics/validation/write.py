@@ -92,7 +92,7 @@ def validate(network: ValidationNetwork, schedules=fepnet.SCHEDULES, out="fepnet
 
     Examples
     --------
-    A reduced validation of the random network (about a minute on a 2-core CPU; not run as a doctest;
+    A reduced validation of the random network (about 2.5 minutes on a busy 2-core CPU; not run as a doctest;
     ``fepnet validate`` is the same from the command line):
 
     >>> import jax
