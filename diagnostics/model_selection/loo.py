@@ -217,7 +217,7 @@ def loo_compare(posteriors: dict, *, scale: str = "log") -> ModelComparison:
     >>> from diagnostics.model_selection import loo_compare, pair_summary
     >>> from diagnostics.sequence_comparison import sequence_data
     >>> from inference.coupling import fit_couplings
-    >>> x = sequence_data(jax.random.key(0), "fixed", n_transitions=100)
+    >>> x = sequence_data(jax.random.key(0), "fixed", n_transitions=100)  # doctest: +SKIP
     >>> fits = {s: fit_couplings(jax.random.key(1), x, structure=s, method="svi", svi_steps=300,
     ...                          n_draws=50, pointwise="node")
     ...         for s in ("symmetric", "asymmetric")}  # doctest: +SKIP

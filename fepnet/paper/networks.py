@@ -144,10 +144,10 @@ def loaded_network(path, key, *, symmetrize: bool = False) -> ValidationNetwork:
     Examples
     --------
     >>> import os, tempfile
-    >>> import jax, fepnet
+    >>> import jax, jax.numpy as jnp, fepnet
     >>> from fepnet.paper.networks import loaded_network
     >>> path = os.path.join(tempfile.mkdtemp(), "net.npz")
-    >>> fepnet.Network.random(jax.random.key(1), 5).save(path)
+    >>> fepnet.Network(0.1 * (1 - jnp.eye(5)), jnp.zeros(5)).save(path)
     >>> vn = loaded_network(path, jax.random.key(0))
     >>> vn.name, vn.network.size, vn.evidence.tolist(), vn.grid_shape
     ('loaded', 5, [0.0, 0.0, 0.0, 0.0, 0.0], None)
