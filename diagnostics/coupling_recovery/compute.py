@@ -254,7 +254,7 @@ def recover_couplings(
 
     Examples
     --------
-    A small SVI run (tens of seconds on a 2-core CPU; not run as a doctest):
+    A small SVI run (about 2 minutes on a busy 2-core CPU; not run as a doctest):
 
     >>> import jax
     >>> from diagnostics.coupling_recovery import recover_couplings

@@ -315,7 +315,7 @@ def rank_networks(
 
     Examples
     --------
-    Two tiny networks, each preferred by the states it favours (seconds on a 2-core CPU, mostly AIS
+    Two tiny networks, each preferred by the states it favours (about 30 s on a busy 2-core CPU, mostly AIS
     compilation; not run as a doctest):
 
     >>> import jax, jax.numpy as jnp, fepnet

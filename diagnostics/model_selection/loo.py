@@ -211,7 +211,7 @@ def loo_compare(posteriors: dict, *, scale: str = "log") -> ModelComparison:
 
     Examples
     --------
-    Two small SVI fits to a short stream (tens of seconds on a 2-core CPU; not run as a doctest):
+    Two small SVI fits to a short stream (about 3 minutes on a busy 2-core CPU; not run as a doctest):
 
     >>> import jax
     >>> from diagnostics.model_selection import loo_compare, pair_summary
