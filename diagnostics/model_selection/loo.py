@@ -286,7 +286,7 @@ def pair_summary(comparison: ModelComparison, a: str = "symmetric", b: str = "as
     """The head-to-head verdict of models ``a`` and ``b`` of a :func:`loo_compare`.
 
     elpd_diff = elpd_b - elpd_a, se_diff = sqrt(n var_t(loo_t[b] - loo_t[a])),
-    z = elpd_diff / se_diff, decisive = |elpd_diff| > 2 se_diff.
+    z = elpd_diff / se_diff, decisive = ``|elpd_diff|`` > 2 se_diff.
 
     The rule for ``preferred``: if the difference is decisive, the model with
     the higher elpd; otherwise the SIMPLER model, the one with fewer free

@@ -292,7 +292,7 @@ def format_validation(summary: dict, out: str | None = None) -> str:
     Returns
     -------
     str
-        A header line and one line per (schedule, reference): max |z|, variance-ratio range,
+        A header line and one line per (schedule, reference): max ``|z|``, variance-ratio range,
         energy-distance p ("< 0.001" at the permutation floor), ESS/s, NUTS ESS/s, verdict.
 
     Examples

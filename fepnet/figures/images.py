@@ -16,7 +16,7 @@ __all__ = ["plot_recall_examples", "plot_state_images"]
 def plot_state_images(
     states, image_shape, titles=None, suptitle: str | None = None, ncols: int | None = None, label: str = "node state"
 ):
-    """Show each row of ``states`` as an image of ``image_shape`` on a shared grey scale [-m, m], m = max |state|.
+    """Show each row of ``states`` as an image of ``image_shape`` on a shared grey scale [-m, m], m = max ``|state|``.
 
     Parameters
     ----------

@@ -58,7 +58,7 @@ def plot_couplings(couplings, title: str = "Couplings J", ax=None):
     Returns
     -------
     fig : matplotlib.figure.Figure
-        The heatmap (rows: to node i, columns: from node j) with a colour bar on [-max |J|, max |J|].
+        The heatmap (rows: to node i, columns: from node j) with a colour bar on [-max ``|J|``, max ``|J|``].
 
     Examples
     --------
@@ -88,7 +88,7 @@ def plot_matrices(matrices, titles, suptitle: str | None = None, *, shared_scale
         One per matrix.
     suptitle : str, optional
     shared_scale : bool
-        One colour bar for the max |value| over all matrices; else one per panel.
+        One colour bar for the max ``|value|`` over all matrices; else one per panel.
     label : str
         The colour bar's label.
 

@@ -16,7 +16,7 @@ def plot_angle_histogram(
     """Polar half-disc histogram of pairwise angles (1-D, degrees in [0, 180], NaNs ignored).
 
     ``reference`` angles (optional, same form) are drawn as an unfilled outline on the same bins; the
-    legend gives each set's mean |90 - angle|, and a radial line marks 90 degrees (orthogonal).
+    legend gives each set's mean ``|90 - angle|``, and a radial line marks 90 degrees (orthogonal).
     ``angles`` may be empty (fewer than two attractors): the legend says so. ``orthogonality`` /
     ``reference_orthogonality`` override the legend's numbers (e.g. with
     :func:`fepnet.orthogonality`, which drops pairs below 1 or above 179 degrees).
@@ -33,7 +33,7 @@ def plot_angle_histogram(
     labels : (str, str)
         Legend names of ``angles`` and ``reference``.
     orthogonality, reference_orthogonality : float, optional
-        The legend's mean |90 - angle| of each set (default: computed from the angles).
+        The legend's mean ``|90 - angle|`` of each set (default: computed from the angles).
 
     Returns
     -------

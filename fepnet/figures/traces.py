@@ -91,7 +91,7 @@ def plot_projections(
     trajectory, attractors, *, labels=None, segments=None,
     title: str = "Projection of the network state onto the attractors",
 ):
-    """Cosine similarity x_t . a / (|x_t| |a|) of each state x_t with each attractor a, over step t.
+    """Cosine similarity x_t . a / (``|x_t|`` ``|a|``) of each state x_t with each attractor a, over step t.
 
     Parameters
     ----------

@@ -122,7 +122,7 @@ def save_figure(fig, path, *, dpi: int = 150) -> str:
 
 
 def symmetric_limit(*arrays) -> float:
-    """A symmetric colour range: max |x| over all arrays (NaNs ignored), or 1.0 when that is 0 or undefined.
+    """A symmetric colour range: max ``|x|`` over all arrays (NaNs ignored), or 1.0 when that is 0 or undefined.
 
     Parameters
     ----------

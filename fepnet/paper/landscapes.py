@@ -208,7 +208,7 @@ def best_point(ds, metric: str) -> dict:
 def named_networks(ds) -> dict:
     """The paper's balanced / high / low networks at their nearest grid points (when inside the grid's range).
 
-    Nearest: |evidence - e| and |log iT - log t| smallest.
+    Nearest: ``|evidence - e|`` and ``|log iT - log t|`` smallest.
 
     Parameters
     ----------
@@ -313,7 +313,7 @@ def summarize_sweep(ds, *, wall_s: float, peak_rss_mb: float) -> dict:
     Returns
     -------
     dict
-            Plain JSON values: ``wall_s``, ``peak_rss_mb``, ``n_networks``, ``steps_per_network``,
+        Plain JSON values: ``wall_s``, ``peak_rss_mb``, ``n_networks``, ``steps_per_network``,
         ``best_retrieval``, ``best_generalization`` (:func:`best_point`), ``named_networks``,
         ``checks`` (:func:`qualitative_checks`), ``grid``, ``seeds``, ``fixed``, ``sweep_wall_s``,
         ``network_steps_per_s``, ``n_devices``, ``chunk_size``, ``n_chunks``.

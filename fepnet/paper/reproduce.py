@@ -4,7 +4,7 @@ Simulation 5 (capacity) is one batched computation over K repeats instead
 (:func:`fepnet.capacity.compute.run_capacity` restricted to random patterns, N = 100,
 K = 10..90; the baselines run too, and the figures show them): :func:`summarize_sim5`
 gives, per K, the FEP network's per-repeat retention and reconstruction against the
-published means, and the checks PASS where |mean - published| <= max(IQR over repeats, 0.03).
+published means, and the checks PASS where ``|mean - published|`` <= max(IQR over repeats, 0.03).
 
 :func:`reproduce` runs one simulation with seeds 0..K-1 (seed s uses
 ``jax.random.key(s)``) and returns a :class:`Reproduction`: for every metric key
@@ -387,7 +387,7 @@ def summarize_sim5(ds) -> dict:
     dict
         ``{"retention" | "reconstruction" | "cue_correlation": {"K10": stats, ...}}``; stats as :func:`summarize`'s
         (values over repeats, median, quartiles, IQR, published) plus ``mean``, ``se`` (standard error of the mean
-        over repeats), ``tolerance`` = max(IQR, :data:`SIM5_TOLERANCE`) and ``pass``: |mean - published| <=
+        over repeats), ``tolerance`` = max(IQR, :data:`SIM5_TOLERANCE`) and ``pass``: ``|mean - published|`` <=
         tolerance (None without a published value or a finite mean).
 
     Raises
