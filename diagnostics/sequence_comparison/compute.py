@@ -234,7 +234,7 @@ def compare_orders(
 
     Examples
     --------
-    A reduced comparison without the held-out ranking (tens of seconds on a 2-core CPU; not run as a
+    A reduced comparison without the held-out ranking (about 30 s on a busy 2-core CPU; not run as a
     doctest):
 
     >>> import jax

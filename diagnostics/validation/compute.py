@@ -307,8 +307,8 @@ def run_validation(
 
     Examples
     --------
-    A reduced run on the random network (about a minute on a 2-core CPU: NUTS compiles; not run as a
-    doctest):
+    A reduced run on the random network (1.5 to 2.5 minutes on a busy 2-core CPU: NUTS and parallel
+    tempering compile; not run as a doctest):
 
     >>> import jax
     >>> from diagnostics.validation import run_validation, validation_keys

@@ -377,7 +377,7 @@ def simulation2(key, *, names=tuple(NETWORKS), n_epochs: int = SIM2["n_epochs"],
 
     Examples
     --------
-    A reduced run (tens of seconds on a 2-core CPU; not run as a doctest):
+    A reduced run (about 10 s on a 2-core CPU, mostly compilation; not run as a doctest):
 
     >>> import jax
     >>> from fepnet.paper.simulations import simulation2
@@ -556,13 +556,13 @@ def simulation4(key, *, n_epochs: int = SIM2["n_epochs"], n_steps: int = SIM4["n
 
     Examples
     --------
-    A reduced run (tens of seconds on a 2-core CPU; not run as a doctest):
+    A reduced run (about 10 s on a 2-core CPU, mostly compilation; not run as a doctest):
 
     >>> import jax
     >>> from fepnet.paper.simulations import simulation4
     >>> r = simulation4(jax.random.key(0), n_epochs=2, n_steps=10, n_trials=2)  # doctest: +SKIP
     >>> round(r.metrics["coupling_corr"], 2)  # doctest: +SKIP
-    1.0
+    0.95
     """
     digits = load_digits()
     k_train, k_free, k_score = _keys(key, 3)
