@@ -25,20 +25,88 @@ ACCEPTANCE = {
 
 
 def off_diagonal(matrix) -> np.ndarray:
-    """Off-diagonal entries of a square (N, N) matrix, row-major, as float64 (N (N - 1),)."""
+    """The off-diagonal entries of a square matrix, row-major, as float64.
+
+    Parameters
+    ----------
+    matrix : array_like, shape (N, N)
+        E.g. couplings J.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N (N - 1),)
+        :math:`J_{ij}` for i != j, in row-major order.
+
+    Raises
+    ------
+    IndexError
+        For an array that is not 2-D and square.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diagnostics.coupling_recovery.metrics import off_diagonal
+    >>> off_diagonal(np.arange(9).reshape(3, 3)).tolist()
+    [1.0, 2.0, 3.0, 5.0, 6.0, 7.0]
+    """
     m = np.asarray(matrix, np.float64)
     return m[~np.eye(m.shape[0], dtype=bool)]
 
 
 def slope(x, y) -> float:
-    """Least-squares slope through the origin of y ~ s x: s = x·y / x·x (NaN when x = 0)."""
+    r"""Least-squares slope through the origin of :math:`y \approx s x`: :math:`s = x \cdot y / x \cdot x`.
+
+    Parameters
+    ----------
+    x, y : array_like, shape (K,)
+        Paired values (e.g. true and estimated couplings).
+
+    Returns
+    -------
+    float
+        s; NaN when x is all zeros.
+
+    Raises
+    ------
+    ValueError
+        For x and y of different lengths.
+
+    Examples
+    --------
+    >>> from diagnostics.coupling_recovery.metrics import slope
+    >>> slope([1.0, 2.0], [2.0, 4.0]), slope([0.0, 0.0], [1.0, 2.0])
+    (2.0, nan)
+    """
     x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
     den = float(x @ x)
     return float(x @ y) / den if den > 0 else float("nan")
 
 
 def relative_error(estimate, truth) -> float:
-    """||estimate - truth|| / ||truth|| (Frobenius / Euclidean; NaN when truth = 0)."""
+    r"""Relative error :math:`\|\hat J - J\| / \|J\|` (Frobenius / Euclidean norm).
+
+    Parameters
+    ----------
+    estimate, truth : numpy.ndarray
+        Arrays of the same shape.
+
+    Returns
+    -------
+    float
+        The relative error; NaN when ``truth`` is all zeros.
+
+    Raises
+    ------
+    ValueError
+        For shapes that do not broadcast.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diagnostics.coupling_recovery.metrics import relative_error
+    >>> relative_error(np.array([1.1, 0.0]), np.array([1.0, 0.0]))  # doctest: +NUMBER
+    0.1
+    """
     den = float(np.linalg.norm(truth))
     return float(np.linalg.norm(estimate - truth)) / den if den > 0 else float("nan")
 
@@ -93,6 +161,11 @@ def recovery_metrics(truth_J, posterior: CouplingPosterior, fep_J, prob: float) 
         Pearson r, relative errors and slopes of each pair, interval coverage and
         mean width, ``expected_fep_slope`` = N / (N - 1), the FEP error after
         rescaling by (N - 1) / N, and :func:`sampler_diagnostics`.
+
+    Raises
+    ------
+    ValueError
+        For matrices of different shapes.
     """
     n = truth_J.shape[0]
     t = off_diagonal(truth_J)
@@ -129,6 +202,13 @@ def acceptance(metrics: dict) -> dict:
     -------
     dict
         name -> {"value", "lower", "upper", "passed"}; a missing or non-finite value fails.
+
+    Examples
+    --------
+    >>> from diagnostics.coupling_recovery.metrics import acceptance
+    >>> a = acceptance({"r_posterior_truth": 0.97, "coverage": 0.99, "r_fep_posterior": 0.95})
+    >>> {name: row["passed"] for name, row in a.items()}
+    {'r_posterior_truth': True, 'coverage': False, 'r_fep_posterior': True}
     """
     out = {}
     for name, (lower, upper) in ACCEPTANCE.items():

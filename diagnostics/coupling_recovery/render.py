@@ -123,7 +123,7 @@ def plot_coupling_matrices(result: CouplingRecovery):
     Returns
     -------
     fig : matplotlib.figure.Figure
-        Three heatmaps (rows: to node i, columns: from node j) on [-m, m], m the largest |J_ij| of the
+        Three heatmaps (rows: to node i, columns: from node j) on [-m, m], m the largest ``|J_ij|`` of the
         three, with one colour bar.
 
     Raises

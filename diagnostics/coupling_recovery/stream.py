@@ -58,7 +58,8 @@ def gibbs_stream(key, network: Network, n_steps: int, *, inverse_temperature=1.0
 
     Parameters
     ----------
-    key : jax.random key
+    key : jax.Array
+        PRNG key of the uniforms :math:`u_t`.
     network : fepnet.Network
         One network, couplings (N, N).
     n_steps : int
@@ -82,6 +83,15 @@ def gibbs_stream(key, network: Network, n_steps: int, *, inverse_temperature=1.0
     TypeError, ValueError
         For a bad key, a non-Network or a batch of networks, a bad count, a
         non-positive iT, or an initial state of the wrong shape or range.
+
+    Examples
+    --------
+    >>> import jax, fepnet
+    >>> from diagnostics.coupling_recovery import gibbs_stream
+    >>> net = fepnet.Network.random(jax.random.key(0), 3, symmetric=True)
+    >>> x = gibbs_stream(jax.random.key(1), net, 6)
+    >>> x.shape, [int((x[t] != x[t - 1]).sum()) <= 1 for t in range(1, 6)]
+    ((6, 3), [True, True, True, True, True])
     """
     key = v.prng_key(key)
     if not isinstance(network, Network):

@@ -46,6 +46,17 @@ def heldout_transition_log_likelihood(network, states, *, inverse_temperature=1.
     ------
     TypeError, ValueError
         For a batch of networks, a non-positive iT, or states of the wrong shape.
+
+    Examples
+    --------
+    With J = 0 and b = 0 every node value has density 1/2 on [-1, 1]:
+
+    >>> import jax.numpy as jnp, fepnet
+    >>> from diagnostics.model_selection import heldout_transition_log_likelihood
+    >>> net = fepnet.Network(jnp.zeros((2, 2)), jnp.zeros(2))
+    >>> ll = heldout_transition_log_likelihood(net, [[0.1, 0.2], [0.3, -0.4], [0.5, 0.6]])
+    >>> ll.shape, [round(float(v), 4) for v in ll]
+    ((2,), [-1.3863, -1.3863])
     """
     from inference.coupling import coupling_data, transition_log_likelihood
 

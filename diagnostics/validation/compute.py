@@ -62,6 +62,15 @@ class ValidationNetwork:
         K labels of ``patterns``.
     grid_shape : tuple of int, optional
         Shape to draw states as images (and the coupling graph on a grid); None: no images.
+
+    Examples
+    --------
+    >>> import jax, numpy as np, fepnet
+    >>> from diagnostics.validation import ValidationNetwork
+    >>> net = fepnet.Network.random(jax.random.key(0), 4)
+    >>> vn = ValidationNetwork("tiny", net, np.zeros(4), 1.0, "a random 4-node network", grid_shape=None)
+    >>> vn.network.size, vn.patterns is None
+    (4, True)
     """
 
     name: str
@@ -147,6 +156,12 @@ def validation_keys(seed: int) -> jax.Array:
     ------
     TypeError, ValueError
         When ``seed`` is not an integer >= 0.
+
+    Examples
+    --------
+    >>> from diagnostics.validation import validation_keys
+    >>> validation_keys(0).shape
+    (8,)
     """
     return jax.random.split(jax.random.key(v.count(seed, "seed")), 8)
 
@@ -154,10 +169,30 @@ def validation_keys(seed: int) -> jax.Array:
 def check_schedules(schedules) -> tuple:
     """A non-empty selection of ``fepnet.SCHEDULES`` (one name or several), in canonical order, no repeats.
 
+    Parameters
+    ----------
+    schedules : str or iterable of str
+        Schedule names (``"synchronous"``, ``"sequential"``, ``"random-scan"``, ``"chromatic"``).
+
+    Returns
+    -------
+    tuple of str
+        The selected schedules in ``fepnet.SCHEDULES`` order.
+
     Raises
     ------
     ValueError
         For an empty selection or an unknown schedule.
+
+    Examples
+    --------
+    >>> from diagnostics.validation import check_schedules
+    >>> check_schedules(["sequential", "synchronous", "sequential"])
+    ('synchronous', 'sequential')
+    >>> check_schedules("gibbs")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    ValueError: schedules must be a non-empty selection of (...), got ('gibbs',)
     """
     if isinstance(schedules, str):
         schedules = (schedules,)
@@ -169,13 +204,35 @@ def check_schedules(schedules) -> tuple:
 
 
 def which_density(vs_boltzmann: Comparison, vs_pi_sync: Comparison) -> str:
-    """What the synchronous chain samples, from its two comparisons.
+    r"""What the synchronous chain samples, from its two comparisons.
+
+    The Boltzmann posterior :math:`p(\sigma \mid s) \propto \exp(iT((b + s)\cdot\sigma + \tfrac12 \sigma^T J_s \sigma))`
+    or the synchronous chain's own stationary density :math:`\pi_{sync}`: whichever comparison's verdict
+    is "consistent".
+
+    Parameters
+    ----------
+    vs_boltzmann : diagnostics.compare.Comparison
+        The synchronous chain against the Boltzmann reference.
+    vs_pi_sync : diagnostics.compare.Comparison
+        The same chain against NUTS on :math:`\pi_{sync}`.
 
     Returns
     -------
     str
         "pi_sync" (consistent with pi_sync only), "boltzmann" (with the Boltzmann
         posterior only), "indistinguishable" (with both) or "neither".
+
+    Examples
+    --------
+    Only the verdicts are read:
+
+    >>> from types import SimpleNamespace as C
+    >>> from diagnostics.validation import which_density
+    >>> which_density(C(verdict="inconsistent"), C(verdict="consistent"))
+    'pi_sync'
+    >>> which_density(C(verdict="consistent"), C(verdict="consistent"))
+    'indistinguishable'
     """
     b, s = vs_boltzmann.verdict == "consistent", vs_pi_sync.verdict == "consistent"
     return {(False, True): "pi_sync", (True, False): "boltzmann", (True, True): "indistinguishable"}.get((b, s), "neither")
@@ -239,11 +296,28 @@ def run_validation(
     Returns
     -------
     ValidationResult
+        Fields ``network``, ``schedules``, ``runs``, ``nuts``, ``nuts_summaries``, ``references``,
+        ``reference_labels``, ``comparisons``, ``sbc``, ``sbc_doubled_it``, ``pattern_correlations``,
+        ``settings``, ``n_devices``, ``wall_s``.
 
     Raises
     ------
     TypeError, ValueError
         For a bad network, schedule or setting.
+
+    Examples
+    --------
+    A reduced run on the random network (1.5 to 2.5 minutes on a busy 2-core CPU: NUTS and parallel
+    tempering compile; not run as a doctest):
+
+    >>> import jax
+    >>> from diagnostics.validation import run_validation, validation_keys
+    >>> from fepnet.paper.networks import validation_network
+    >>> vn = validation_network("random", validation_keys(0)[0])  # doctest: +SKIP
+    >>> r = run_validation(vn, "sequential", n_draws=200, burn_in=50, n_nuts_warmup=100,
+    ...                    n_sbc_replications=0, progress=False)  # doctest: +SKIP
+    >>> r.comparisons[("sequential", "boltzmann")].verdict  # doctest: +SKIP
+    'consistent'
     """
     if not isinstance(network, ValidationNetwork):
         raise TypeError(f"network must be a ValidationNetwork (fepnet.paper.networks builds the named ones), "

@@ -8,6 +8,7 @@ figures and the report.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
 
@@ -38,12 +39,14 @@ def validation_figures(result: ValidationResult) -> Iterator[tuple]:
     Parameters
     ----------
     result : ValidationResult
+        A :func:`~diagnostics.validation.compute.run_validation` result.
 
     Yields
     ------
     name : str
         A PNG file name, e.g. ``moments_synchronous_pi_sync.png``.
     figure : matplotlib.figure.Figure
+        The figure (close it, or save it with ``Artifacts.figure``, before asking for the next).
     """
     vn, runs, refs = result.network, result.runs, result.references
     labels, comparisons = result.reference_labels, result.comparisons
@@ -93,10 +96,22 @@ _CAPTIONS = {
 }
 
 
+_PI_SYNC = "_pi_sync"
+
+
+def _compared(tag: str) -> str:
+    """What a moments figure compares, from its file tag: ``"<schedule>"`` (against the Boltzmann reference)
+    or ``"<schedule>_pi_sync"`` (against π_sync)."""
+    if tag.endswith(_PI_SYNC):
+        return (f"{tag[:-len(_PI_SYNC)]} sampler vs π_sync (the synchronous chain's stationary density, "
+                f"sampled by NUTS)")
+    return f"{tag} sampler vs the Boltzmann posterior (reference)"
+
+
 def _caption(name: str) -> str:
     """The report's caption of the figure file ``name`` (of :func:`validation_figures`)."""
     if name.startswith("moments_"):
-        return f"Means (±2 MCSE), variance ratios and pair correlations: {name[8:-4].replace('_', ' vs ')}."
+        return f"Means (±2 MCSE), variance ratios and pair correlations: {_compared(name[8:-4])}."
     if name.startswith("marginals_"):
         return f"Marginals of the nodes with the largest |z| and the network energy: {name[10:-4]} vs the reference."
     if name.startswith("trace_") and name not in _CAPTIONS:
@@ -109,6 +124,41 @@ def _p(p: float) -> str:
     return "< 1e-16" if p < 1e-16 else f"{p:.3g}"
 
 
+def _p_text(p: float) -> str:
+    """``"p = 0.123"``, or ``"p < 1e-16"`` below double precision's resolution."""
+    value = _p(p)
+    return f"p {value}" if value.startswith("<") else f"p = {value}"
+
+
+def _permutation_floor_bound(n_permutations: int) -> tuple[str, float]:
+    """The bound to print for a permutation p-value at its floor 1 / (B + 1): 1/(B+1) rounded up to one
+    significant digit, with "<" when that is above the floor and "≤" when it equals it (B + 1 a power of ten
+    times 1, 2 or 5)."""
+    floor = 1.0 / (n_permutations + 1)
+    exponent = math.floor(math.log10(floor))
+    bound = math.ceil(round(floor / 10.0 ** exponent, 9)) * 10.0 ** exponent
+    return ("≤" if math.isclose(bound, floor, rel_tol=1e-9) else "<"), float(f"{bound:.1g}")
+
+
+def _permutation_p(p: float, n_permutations: int | None, spec: str = ".3g") -> str:
+    """A permutation test's p-value for reading.
+
+    At its floor 1 / (B + 1) (the observed statistic beat all B relabellings) the estimate only says the p-value
+    is at most that: "< 0.001" for B = 1000 rather than "0.000999". Otherwise ``format(p, spec)``; without B
+    (``None``), always that.
+    """
+    if n_permutations is not None and p <= 1.0 / (n_permutations + 1) * (1 + 1e-9):
+        sign, bound = _permutation_floor_bound(n_permutations)
+        return f"{sign} {bound:g}"
+    return format(p, spec)
+
+
+def _permutation_p_text(p: float, n_permutations: int | None) -> str:
+    """``"p = 0.123"`` or, at the permutation floor, ``"p < 0.001"`` (:func:`_permutation_p`)."""
+    value = _permutation_p(p, n_permutations)
+    return f"p {value}" if value[0] in "<≤" else f"p = {value}"
+
+
 def _fmt(x, spec=".2f"):
     return "–" if x is None else format(x, spec)
 
@@ -119,6 +169,7 @@ def validation_report(result: ValidationResult, details: dict) -> Report:
     Parameters
     ----------
     result : ValidationResult
+        A :func:`~diagnostics.validation.compute.run_validation` result.
     details : dict
         :func:`~diagnostics.validation.summary.validation_details` of ``result``; its "files" are
         the figures the report shows (the PNG names, in order).
@@ -126,6 +177,10 @@ def validation_report(result: ValidationResult, details: dict) -> Report:
     Returns
     -------
     fepnet.infra.report.Report
+        Sections: network and sampling settings, the verdicts table, what the synchronous schedule
+        samples, speed, asymmetric couplings, posterior means against the patterns, SBC, the figures.
+        Permutation p-values at their floor 1 / (B + 1) read "< 0.001" (B = 1000), p-values below
+        1e-16 read "p < 1e-16".
     """
     vn, comparisons, files = result.network, result.comparisons, details["files"]
     net = details["network"]
@@ -152,7 +207,8 @@ def validation_report(result: ValidationResult, details: dict) -> Report:
         rows.append([schedule, c.reference.name, _fmt(d["max_abs_z"]),
                      f"{d['var_ratio_range'][0]:.2f} – {d['var_ratio_range'][1]:.2f}",
                      f"{d['max_abs_correlation_difference']:.3f}", _fmt(d["energy_difference_in_sd"]),
-                     f"{d['energy_distance_p']:.3g}", _fmt(d["ess_per_s"], ",.0f"),
+                     _permutation_p(d["energy_distance_p"], c.energy_distance.n_permutations),
+                     _fmt(d["ess_per_s"], ",.0f"),
                      _fmt(details["nuts"][ref]["ess_per_s"], ",.0f"),
                      f"**{d['verdict']}**" + ("" if d["converged"] else " (not converged)")])
     r.table(["schedule", "reference", "max |z| means", "var ratio", "max |Δ corr|", "Δ energy (sd)",
@@ -177,9 +233,10 @@ def validation_report(result: ValidationResult, details: dict) -> Report:
         }[which]
         bd = b.to_dict()
         r.heading("What the synchronous schedule samples")
-        r.text(f"{sentence}: against π_sync max |z| = {s.max_abs_z:.2f} and energy-distance p = "
-               f"{s.energy_distance.p_value:.3g}; against the Boltzmann posterior max |z| = {b.max_abs_z:.2f}, "
-               f"p = {b.energy_distance.p_value:.3g}. Size of its bias relative to the Boltzmann posterior: "
+        r.text(f"{sentence}: against π_sync max |z| = {s.max_abs_z:.2f} and energy-distance "
+               f"{_permutation_p_text(s.energy_distance.p_value, s.energy_distance.n_permutations)}; against the "
+               f"Boltzmann posterior max |z| = {b.max_abs_z:.2f}, "
+               f"{_permutation_p_text(b.energy_distance.p_value, b.energy_distance.n_permutations)}. Size of its bias relative to the Boltzmann posterior: "
                f"largest mean difference {bd['max_abs_mean_difference']:.3f}, variance ratios "
                f"{bd['var_ratio_range'][0]:.2f} – {bd['var_ratio_range'][1]:.2f}, largest correlation difference "
                f"{bd['max_abs_correlation_difference']:.3f} (correlation-matrix distance "
@@ -202,8 +259,9 @@ def validation_report(result: ValidationResult, details: dict) -> Report:
                "from it: " + "; ".join(
                    f"{s}: max |z| = {c.max_abs_z:.1f}, largest mean difference "
                    f"{c.to_dict()['max_abs_mean_difference']:.3f}, energy shifted by "
-                   f"{_fmt(c.to_dict()['energy_difference_in_sd'])} sd, energy-distance p = "
-                   f"{c.energy_distance.p_value:.3g} ({c.verdict})" for s, c in exact) + ".")
+                   f"{_fmt(c.to_dict()['energy_difference_in_sd'])} sd, energy-distance "
+                   f"{_permutation_p_text(c.energy_distance.p_value, c.energy_distance.n_permutations)} "
+                   f"({c.verdict})" for s, c in exact) + ".")
     pm = details["posterior_mean_vs_patterns"]
     if pm:
         r.heading("Posterior means against the training patterns")
@@ -214,9 +272,9 @@ def validation_report(result: ValidationResult, details: dict) -> Report:
         r.heading("Simulation-based calibration of the exact Gibbs sampler")
         r.text(f"{sbc['replications']} replications on a random {sbc['network']['n']}-node network, "
                f"{sbc['n_draws']} posterior draws each; uniformity of the rank histograms (chi-square per node and "
-               f"for the energy, Bonferroni-combined): exact sampler p = {_p(sbc['exact_p'])} "
+               f"for the energy, Bonferroni-combined): exact sampler {_p_text(sbc['exact_p'])} "
                f"({'calibrated' if sbc['exact_p'] > 0.01 else 'NOT calibrated'}); the same test on a deliberately "
-               f"wrong sampler (iT doubled) gives p = {_p(sbc['doubled_it_p'])} "
+               f"wrong sampler (iT doubled) gives {_p_text(sbc['doubled_it_p'])} "
                f"({'detected' if sbc['doubled_it_p'] < 0.001 else 'not detected'}).")
     return figure_section(r, files, _caption)
 
@@ -234,6 +292,18 @@ def format_validation(summary: dict, out: str | None = None) -> str:
     Returns
     -------
     str
+        A header line and one line per (schedule, reference): max ``|z|``, variance-ratio range,
+        energy-distance p ("< 0.001" at the permutation floor), ESS/s, NUTS ESS/s, verdict.
+
+    Examples
+    --------
+    >>> from diagnostics.validation import format_validation
+    >>> entry = {"reference": "boltzmann", "max_abs_z": 1.2, "var_ratio_range": [0.9, 1.1],
+    ...          "energy_distance_p": 0.5, "energy_distance_permutations": 1000, "ess_per_s": 1500.0,
+    ...          "nuts_ess_per_s": 90.0, "verdict": "consistent"}
+    >>> print(format_validation({"sequential": entry}))  # doctest: +NORMALIZE_WHITESPACE
+    schedule      reference      max|z|     var ratio    ED p     ESS/s NUTS ESS/s  verdict
+    sequential    boltzmann        1.20   0.90-1.10     0.500     1,500         90  consistent
     """
     lines = [f"{'schedule':13s} {'reference':10s} {'max|z|':>7s} {'var ratio':>13s} {'ED p':>7s} "
              f"{'ESS/s':>9s} {'NUTS ESS/s':>10s}  verdict"]
@@ -241,7 +311,8 @@ def format_validation(summary: dict, out: str | None = None) -> str:
     def line(name, e):
         lo, hi = e["var_ratio_range"]
         return (f"{name:13s} {e['reference']:10s} {e['max_abs_z']:7.2f} {lo:6.2f}-{hi:<6.2f} "
-                f"{e['energy_distance_p']:7.3f} {_fmt(e['ess_per_s'], ',.0f'):>9s} "
+                f"{_permutation_p(e['energy_distance_p'], e.get('energy_distance_permutations'), '.3f'):>7s} "
+                f"{_fmt(e['ess_per_s'], ',.0f'):>9s} "
                 f"{_fmt(e['nuts_ess_per_s'], ',.0f'):>10s}  {e['verdict']}")
 
     for schedule, e in summary.items():

@@ -50,6 +50,23 @@ def sample_schedule(key, network: fepnet.Network, evidence, inverse_temperature,
         (n_chains, n_draws, N) float64 states.
     wall_s : float
         Seconds of the timed run.
+
+    Raises
+    ------
+    TypeError
+        For a ``key`` that is not a JAX PRNG key.
+    ValueError
+        For an unknown schedule or model, or a bad count.
+
+    Examples
+    --------
+    >>> import jax, fepnet
+    >>> from diagnostics.validation import sample_schedule
+    >>> net = fepnet.Network.random(jax.random.key(0), 4)
+    >>> x, wall_s = sample_schedule(jax.random.key(1), net, [0.0] * 4, 1.0, "sequential",
+    ...                             n_chains=2, n_draws=10, burn_in=5)
+    >>> x.shape, bool(abs(x).max() <= 1)
+    ((2, 10, 4), True)
     """
     kernel = fepnet.build_kernel(schedule, network=network if schedule == "chromatic" else None)
     prm = fepnet.kernel_params(network, inverse_temperature, evidence)
@@ -95,6 +112,13 @@ def sample_reference(key, network: fepnet.Network, evidence, inverse_temperature
     idata : arviz.InferenceData
         The timed run (:func:`diagnostics.from_nuts`), with its ``wall_s``.
     wall_s : float
+
+    Raises
+    ------
+    TypeError
+        For a ``key`` that is not a JAX PRNG key.
+    ValueError
+        For an unknown schedule or model, or a bad count.
     """
     k1, k2 = jax.random.split(v.prng_key(key))
     first = run_nuts(k1, network, evidence, inverse_temperature, model=model, n_chains=n_chains,
@@ -132,6 +156,13 @@ def sample_tempering(key, network: fepnet.Network, evidence, inverse_temperature
         The timed run (sampler "parallel tempering"), with ``wall_s`` and the
         smallest swap rate (``swap_rate_min``) as posterior attributes.
     wall_s : float
+
+    Raises
+    ------
+    TypeError
+        For a ``key`` that is not a JAX PRNG key.
+    ValueError
+        For an unknown schedule or model, or a bad count.
     """
     k1, k2 = jax.random.split(v.prng_key(key))
     run_tempering(k1, network, evidence, inverse_temperature, n_chains=n_chains, n_samples=n_draws, burn_in=burn_in)

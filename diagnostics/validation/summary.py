@@ -18,6 +18,7 @@ def _entry(c: Comparison, reference: str, nuts: SamplerSummary) -> dict:
         "max_abs_z": d["max_abs_z"],
         "var_ratio_range": d["var_ratio_range"],
         "energy_distance_p": d["energy_distance_p"],
+        "energy_distance_permutations": int(c.energy_distance.n_permutations),
         "ess_per_s": d["ess_per_s"],
         "nuts_ess_per_s": nuts.ess_per_s,
         "nuts_converged": nuts.converged,
@@ -44,6 +45,7 @@ def validation_summary(result: ValidationResult) -> dict:
     Parameters
     ----------
     result : ValidationResult
+        A :func:`~diagnostics.validation.compute.run_validation` result.
 
     Returns
     -------
@@ -67,6 +69,7 @@ def validation_details(result: ValidationResult, files, *, wall_s: float | None 
     Parameters
     ----------
     result : ValidationResult
+        A :func:`~diagnostics.validation.compute.run_validation` result.
     files : list of str
         The names of the files the validation writes (listed under "files").
     wall_s : float, optional

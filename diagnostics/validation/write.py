@@ -30,6 +30,7 @@ def write_validation(artifacts: Artifacts, result: ValidationResult, *, figures:
     artifacts : fepnet.infra.artifacts.Artifacts
         The checked output directory.
     result : ValidationResult
+        A :func:`~diagnostics.validation.compute.run_validation` result.
     figures : bool
         Draw and write the figures.
 
@@ -37,6 +38,11 @@ def write_validation(artifacts: Artifacts, result: ValidationResult, *, figures:
     -------
     list of str
         validation.json, details.json, report.md, report.html, then the figures' names.
+
+    Raises
+    ------
+    OSError
+        When a file cannot be written.
     """
     t0 = time.perf_counter()
     files = list(FILES)
@@ -83,6 +89,20 @@ def validate(network: ValidationNetwork, schedules=fepnet.SCHEDULES, out="fepnet
     TypeError, ValueError
         For an unknown setting (before ``out`` is made), an unusable ``out``, a bad network, schedule or
         setting value.
+
+    Examples
+    --------
+    A reduced validation of the random network (about 2.5 minutes on a busy 2-core CPU; not run as a doctest;
+    ``fepnet validate`` is the same from the command line):
+
+    >>> import jax
+    >>> from diagnostics.validation import validate, validation_keys
+    >>> from fepnet.paper.networks import validation_network
+    >>> vn = validation_network("random", validation_keys(0)[0])  # doctest: +SKIP
+    >>> summary = validate(vn, "sequential", "out-validate", n_draws=200, burn_in=50,
+    ...                    n_nuts_warmup=100, n_sbc_replications=0, progress=False)  # doctest: +SKIP
+    >>> summary["sequential"]["verdict"]  # doctest: +SKIP
+    'consistent'
     """
     inspect.signature(run_validation).bind(network, schedules, **settings)
     artifacts = Artifacts(out)

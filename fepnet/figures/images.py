@@ -16,7 +16,7 @@ __all__ = ["plot_recall_examples", "plot_state_images"]
 def plot_state_images(
     states, image_shape, titles=None, suptitle: str | None = None, ncols: int | None = None, label: str = "node state"
 ):
-    """Show each row of ``states`` as an image of ``image_shape`` on a shared grey scale [-m, m], m = max |state|.
+    """Show each row of ``states`` as an image of ``image_shape`` on a shared grey scale [-m, m], m = max ``|state|``.
 
     Parameters
     ----------
@@ -41,6 +41,14 @@ def plot_state_images(
     ------
     ValueError
         From the reshape, when ``image_shape`` does not hold N.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fepnet.figures import plot_state_images
+    >>> fig = plot_state_images(np.linspace(-1, 1, 2 * 16).reshape(2, 16), (4, 4), titles=["a", "b"])
+    >>> [ax.get_title() for ax in fig.axes[:2]]
+    ['a', 'b']
     """
     x = np.atleast_2d(np.asarray(states))
     n = x.shape[0]
@@ -86,6 +94,15 @@ def plot_recall_examples(noisy, response, original, image_shape, *, row_titles=N
     ValueError
         If ``original`` is not a non-empty (R, N) array, ``noisy`` or ``response`` is not (R, N), the
         product of ``image_shape`` is not N, or ``row_titles`` has other than R entries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fepnet.figures import plot_recall_examples
+    >>> s = np.sign(np.random.default_rng(0).normal(size=(2, 16)))
+    >>> fig = plot_recall_examples(0.5 * s, s, s, (4, 4))
+    >>> len(fig.axes) >= 6
+    True
     """
     truth = as_rows("original", original)
     r_rows, n = truth.shape

@@ -12,7 +12,32 @@ __all__ = ["LANDSCAPE_STYLE", "cell_edges", "plot_landscapes"]
 
 
 def cell_edges(centres: np.ndarray, log: bool) -> np.ndarray:
-    """Cell edges (C + 1,) around sorted cell centres (C,): midpoints, geometric ones on a log axis."""
+    """Cell edges around sorted cell centres, for ``pcolormesh``: midpoints, geometric ones on a log axis.
+
+    The outer edges mirror the first and last inner edge; a single centre c gets
+    edges c -+ 0.5 (linear) or exp(log c -+ 0.1) (log).
+
+    Parameters
+    ----------
+    centres : numpy.ndarray, shape (C,)
+        Sorted cell centres (positive when ``log``).
+    log : bool
+        Place the edges at geometric midpoints (a log axis).
+
+    Returns
+    -------
+    numpy.ndarray, shape (C + 1,)
+        The edges, float.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fepnet.figures.landscapes import cell_edges
+    >>> cell_edges(np.array([0, 1, 2]), log=False).tolist()
+    [-0.5, 0.5, 1.5, 2.5]
+    >>> np.round(cell_edges(np.array([1.0, 4.0]), log=True), 3).tolist()
+    [0.5, 2.0, 8.0]
+    """
     c = np.log(centres) if log else centres.astype(float)
     if c.size == 1:
         mid = np.array([c[0] - 0.5, c[0] + 0.5]) if not log else np.array([c[0] - 0.1, c[0] + 0.1])
@@ -63,6 +88,15 @@ def plot_landscapes(panels, x, y, *, xlabel: str = "evidence level", ylabel: str
     ValueError
         If ``x`` or ``y`` is empty or not 1-D, ``panels`` is empty, a panel's shape is not
         (len(y), len(x)), or ``log_y`` is set and some y <= 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fepnet.figures import plot_landscapes
+    >>> x, y = np.array([0.1, 0.2, 0.4]), np.array([0.5, 1.0])
+    >>> fig = plot_landscapes({"retrieval": np.arange(6.0).reshape(2, 3) / 6}, x, y)
+    >>> len(fig.axes) >= 1
+    True
     """
     plt = pyplot()
     from matplotlib import colors as mcolors

@@ -10,9 +10,33 @@ __all__ = ["heatmap", "plot_couplings", "plot_matrices"]
 
 
 def heatmap(ax, matrix: np.ndarray, lim: float, title: str):
-    """Draw ``matrix`` (N, N) on ``ax`` with colours on [-lim, lim] (rows: to node i, columns: from node j).
+    """Draw a square matrix on ``ax`` with diverging colours on [-lim, lim] (rows: to node i, columns: from node j).
 
-    Returns the image (for a colour bar).
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The axes to draw on.
+    matrix : numpy.ndarray, shape (N, N)
+        E.g. couplings J (J[i, j]: from node j to node i).
+    lim : float
+        The colour range's half-width (> 0); see :func:`fepnet.infra.plotting.symmetric_limit`.
+    title : str
+        The axes title.
+
+    Returns
+    -------
+    matplotlib.image.AxesImage
+        The image (for a colour bar).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fepnet.figures.matrices import heatmap
+    >>> from fepnet.infra.plotting import subplots
+    >>> fig, ax = subplots()
+    >>> im = heatmap(ax, np.eye(3), 1.0, "J")
+    >>> im.get_clim()
+    (-1.0, 1.0)
     """
     im = ax.imshow(matrix, cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
     ax.set_title(title)
@@ -34,7 +58,15 @@ def plot_couplings(couplings, title: str = "Couplings J", ax=None):
     Returns
     -------
     fig : matplotlib.figure.Figure
-        The heatmap (rows: to node i, columns: from node j) with a colour bar on [-max |J|, max |J|].
+        The heatmap (rows: to node i, columns: from node j) with a colour bar on [-max ``|J|``, max ``|J|``].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fepnet.figures import plot_couplings
+    >>> fig = plot_couplings(np.array([[0.0, 0.5], [-0.2, 0.0]]))
+    >>> fig.axes[0].get_title()
+    'Couplings J'
     """
     J = np.asarray(couplings)
     if ax is None:
@@ -56,7 +88,7 @@ def plot_matrices(matrices, titles, suptitle: str | None = None, *, shared_scale
         One per matrix.
     suptitle : str, optional
     shared_scale : bool
-        One colour bar for the max |value| over all matrices; else one per panel.
+        One colour bar for the max ``|value|`` over all matrices; else one per panel.
     label : str
         The colour bar's label.
 
@@ -70,6 +102,15 @@ def plot_matrices(matrices, titles, suptitle: str | None = None, *, shared_scale
     ------
     ValueError
         If ``matrices`` is empty, one of them is not square, or ``titles`` has another length.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fepnet.figures import plot_matrices
+    >>> J = np.array([[0.0, 0.5], [-0.2, 0.0]])
+    >>> fig = plot_matrices([(J + J.T) / 2, (J - J.T) / 2], ["Js", "Ja"])
+    >>> [ax.get_title() for ax in fig.axes[:2]]
+    ['Js', 'Ja']
     """
     mats = [np.asarray(m, dtype=float) for m in matrices]
     titles = list(titles)

@@ -16,7 +16,7 @@ def plot_angle_histogram(
     """Polar half-disc histogram of pairwise angles (1-D, degrees in [0, 180], NaNs ignored).
 
     ``reference`` angles (optional, same form) are drawn as an unfilled outline on the same bins; the
-    legend gives each set's mean |90 - angle|, and a radial line marks 90 degrees (orthogonal).
+    legend gives each set's mean ``|90 - angle|``, and a radial line marks 90 degrees (orthogonal).
     ``angles`` may be empty (fewer than two attractors): the legend says so. ``orthogonality`` /
     ``reference_orthogonality`` override the legend's numbers (e.g. with
     :func:`fepnet.orthogonality`, which drops pairs below 1 or above 179 degrees).
@@ -33,7 +33,7 @@ def plot_angle_histogram(
     labels : (str, str)
         Legend names of ``angles`` and ``reference``.
     orthogonality, reference_orthogonality : float, optional
-        The legend's mean |90 - angle| of each set (default: computed from the angles).
+        The legend's mean ``|90 - angle|`` of each set (default: computed from the angles).
 
     Returns
     -------
@@ -44,6 +44,13 @@ def plot_angle_histogram(
     ------
     ValueError
         If an angle lies outside [0, 180] degrees, or ``reference`` is given but holds no angle.
+
+    Examples
+    --------
+    >>> from fepnet.figures import plot_angle_histogram
+    >>> fig = plot_angle_histogram([85.0, 92.0, 60.0], reference=[30.0, 45.0])
+    >>> fig.axes[0].name
+    'polar'
     """
     edges = np.linspace(0.0, 180.0, int(bins) + 1)
     sets = [("angles", angles)] + ([("reference", reference)] if reference is not None else [])
@@ -103,6 +110,14 @@ def plot_score_boxes(groups, *, published=None, title: str | None = None, ylabel
     ------
     ValueError
         If ``groups`` is empty, or a group lacks one of the first group's metrics.
+
+    Examples
+    --------
+    >>> from fepnet.figures import plot_score_boxes
+    >>> groups = {"balanced": {"retrieval": [0.9, 0.8, 0.95]}, "sequence": {"retrieval": [0.4, 0.5, 0.45]}}
+    >>> fig = plot_score_boxes(groups, published={"balanced": {"retrieval": 0.9}})
+    >>> len(fig.axes)
+    1
     """
     names = list(groups)
     if not names:

@@ -54,6 +54,16 @@ def plot_free_energy(
     ------
     ValueError
         If the three series are empty or differ in length, or ``window`` < 1.
+
+    Examples
+    --------
+    >>> import types
+    >>> import numpy as np
+    >>> from fepnet.figures import plot_free_energy
+    >>> acc, cpx = np.linspace(2.0, 1.0, 100), np.full(100, 0.3)
+    >>> fig = plot_free_energy(types.SimpleNamespace(free_energy=acc + cpx, accuracy=acc, complexity=cpx), window=10)
+    >>> len(fig.axes)
+    3
     """
     names = ("free_energy", "accuracy", "complexity")
     series = [np.ravel(np.asarray(getattr(terms, name), dtype=float)) for name in names]
@@ -81,7 +91,7 @@ def plot_projections(
     trajectory, attractors, *, labels=None, segments=None,
     title: str = "Projection of the network state onto the attractors",
 ):
-    """Cosine similarity x_t . a / (|x_t| |a|) of each state x_t with each attractor a, over step t.
+    """Cosine similarity x_t . a / (``|x_t|`` ``|a|``) of each state x_t with each attractor a, over step t.
 
     Parameters
     ----------
@@ -105,6 +115,15 @@ def plot_projections(
     ValueError
         If ``trajectory`` is not a non-empty (T, N) array, ``attractors`` is not (A, N), or ``labels``
         has other than A entries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fepnet.figures import plot_projections
+    >>> rng = np.random.default_rng(0)
+    >>> fig = plot_projections(np.tanh(rng.normal(size=(20, 8))), np.sign(rng.normal(size=(2, 8))), labels=["A", "B"])
+    >>> len(fig.axes) >= 1
+    True
     """
     x = as_rows("trajectory", trajectory)
     a = as_rows("attractors", attractors, x.shape[1])
@@ -142,6 +161,15 @@ def plot_pattern_correlations(
     ValueError
         If ``states`` is not a non-empty (T, N) array, ``patterns`` is not (K, N), or ``labels`` has
         other than K entries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fepnet.figures import plot_pattern_correlations
+    >>> rng = np.random.default_rng(0)
+    >>> fig = plot_pattern_correlations(np.tanh(rng.normal(size=(20, 8))), np.sign(rng.normal(size=(2, 8))))
+    >>> len(fig.axes) >= 1
+    True
     """
     x = as_rows("states", states)
     p = as_rows("patterns", patterns, x.shape[1])

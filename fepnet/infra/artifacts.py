@@ -52,14 +52,46 @@ def _makedirs(path: str) -> None:
 
 
 def created_mark() -> int:
-    """A mark for :func:`remove_empty_created`: the directories made so far."""
+    """A mark for :func:`remove_empty_created`: how many output directories this process has made so far.
+
+    Returns
+    -------
+    int
+        The count of directories made by :func:`check_output_dir` and ``Artifacts.path``.
+
+    Examples
+    --------
+    >>> from fepnet.infra.artifacts import created_mark
+    >>> created_mark() >= 0
+    True
+    """
     return len(_CREATED)
 
 
 def remove_empty_created(mark: int = 0) -> list[str]:
-    """Remove the output directories made since ``mark`` that are empty, deepest first; return them.
+    """Remove the output directories made since ``mark`` that are empty, deepest first.
 
     A directory that holds anything (a complete file, or a directory made before) stays.
+    The directories after ``mark`` are forgotten either way.
+
+    Parameters
+    ----------
+    mark : int
+        A :func:`created_mark` taken before the run (default 0: every directory made).
+
+    Returns
+    -------
+    list of str
+        The absolute paths removed.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from fepnet.infra.artifacts import check_output_dir, created_mark, remove_empty_created
+    >>> mark = created_mark()
+    >>> out = check_output_dir(os.path.join(tempfile.mkdtemp(), "a", "b"))
+    >>> [os.path.basename(p) for p in remove_empty_created(mark)]
+    ['b', 'a']
     """
     removed = []
     for directory in reversed(_CREATED[mark:]):
@@ -88,6 +120,7 @@ def check_output_dir(path, name: str = "out") -> str:
     Returns
     -------
     str
+        ``path`` as a string (``bytes`` paths decoded).
 
     Raises
     ------
@@ -96,6 +129,18 @@ def check_output_dir(path, name: str = "out") -> str:
     ValueError
         ``path`` is empty, an existing file, lies under one, or cannot be created or written
         (a file is created and removed there to find out).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from fepnet.infra.artifacts import check_output_dir
+    >>> d = check_output_dir(os.path.join(tempfile.mkdtemp(), "out"))
+    >>> os.path.isdir(d)
+    True
+    >>> check_output_dir("")
+    Traceback (most recent call last):
+        ...
+    ValueError: out must be a directory path, got ''
     """
     if path is None:
         raise TypeError(f"{name} must be a path, got None")
@@ -123,7 +168,7 @@ def check_output_dir(path, name: str = "out") -> str:
 
 
 class Artifacts:
-    """A command's output directory.
+    """A command's output directory: checked when made, every file written atomically and listed.
 
     Parameters
     ----------
@@ -135,6 +180,7 @@ class Artifacts:
     Attributes
     ----------
     directory : str
+        The directory.
     files : list of str
         Paths written so far, in order.
 
@@ -142,6 +188,17 @@ class Artifacts:
     ------
     TypeError, ValueError
         As :func:`check_output_dir`.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from fepnet.infra.artifacts import Artifacts
+    >>> out = Artifacts(os.path.join(tempfile.mkdtemp(), "run"))
+    >>> out.json("summary.json", {"loss": float("nan"), "n": 3})
+    {'loss': None, 'n': 3}
+    >>> _ = out.text("notes/readme.txt", "hello")
+    >>> [os.path.relpath(p, out.directory) for p in out.files]
+    ['summary.json', 'notes/readme.txt']
     """
 
     def __init__(self, directory, name: str = "out"):

@@ -20,7 +20,19 @@ def _has_display() -> bool:
 
 
 def pyplot():
-    """``matplotlib.pyplot``, switched to the Agg backend when there is no display."""
+    """``matplotlib.pyplot``, imported lazily and switched to the Agg backend when there is no display.
+
+    Returns
+    -------
+    module
+        ``matplotlib.pyplot``.
+
+    Examples
+    --------
+    >>> from fepnet.infra.plotting import pyplot
+    >>> pyplot().__name__
+    'matplotlib.pyplot'
+    """
     import matplotlib
 
     if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg", "cairo") and not _has_display():
@@ -39,24 +51,66 @@ def subplots(nrows: int = 1, ncols: int = 1, **kwargs):
     Parameters
     ----------
     nrows, ncols : int
-        The grid of axes.
+        The grid of axes (default 1 x 1).
     **kwargs
-        Passed on to :func:`matplotlib.pyplot.subplots` (``figsize``, ``squeeze``, ``sharex``, ...).
+        Passed on to ``matplotlib.pyplot.subplots`` (``figsize``, ``squeeze``, ``sharex``, ...).
 
     Returns
     -------
     fig : matplotlib.figure.Figure
     axes : matplotlib.axes.Axes or numpy.ndarray of them
-        As :func:`matplotlib.pyplot.subplots` returns them (one Axes for a 1 x 1 grid unless
+        As ``matplotlib.pyplot.subplots`` returns them (one Axes for a 1 x 1 grid unless
         ``squeeze=False``).
+
+    Raises
+    ------
+    ValueError, TypeError
+        From matplotlib, for a bad grid or keyword.
+
+    Examples
+    --------
+    >>> from fepnet.infra.plotting import pyplot, subplots
+    >>> fig, axes = subplots(1, 2, figsize=(4, 2))
+    >>> axes.shape
+    (2,)
+    >>> pyplot().close(fig)
     """
     return pyplot().subplots(nrows, ncols, layout="constrained", **kwargs)
 
 
 def save_figure(fig, path, *, dpi: int = 150) -> str:
-    """Save ``fig`` to ``path`` atomically (format from the extension, PNG at ``dpi``) and close it.
+    r"""Save ``fig`` to ``path`` atomically (format from the extension) and close it.
 
-    Returns the path. An interrupted save leaves no partial file.
+    An interrupted save leaves no partial file (:func:`~fepnet.infra.files.atomic_path`);
+    the figure is closed even when the save fails.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    path : str or os.PathLike
+        The destination (``.png``, ``.pdf``, ``.svg``, ...); its directory must exist.
+    dpi : int
+        Resolution of raster formats, dots per inch (default 150).
+
+    Returns
+    -------
+    str
+        ``path``, as a string.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the directory of ``path`` does not exist.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from fepnet.infra.plotting import save_figure, subplots
+    >>> fig, ax = subplots(figsize=(2, 2))
+    >>> p = save_figure(fig, os.path.join(tempfile.mkdtemp(), "f.png"), dpi=50)
+    >>> open(p, "rb").read(4)
+    b'\x89PNG'
     """
     plt = pyplot()
     try:
@@ -68,6 +122,24 @@ def save_figure(fig, path, *, dpi: int = 150) -> str:
 
 
 def symmetric_limit(*arrays) -> float:
-    """max |x| over all arrays (NaNs ignored), or 1.0 when that is 0 or undefined: a symmetric colour range."""
+    """A symmetric colour range: max ``|x|`` over all arrays (NaNs ignored), or 1.0 when that is 0 or undefined.
+
+    Parameters
+    ----------
+    *arrays : array_like
+        Any shapes; empty arrays count as 0.
+
+    Returns
+    -------
+    float
+        ``L`` > 0, for a colour scale ``[-L, L]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fepnet.infra.plotting import symmetric_limit
+    >>> symmetric_limit(np.array([0.5, -2.0]), [np.nan, 1.0]), symmetric_limit(np.zeros(3))
+    (2.0, 1.0)
+    """
     lim = max((float(np.nanmax(np.abs(a))) if np.size(a) else 0.0) for a in arrays)
     return lim if np.isfinite(lim) and lim > 0 else 1.0

@@ -43,6 +43,18 @@ def interruptible():
     :func:`interrupt_pending` tells the caller. Outside the main thread (where signals
     cannot be handled), or where SIGINT is ignored (a process started in the background by a
     non-interactive shell inherits that), the block runs unchanged.
+
+    Yields
+    ------
+    None
+        The previous SIGINT handler is restored (and the remembered interrupt cleared) on exit.
+
+    Examples
+    --------
+    >>> from fepnet.infra.progress import interruptible, interrupt_pending
+    >>> with interruptible():
+    ...     interrupt_pending()
+    False
     """
     if (threading.current_thread() is not threading.main_thread()
             or signal.getsignal(signal.SIGINT) is signal.SIG_IGN):
@@ -63,19 +75,71 @@ def interruptible():
 
 
 def interrupt_pending() -> bool:
-    """Whether an interrupt arrived inside the current :func:`interruptible` block."""
+    """Whether an interrupt arrived inside the current :func:`interruptible` block.
+
+    Returns
+    -------
+    bool
+        True once SIGINT was received inside the block (until the block exits).
+
+    Examples
+    --------
+    >>> from fepnet.infra.progress import interrupt_pending
+    >>> interrupt_pending()
+    False
+    """
     return _INTERRUPTED.is_set()
 
 
 def check_interrupt() -> None:
-    """Raise ``KeyboardInterrupt`` if an interrupt arrived inside :func:`interruptible` (a chunk boundary)."""
+    """Raise ``KeyboardInterrupt`` if an interrupt arrived inside :func:`interruptible` (call it at a chunk boundary).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    KeyboardInterrupt
+        When :func:`interrupt_pending` is true.
+
+    Examples
+    --------
+    >>> from fepnet.infra.progress import check_interrupt
+    >>> check_interrupt() is None
+    True
+    """
     if _INTERRUPTED.is_set():
         raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
 def progress_bar(total: int, desc: str, unit: str = "it", enable: bool = True):
-    """A tqdm bar on stderr (``disable`` when ``enable`` is false); closed on exit."""
+    """A tqdm progress bar on stderr, closed when the block exits.
+
+    Parameters
+    ----------
+    total : int
+        The number of units to complete.
+    desc : str
+        The bar's label.
+    unit : str
+        The unit's name (default ``"it"``).
+    enable : bool
+        Show the bar; when false the bar is created with ``disable=True`` (its methods still work).
+
+    Yields
+    ------
+    tqdm.tqdm
+        The bar (``update``, ``set_postfix_str``, ...).
+
+    Examples
+    --------
+    >>> from fepnet.infra.progress import progress_bar
+    >>> with progress_bar(10, "demo", enable=False) as bar:
+    ...     bar.total
+    10
+    """
     bar = tqdm(total=total, desc=desc, unit=unit, disable=not enable, file=sys.stderr,
                dynamic_ncols=True, unit_scale=True, leave=True, mininterval=0.25)
     try:
@@ -85,24 +149,84 @@ def progress_bar(total: int, desc: str, unit: str = "it", enable: bool = True):
 
 
 def chunk_bounds(total: int, size: int) -> list[int]:
-    """Boundaries ``[0, size, 2 size, ..., total]`` of pieces of at most ``size`` (``[0]`` when total is 0)."""
+    """Boundaries ``[0, size, 2 size, ..., total]`` of consecutive pieces of at most ``size`` items.
+
+    Parameters
+    ----------
+    total : int
+        Number of items, >= 0.
+    size : int
+        Largest piece (values below 1 count as 1).
+
+    Returns
+    -------
+    list of int
+        Increasing boundaries from 0 to ``total`` (``[0]`` when ``total`` is 0).
+
+    Examples
+    --------
+    >>> from fepnet.infra.progress import chunk_bounds
+    >>> chunk_bounds(10, 4), chunk_bounds(0, 4)
+    ([0, 4, 8, 10], [0])
+    """
     size = max(1, int(size))
     return list(range(0, total, size)) + [total] if total > 0 else [0]
 
 
 def even_bounds(total: int, n_chunks: int) -> list[int]:
-    """Boundaries of ``n_chunks`` pieces whose lengths differ by at most one (``np.linspace`` rounding)."""
+    """Boundaries of ``n_chunks`` pieces whose lengths differ by at most one (``np.linspace`` rounded down).
+
+    Parameters
+    ----------
+    total : int
+        Number of items, >= 0.
+    n_chunks : int
+        Number of pieces (values below 1 count as 1).
+
+    Returns
+    -------
+    list of int
+        ``n_chunks + 1`` boundaries from 0 to ``total``.
+
+    Examples
+    --------
+    >>> from fepnet.infra.progress import even_bounds
+    >>> even_bounds(10, 3)
+    [0, 3, 6, 10]
+    """
     return [int(b) for b in np.linspace(0, total, max(1, int(n_chunks)) + 1).astype(int)]
 
 
 def ceil_chunks(total: int, n_chunks: int) -> list[int]:
-    """Boundaries of pieces of ``ceil(total / n_chunks)`` (the last one shorter)."""
+    """Boundaries of pieces of ``ceil(total / n_chunks)`` items (the last one shorter).
+
+    Parameters
+    ----------
+    total : int
+        Number of items, >= 0.
+    n_chunks : int
+        Number of pieces wanted (values below 1 count as 1); fewer result when the pieces fill ``total`` early.
+
+    Returns
+    -------
+    list of int
+        Increasing boundaries from 0 to ``total`` (:func:`chunk_bounds`).
+
+    Examples
+    --------
+    >>> from fepnet.infra.progress import ceil_chunks
+    >>> ceil_chunks(10, 3)
+    [0, 4, 8, 10]
+    """
     return chunk_bounds(total, math.ceil(total / max(1, n_chunks)) if total else 1)
 
 
 def run_in_chunks(advance, carry, bounds, *, desc: str, unit: str = "it", progress: bool = True,
                   units_per_item: int = 1):
-    """Run ``carry, out = advance(carry, start, stop)`` for each consecutive pair of ``bounds``.
+    """Run ``carry, out = advance(carry, start, stop)`` for each consecutive pair of ``bounds``, under a progress bar.
+
+    After each piece the carry is computed (``jax.block_until_ready``), :func:`check_interrupt`
+    runs, and the bar advances by ``(stop - start) * units_per_item``.
 
     Parameters
     ----------
@@ -131,6 +255,15 @@ def run_in_chunks(advance, carry, bounds, *, desc: str, unit: str = "it", progre
     ------
     KeyboardInterrupt
         After the piece during which an interrupt arrived (:func:`check_interrupt`).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from fepnet.infra.progress import chunk_bounds, run_in_chunks
+    >>> total, outs = run_in_chunks(lambda c, a, b: (c + jnp.arange(a, b).sum(), b - a), jnp.int32(0),
+    ...                             chunk_bounds(10, 4), desc="sum", progress=False)
+    >>> int(total), outs
+    (45, [4, 4, 2])
     """
     import jax
 

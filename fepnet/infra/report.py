@@ -48,27 +48,122 @@ _CSS = (
 
 
 class Report:
-    """Blocks of a report: headings, paragraphs, tables and figures, in order."""
+    """A one-page report: headings, paragraphs, bullet lists, tables and figures, in order.
+
+    Build it with the chaining methods ``heading``, ``text``, ``bullets``, ``table`` and
+    ``figure``; render it with ``markdown()`` / ``html()`` or write both files with
+    ``write(directory)``. ``**bold**`` and ``code`` spans are the only inline markup.
+
+    Parameters
+    ----------
+    title : str
+        The report's title (its level-1 heading).
+
+    Attributes
+    ----------
+    title : str
+        The title.
+    blocks : list of tuple
+        The blocks added so far, ``(kind, ...)``.
+
+    Examples
+    --------
+    >>> from fepnet.infra.report import Report
+    >>> r = Report("Demo").heading("Result").text("**2** patterns").table(["n", "score"], [[1, "0.90"]])
+    >>> print(r.markdown())
+    # Demo
+    <BLANKLINE>
+    ## Result
+    <BLANKLINE>
+    **2** patterns
+    <BLANKLINE>
+    | n | score |
+    |---|---:|
+    | 1 | 0.90 |
+    <BLANKLINE>
+    """
 
     def __init__(self, title: str):
         self.title = str(title)
         self.blocks: list[tuple] = []
 
     def heading(self, text: str, level: int = 2) -> "Report":
+        """Add a heading.
+
+        Parameters
+        ----------
+        text : str
+            The heading.
+        level : int
+            2 (section) or 3 (subsection).
+
+        Returns
+        -------
+        Report
+            ``self``, for chaining.
+
+        Raises
+        ------
+        ValueError
+            For another level.
+        """
         if level not in (2, 3):
             raise ValueError(f"level must be 2 or 3, got {level!r}")
         self.blocks.append(("heading", str(text), level))
         return self
 
     def text(self, text: str) -> "Report":
+        """Add a paragraph (``**bold**`` and ``code`` spans are rendered).
+
+        Parameters
+        ----------
+        text : str
+            The paragraph.
+
+        Returns
+        -------
+        Report
+            ``self``, for chaining.
+        """
         self.blocks.append(("text", str(text)))
         return self
 
     def bullets(self, items) -> "Report":
+        """Add a bullet list.
+
+        Parameters
+        ----------
+        items : iterable
+            The items (converted with ``str``).
+
+        Returns
+        -------
+        Report
+            ``self``, for chaining.
+        """
         self.blocks.append(("bullets", [str(i) for i in items]))
         return self
 
     def table(self, header, rows) -> "Report":
+        """Add a table (first column left-aligned, the others right-aligned).
+
+        Parameters
+        ----------
+        header : sequence
+            The column names.
+        rows : sequence of sequence
+            The rows, each with as many cells as ``header`` (cells converted with ``str``).
+
+        Returns
+        -------
+        Report
+            ``self``, for chaining.
+
+        Raises
+        ------
+        ValueError
+            When a row has another number of cells.
+        """
         header = [str(h) for h in header]
         rows = [[str(c) for c in row] for row in rows]
         for row in rows:
@@ -78,11 +173,31 @@ class Report:
         return self
 
     def figure(self, path: str, caption: str) -> "Report":
+        """Add a figure with its caption.
+
+        Parameters
+        ----------
+        path : str
+            The image's path relative to the report's directory.
+        caption : str
+            The caption (also the image's alt text).
+
+        Returns
+        -------
+        Report
+            ``self``, for chaining.
+        """
         self.blocks.append(("figure", str(path), str(caption)))
         return self
 
     # --- rendering ----------------------------------------------------------------------------
     def markdown(self) -> str:
+        """The report as Markdown.
+
+        Returns
+        -------
+        str
+        """
         out = [f"# {self.title}", ""]
         for block in self.blocks:
             kind = block[0]
@@ -103,6 +218,12 @@ class Report:
         return "\n".join(out)
 
     def html(self) -> str:
+        """The report as one self-contained HTML page (inline CSS; figures linked by relative path).
+
+        Returns
+        -------
+        str
+        """
         out = ["<!DOCTYPE html>", "<html><head><meta charset='utf-8'>",
                f"<title>{html.escape(self.title)}</title><style>{_CSS}</style></head><body>",
                f"<h1>{html.escape(self.title)}</h1>"]
@@ -125,7 +246,18 @@ class Report:
         return "\n".join(out)
 
     def write(self, directory) -> list[str]:
-        """Write ``report.md`` and ``report.html`` into ``directory`` (atomically); returns their paths."""
+        """Write ``report.md`` and ``report.html`` into ``directory`` (created if missing; each file atomic).
+
+        Parameters
+        ----------
+        directory : str or os.PathLike
+            The output directory.
+
+        Returns
+        -------
+        list of str
+            The two paths written.
+        """
         directory = os.fspath(directory)
         os.makedirs(directory, exist_ok=True)
         return [write_text(os.path.join(directory, name), text)

@@ -11,13 +11,46 @@ __all__ = ["accelerator_memory_bytes", "available_host_bytes", "configure_cpu_de
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process in MiB (``ru_maxrss``: KiB on Linux, bytes on macOS)."""
+    """Peak resident set size of this process in MiB.
+
+    From ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` (KiB on Linux, bytes on macOS).
+
+    Returns
+    -------
+    float
+        MiB (2**20 bytes).
+
+    Examples
+    --------
+    >>> from fepnet.infra.resources import peak_rss_mb
+    >>> peak_rss_mb() > 0
+    True
+    """
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / 2**20 if sys.platform == "darwin" else rss / 2**10
 
 
 def accelerator_memory_bytes(device) -> int | None:
-    """An accelerator's memory in bytes (its ``memory_stats()["bytes_limit"]``); None on CPU or where unknown."""
+    """An accelerator's memory in bytes (its ``memory_stats()["bytes_limit"]``).
+
+    Parameters
+    ----------
+    device : jax.Device
+        A JAX device.
+
+    Returns
+    -------
+    int or None
+        Bytes; None on CPU, or where the backend does not report a limit.
+
+    Examples
+    --------
+    >>> import jax
+    >>> from fepnet.infra.resources import accelerator_memory_bytes
+    >>> cpu = jax.devices("cpu")[0]
+    >>> accelerator_memory_bytes(cpu) is None
+    True
+    """
     if device.platform == "cpu":
         return None
     try:
@@ -29,9 +62,21 @@ def accelerator_memory_bytes(device) -> int | None:
 
 
 def device_memory_bytes():
-    """``(bytes, name)``: the memory of JAX's default device (an accelerator's limit, else the host's RAM).
+    """The memory of JAX's default device: an accelerator's limit, else the host's physical RAM.
 
-    ``bytes`` is None where neither is known.
+    Returns
+    -------
+    bytes : int or None
+        The memory in bytes; None where neither is known.
+    name : str
+        ``"<platform>:<id>"`` of the accelerator, or ``"this machine"``.
+
+    Examples
+    --------
+    >>> from fepnet.infra.resources import device_memory_bytes
+    >>> n, name = device_memory_bytes()
+    >>> n is None or n > 0
+    True
     """
     import jax
 
@@ -57,10 +102,22 @@ def _read_int(path: str, prefix: str = "") -> int | None:
 
 
 def available_host_bytes() -> int | None:
-    """Host memory available to a new allocation, in bytes, or None where unknown.
+    """Host memory available to a new allocation, in bytes.
 
     ``MemAvailable`` of /proc/meminfo (Linux; else the physical memory), and no more than
     what a cgroup v2 memory limit leaves (``memory.max - memory.current``, containers).
+
+    Returns
+    -------
+    int or None
+        Bytes, or None where unknown.
+
+    Examples
+    --------
+    >>> from fepnet.infra.resources import available_host_bytes
+    >>> b = available_host_bytes()
+    >>> b is None or b > 0
+    True
     """
     kib = _read_int("/proc/meminfo", "MemAvailable:")
     available = kib * 1024 if kib is not None else None
@@ -76,7 +133,19 @@ def available_host_bytes() -> int | None:
 
 
 def usable_cores() -> int:
-    """CPU cores this process may run on (its affinity mask where the OS has one)."""
+    """CPU cores this process may run on (its affinity mask where the OS has one, else ``os.cpu_count()``).
+
+    Returns
+    -------
+    int
+        >= 1.
+
+    Examples
+    --------
+    >>> from fepnet.infra.resources import usable_cores
+    >>> usable_cores() >= 1
+    True
+    """
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # macOS, Windows
@@ -84,11 +153,30 @@ def usable_cores() -> int:
 
 
 def configure_cpu_devices(n: int | None = None) -> str:
-    """Split the host CPU into ``n`` JAX devices (default: :func:`usable_cores`).
+    """Split the host CPU into ``n`` JAX devices, so that a sweep's batch can be sharded over them.
 
-    A sweep's batch is then sharded over them. Must run before JAX initialises its
-    backends; a ``--xla_force_host_platform_device_count`` in ``XLA_FLAGS`` wins.
-    Returns what was done, in words.
+    Sets ``jax_num_cpu_devices``; it must run before JAX initialises its backends, and a
+    ``--xla_force_host_platform_device_count`` in ``XLA_FLAGS`` wins. Nothing is changed once
+    the backends are initialised (the return value says so).
+
+    Parameters
+    ----------
+    n : int, optional
+        Number of CPU devices (default: :func:`usable_cores`).
+
+    Returns
+    -------
+    str
+        What was done, in words, e.g. ``"2 host CPU devices"`` or
+        ``"JAX already initialised: its 1 device(s)"``.
+
+    Examples
+    --------
+    >>> import jax
+    >>> from fepnet.infra.resources import configure_cpu_devices
+    >>> _ = jax.devices()          # backends initialised: nothing changes now
+    >>> configure_cpu_devices(2)   # doctest: +ELLIPSIS
+    '...'
     """
     import jax
 

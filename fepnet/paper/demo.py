@@ -31,22 +31,23 @@ BALANCED = dict(evidence_level=NETWORKS["balanced"][0], inverse_temperature=NETW
 
 
 class DemoResult(NamedTuple):
-    """The trained balanced network and its attractors.
+    """The trained balanced network of the paper's Simulation 2 and its attractors (:func:`train_balanced`).
 
     Attributes
     ----------
     settings : dict
-        :data:`BALANCED` with the ``n_epochs`` used.
+        ``BALANCED`` with the ``n_epochs`` used: evidence_level 11, inverse_temperature 0.1668,
+        learning_rate 0.001, n_epochs, steps_per_epoch 10.
     seed : int
-        The PRNG seed (``jax.random.key(seed)`` trained the network).
-    network : Network
-        The learned couplings J (64, 64) and biases b (64,).
-    digits : Digits
-        The data: ten training digits (10, 64) and their labels.
-    attractors : Attractors
-        The distinct end states of the paper's attractor search from each training digit.
+        The training seed (``jax.random.key(seed)``).
+    network : fepnet.Network
+        The trained network, N = 64.
+    digits : fepnet.data.Digits
+        The digits data set (``train`` (10, 64), ``test``).
+    attractors : fepnet.Attractors
+        :func:`~fepnet.paper.simulations.paper_attractors` of the trained network.
     train_seconds, relax_seconds : float
-        Wall times of the training (compilation included) and of the attractor search.
+        Wall time of the training and of the attractor search (compilation included).
     """
 
     settings: dict
@@ -77,6 +78,22 @@ def train_balanced(seed: int = 0, n_epochs: int = BALANCED["n_epochs"], progress
     Returns
     -------
     DemoResult
+        Fields ``settings``, ``seed``, ``network``, ``digits``, ``attractors``, ``train_seconds``,
+        ``relax_seconds``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a bad seed or ``n_epochs`` (from :func:`fepnet.train`).
+
+    Examples
+    --------
+    A short run (about 8 s on a 2-core CPU, mostly compilation; not run as a doctest):
+
+    >>> from fepnet.paper.demo import train_balanced
+    >>> r = train_balanced(0, n_epochs=20, progress=False)  # doctest: +SKIP
+    >>> r.network.size, r.attractors.count >= 1  # doctest: +SKIP
+    (64, True)
     """
     digits = load_digits()
     settings = dict(BALANCED, n_epochs=n_epochs)
@@ -106,6 +123,7 @@ def demo_summary(result: DemoResult, files) -> dict:
     Parameters
     ----------
     result : DemoResult
+        A :func:`train_balanced` result.
     files : list of str
         The file names written (recorded under ``"files"``).
 

@@ -57,7 +57,28 @@ def _mean_over(x, keep):
 
 
 def swept_settings(ds) -> list:
-    """The swept settings of a sweep result: its dimensions with coordinates, except seed, target and source."""
+    """The swept settings of a sweep result: its dimensions with coordinates, except seed, target and source.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A :func:`fepnet.sweep.run_sweep` result.
+
+    Returns
+    -------
+    list of str
+        Dimension names, in the dataset's order.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from fepnet.paper import landscapes
+    >>> dims = ("seed", "evidence_level", "inverse_temperature")
+    >>> ds = xr.Dataset({m: (dims, np.arange(8.0).reshape(2, 2, 2)) for m in landscapes.LANDSCAPES},
+    ...                 coords={"seed": [0, 1], "evidence_level": [6.0, 11.0], "inverse_temperature": [0.05, 0.2]})
+    >>> landscapes.swept_settings(ds)
+    ['evidence_level', 'inverse_temperature']
+    """
     return [d for d in ds.dims if d in ds.coords and d not in ("seed", "target", "source")]
 
 
@@ -80,6 +101,16 @@ def landscape(ds, metric: str):
     ------
     ValueError
         An unknown metric, or an axis not swept.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from fepnet.paper import landscapes
+    >>> dims = ("seed", "evidence_level", "inverse_temperature")
+    >>> ds = xr.Dataset({m: (dims, np.arange(8.0).reshape(2, 2, 2)) for m in landscapes.LANDSCAPES},
+    ...                 coords={"seed": [0, 1], "evidence_level": [6.0, 11.0], "inverse_temperature": [0.05, 0.2]})
+    >>> landscapes.landscape(ds, "retrieval").values.tolist()
+    [[2.0, 4.0], [3.0, 5.0]]
     """
     _check(ds, metric)
     missing = [d for d in AXES if d not in ds.dims]
@@ -94,13 +125,31 @@ def profile(ds, metric: str, dim: str):
     Parameters
     ----------
     ds : xarray.Dataset
+        A sweep result.
     metric : str
+        One of its variables (an ``n_attractors`` of -1 counts as missing).
     dim : str
         A swept setting of ``ds``.
 
     Returns
     -------
     xarray.DataArray, dims (dim,)
+        The NaN-aware mean.
+
+    Raises
+    ------
+    ValueError
+        An unknown metric.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from fepnet.paper import landscapes
+    >>> dims = ("seed", "evidence_level", "inverse_temperature")
+    >>> ds = xr.Dataset({m: (dims, np.arange(8.0).reshape(2, 2, 2)) for m in landscapes.LANDSCAPES},
+    ...                 coords={"seed": [0, 1], "evidence_level": [6.0, 11.0], "inverse_temperature": [0.05, 0.2]})
+    >>> landscapes.profile(ds, "retrieval", "inverse_temperature").values.tolist()
+    [3.0, 4.0]
     """
     _check(ds, metric)
     return _mean_over(_values(ds, metric), [dim])
@@ -118,12 +167,28 @@ def best_point(ds, metric: str) -> dict:
     ds : xarray.Dataset
         A sweep result (a fixed evidence level or inverse temperature is read from ``fixed_<name>``).
     metric : str
+        One of its variables.
 
     Returns
     -------
     dict or None
         {"evidence_level", "inverse_temperature", "value"} plus any other swept setting;
         None if the metric has no finite value.
+
+    Raises
+    ------
+    ValueError
+        An unknown metric.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from fepnet.paper import landscapes
+    >>> dims = ("seed", "evidence_level", "inverse_temperature")
+    >>> ds = xr.Dataset({m: (dims, np.arange(8.0).reshape(2, 2, 2)) for m in landscapes.LANDSCAPES},
+    ...                 coords={"seed": [0, 1], "evidence_level": [6.0, 11.0], "inverse_temperature": [0.05, 0.2]})
+    >>> landscapes.best_point(ds, "retrieval")
+    {'evidence_level': 11.0, 'inverse_temperature': 0.2, 'value': 5.0}
     """
     _check(ds, metric)
     mean = _mean_over(_values(ds, metric), [d for d in ds[metric].dims if d != "seed"])
@@ -143,7 +208,7 @@ def best_point(ds, metric: str) -> dict:
 def named_networks(ds) -> dict:
     """The paper's balanced / high / low networks at their nearest grid points (when inside the grid's range).
 
-    Nearest: |evidence - e| and |log iT - log t| smallest.
+    Nearest: ``|evidence - e|`` and ``|log iT - log t|`` smallest.
 
     Parameters
     ----------
@@ -155,6 +220,17 @@ def named_networks(ds) -> dict:
     dict
         name -> {"grid_point", each of :data:`LANDSCAPES` (seed mean, None if not finite), "published"};
         empty unless both axes are swept.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from fepnet.paper import landscapes
+    >>> dims = ("seed", "evidence_level", "inverse_temperature")
+    >>> ds = xr.Dataset({m: (dims, np.arange(8.0).reshape(2, 2, 2)) for m in landscapes.LANDSCAPES},
+    ...                 coords={"seed": [0, 1], "evidence_level": [6.0, 11.0], "inverse_temperature": [0.05, 0.2]})
+    >>> nets = landscapes.named_networks(ds)
+    >>> list(nets), nets["balanced"]["grid_point"], nets["balanced"]["retrieval"]
+    (['balanced'], {'evidence_level': 11.0, 'inverse_temperature': 0.2}, 5.0)
     """
     if any(d not in ds.dims for d in AXES):
         return {}
@@ -191,6 +267,18 @@ def qualitative_checks(ds) -> dict:
     dict
         check name -> {"value", "pass"} (and "retrieval" for the comparison); empty unless both
         axes are swept with at least two values and both scores have a finite value.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from fepnet.paper import landscapes
+    >>> dims = ("seed", "evidence_level", "inverse_temperature")
+    >>> ds = xr.Dataset({m: (dims, np.arange(8.0).reshape(2, 2, 2)) for m in landscapes.LANDSCAPES},
+    ...                 coords={"seed": [0, 1], "evidence_level": [6.0, 11.0], "inverse_temperature": [0.05, 0.2]})
+    >>> {k: v["pass"] for k, v in landscapes.qualitative_checks(ds).items()}  # doctest: +NORMALIZE_WHITESPACE
+    {'retrieval_best_inverse_temperature_in_0.1_0.5': True,
+     'generalization_best_inverse_temperature_below_0.1': False,
+     'generalization_prefers_lower_inverse_temperature_than_retrieval': False}
     """
     if any(d not in ds.dims or ds.sizes[d] < 2 for d in AXES):
         return {}
@@ -215,16 +303,38 @@ def summarize_sweep(ds, *, wall_s: float, peak_rss_mb: float) -> dict:
     Parameters
     ----------
     ds : xarray.Dataset
-        A sweep result.
+        A sweep result of :func:`fepnet.sweep.run_sweep`, with its attributes ``wall_s``,
+        ``training_steps``, ``n_devices``, ``chunk_size``, ``n_chunks`` and any ``fixed_<setting>``.
     wall_s : float
-        The command's wall time.
+        The command's wall time, seconds.
     peak_rss_mb : float
-        The process's peak memory.
+        The process's peak memory, MiB.
 
     Returns
     -------
     dict
-        Plain JSON values: timings, sizes, best points, named networks, checks, the grid.
+        Plain JSON values: ``wall_s``, ``peak_rss_mb``, ``n_networks``, ``steps_per_network``,
+        ``best_retrieval``, ``best_generalization`` (:func:`best_point`), ``named_networks``,
+        ``checks`` (:func:`qualitative_checks`), ``grid``, ``seeds``, ``fixed``, ``sweep_wall_s``,
+        ``network_steps_per_s``, ``n_devices``, ``chunk_size``, ``n_chunks``.
+
+    Raises
+    ------
+    KeyError
+        When ``ds`` lacks one of the attributes above.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from fepnet.paper import landscapes
+    >>> dims = ("seed", "evidence_level", "inverse_temperature")
+    >>> ds = xr.Dataset({m: (dims, np.arange(8.0).reshape(2, 2, 2)) for m in landscapes.LANDSCAPES},
+    ...                 coords={"seed": [0, 1], "evidence_level": [6.0, 11.0], "inverse_temperature": [0.05, 0.2]})
+    >>> ds.attrs.update(wall_s=2.0, training_steps=800, n_devices=1, chunk_size=8, n_chunks=1,
+    ...                 fixed_n_epochs=10, fixed_steps_per_epoch=10)
+    >>> s = landscapes.summarize_sweep(ds, wall_s=3.0, peak_rss_mb=512.0)
+    >>> s["n_networks"], s["steps_per_network"], s["network_steps_per_s"]
+    (8, 100, 400.0)
     """
     swept = swept_settings(ds)
     def largest(name):

@@ -71,6 +71,16 @@ def validation_network(name: str, key, *, network: Network | None = None, symmet
     ------
     ValueError
         For an unknown name, or a ``network`` that is not a 64-node Network.
+
+    Examples
+    --------
+    The random network needs no training:
+
+    >>> import jax
+    >>> from fepnet.paper.networks import validation_network
+    >>> vn = validation_network("random", jax.random.key(0))
+    >>> vn.name, vn.network.size, vn.evidence.shape, vn.inverse_temperature, vn.grid_shape
+    ('random', 64, (64,), 1.0, (8, 8))
     """
     if name not in NETWORK_NAMES:
         raise ValueError(f"network must be one of {NETWORK_NAMES}, got {name!r}")
@@ -130,6 +140,17 @@ def loaded_network(path, key, *, symmetrize: bool = False) -> ValidationNetwork:
     diagnostics.validation.ValidationNetwork
         Named "loaded", at iT = 1; with the digit patterns (64 nodes) or without
         evidence, patterns and grid (any other size).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import jax, jax.numpy as jnp, fepnet
+    >>> from fepnet.paper.networks import loaded_network
+    >>> path = os.path.join(tempfile.mkdtemp(), "net.npz")
+    >>> fepnet.Network(0.1 * (1 - jnp.eye(5)), jnp.zeros(5)).save(path)
+    >>> vn = loaded_network(path, jax.random.key(0))
+    >>> vn.name, vn.network.size, vn.evidence.tolist(), vn.grid_shape
+    ('loaded', 5, [0.0, 0.0, 0.0, 0.0, 0.0], None)
     """
     net = Network.load(path)
     desc = f"network loaded from {os.fspath(path)}"
@@ -164,11 +185,23 @@ def resolve_network(network, key, *, symmetrize: bool | None = None, progress: b
     Returns
     -------
     diagnostics.validation.ValidationNetwork
+        As :func:`validation_network` or :func:`loaded_network` return it.
 
     Raises
     ------
     ValueError
         For anything else.
+
+    Examples
+    --------
+    >>> import jax
+    >>> from fepnet.paper.networks import resolve_network
+    >>> resolve_network("random", jax.random.key(0)).description.split(";")[0]
+    'a sparse random symmetric network (G(64, 0.1) graph, weights N(0, 0.5^2), zero biases)'
+    >>> resolve_network("no-such-network", jax.random.key(0))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    ValueError: network must be one of ('digits-balanced', 'sequence', 'random'), ...
     """
     if isinstance(network, ValidationNetwork):
         return network

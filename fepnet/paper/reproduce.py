@@ -4,7 +4,7 @@ Simulation 5 (capacity) is one batched computation over K repeats instead
 (:func:`fepnet.capacity.compute.run_capacity` restricted to random patterns, N = 100,
 K = 10..90; the baselines run too, and the figures show them): :func:`summarize_sim5`
 gives, per K, the FEP network's per-repeat retention and reconstruction against the
-published means, and the checks PASS where |mean - published| <= max(IQR over repeats, 0.03).
+published means, and the checks PASS where ``|mean - published|`` <= max(IQR over repeats, 0.03).
 
 :func:`reproduce` runs one simulation with seeds 0..K-1 (seed s uses
 ``jax.random.key(s)``) and returns a :class:`Reproduction`: for every metric key
@@ -131,6 +131,19 @@ def summarize(simulation: str, per_seed: list) -> dict:
     dict
         For each metric: ``values`` (K,) (ints kept as ints, NaN as None), ``median``, ``q25``,
         ``q75``, ``iqr`` over the finite values (None when there are none), ``n_finite``, ``published``.
+
+    Raises
+    ------
+    KeyError
+        When a seed's metrics lack a key of ``PUBLISHED[simulation]``, or for an unknown simulation.
+
+    Examples
+    --------
+    >>> from fepnet.paper.reproduce import summarize
+    >>> s = summarize("sim1", [{"train_corr": 0.77, "attractor_corr": -0.2},
+    ...                        {"train_corr": 0.77, "attractor_corr": -0.1}])
+    >>> s["attractor_corr"]["median"], s["attractor_corr"]["published"], s["train_corr"]["n_finite"]
+    (-0.15, -0.19, 2)
     """
     published = protocols.PUBLISHED[simulation]
 
@@ -165,6 +178,18 @@ def checks(simulation: str, summary: dict) -> list:
     -------
     list of dict
         ``{"check": text, "value": median(s), "pass": True, False or None (undefined)}``.
+
+    Raises
+    ------
+    KeyError
+        When ``summary`` lacks a metric the simulation's checks read.
+
+    Examples
+    --------
+    >>> from fepnet.paper.reproduce import checks, summarize
+    >>> s = summarize("sim1", [{"train_corr": 0.77, "attractor_corr": -0.2}])
+    >>> [(c["check"], c["pass"]) for c in checks("sim1", s)]
+    [('train_corr == 0.77 (2 d.p.)', True), ('attractor_corr <= -0.05', True)]
     """
     med = lambda *path: _get(summary, path)["median"]  # noqa: E731
     rows = []
@@ -243,11 +268,22 @@ def reproduce(simulation: str, *, seeds: int | None = None, quick: bool = False,
     Returns
     -------
     Reproduction
+        Fields ``simulation``, ``summary`` (per-metric statistics and ``"meta"``) and ``first``
+        (seed 0's full result).
 
     Raises
     ------
     ValueError
         For an unknown simulation or a ``seeds`` that is not a positive integer.
+
+    Examples
+    --------
+    A smoke run (about 10 s on a 2-core CPU; not run as a doctest):
+
+    >>> from fepnet.paper.reproduce import reproduce
+    >>> r = reproduce("sim1", seeds=2, quick=True, progress=False)  # doctest: +SKIP
+    >>> r.summary["meta"]["quick"], sorted(k for k in r.summary if k != "meta")  # doctest: +SKIP
+    (True, ['attractor_corr', 'train_corr'])
     """
     if simulation not in SIMULATIONS:
         raise ValueError(f"simulation must be one of {SIMULATIONS}, got {simulation!r}")
@@ -289,10 +325,37 @@ def _protocol(simulation, quick):
 
 # --- Simulation 5 ------------------------------------------------------------------------------------------------
 def sim5_settings(repeats: int, quick: bool = False):
-    """The capacity settings of Simulation 5: random patterns, N = 100, K = 10..90, ``repeats`` per K, the
-    paper's training and recall protocol (:data:`fepnet.paper.protocols.SIM5`); no second network size.
+    """The capacity settings of the paper's Simulation 5 (memory capacity of the FEP network).
 
-    ``quick``: :data:`QUICK` ``["sim5"]`` replaces the training length (numbers not comparable).
+    Random dense +-1 patterns, N = 100, K = 10, 20, ..., 90 (load ratios K / N), ``repeats`` networks
+    per K, the paper's training and recall protocol (``fepnet.paper.protocols.SIM5``); no second
+    network size.
+
+    Parameters
+    ----------
+    repeats : int
+        Independent repeats per K (the paper: 20).
+    quick : bool
+        Replace the training length by ``QUICK["sim5"]`` (a smoke run; numbers not comparable).
+
+    Returns
+    -------
+    fepnet.capacity.settings.CapacitySettings
+        Family "random", n_nodes 100, the nine load ratios, the recall protocol (retention at iT 100 for
+        150 steps; reconstruction from the noisy cue at iT 1 for 20 steps after 5 burn-in steps),
+        1000 bootstrap resamples (100 when ``quick``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a bad ``repeats`` (from ``CapacitySettings``).
+
+    Examples
+    --------
+    >>> from fepnet.paper.reproduce import sim5_settings
+    >>> s = sim5_settings(20)
+    >>> s.n_nodes, s.load_ratios[:3], s.n_repeats
+    (100, (0.1, 0.2, 0.3), 20)
     """
     from ..capacity.settings import CapacitySettings
     from ..capacity.training import PROTOCOL
@@ -324,8 +387,13 @@ def summarize_sim5(ds) -> dict:
     dict
         ``{"retention" | "reconstruction" | "cue_correlation": {"K10": stats, ...}}``; stats as :func:`summarize`'s
         (values over repeats, median, quartiles, IQR, published) plus ``mean``, ``se`` (standard error of the mean
-        over repeats), ``tolerance`` = max(IQR, :data:`SIM5_TOLERANCE`) and ``pass``: |mean - published| <=
+        over repeats), ``tolerance`` = max(IQR, :data:`SIM5_TOLERANCE`) and ``pass``: ``|mean - published|`` <=
         tolerance (None without a published value or a finite mean).
+
+    Raises
+    ------
+    KeyError
+        When ``ds`` lacks the rule "fep", family "random", N = 100 or one of the published K.
     """
     published = protocols.PUBLISHED["sim5"]
     out = {}

@@ -35,33 +35,155 @@ __all__ = [
     "simulation2",
     "simulation3",
     "simulation4",
+    "Sim1Result",
+    "Sim2Network",
+    "Sim2Result",
+    "Sim3Result",
+    "Sim4Result",
 ]
 
 
 def attractor_starts(patterns, evidence_level):
-    """The paper's starting points L(0.1 * evidence_level * x) for patterns x (K, N)."""
+    r"""The paper's starting points of the attractor searches: :math:`L(0.1\,\lambda\,x)` for each pattern x.
+
+    L is the Langevin function (the mean of the continuous Bernoulli, :func:`fepnet.cb.langevin`),
+    :math:`\lambda` the evidence level and 0.1 the scoring scale (``SCORING["scale"]``).
+
+    Parameters
+    ----------
+    patterns : array_like, shape (K, N)
+        Patterns x, values in [-1, 1].
+    evidence_level : float
+        :math:`\lambda`, the evidence level the network was trained with.
+
+    Returns
+    -------
+    jax.Array, shape (K, N)
+        Starting states in (-1, 1).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For non-real or non-finite patterns (:func:`fepnet.cb.langevin`).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from fepnet.paper.simulations import attractor_starts
+    >>> [round(float(v), 3) for v in attractor_starts(jnp.array([[1.0, -1.0, 0.0]]), 11.0)[0]]
+    [0.34, -0.34, 0.0]
+    """
     return cb.langevin(SCORING["scale"] * evidence_level * jnp.asarray(patterns))
 
 
 def paper_attractors(network: Network, patterns, evidence_level) -> Attractors:
-    """Zero-bias deterministic synchronous relaxation at iT = 1 from each pattern's start (<= 1000 steps),
-    distinct end states after rounding to 2 decimals."""
+    r"""The paper's attractor search: zero-bias deterministic synchronous relaxation at iT = 1 from each pattern's start.
+
+    From :func:`attractor_starts` (patterns, evidence_level), the network with b = 0 relaxes
+    under :math:`\sigma \leftarrow L(J \sigma)` for at most 1000 steps; the distinct end states
+    after rounding to 2 decimals are the attractors (:func:`fepnet.find_attractors`).
+
+    Parameters
+    ----------
+    network : fepnet.Network
+        N nodes; its biases are ignored (set to 0).
+    patterns : array_like, shape (K, N)
+        The training patterns.
+    evidence_level : float
+        The evidence level the network was trained with.
+
+    Returns
+    -------
+    fepnet.Attractors
+        ``states`` (A, N) of the distinct attractors, ``label`` (K,) the attractor reached from
+        each start, ``count`` and ``orthogonality()``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For patterns that are not (K, N) real values in [-1, 1].
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp, fepnet
+    >>> from fepnet.paper.simulations import paper_attractors
+    >>> x = jnp.array([[1.0, 1.0, -1.0, -1.0]])
+    >>> net = fepnet.Network(3.0 * jnp.outer(x[0], x[0]) * (1 - jnp.eye(4)), jnp.zeros(4))
+    >>> att = paper_attractors(net, x, 11.0)
+    >>> att.count, [round(float(v), 2) for v in att.states[0]]
+    (1, [0.87, 0.87, -0.87, -0.87])
+    """
     return find_attractors(network.replace(biases=jnp.zeros(network.size, network.dtype)),
                            attractor_starts(patterns, evidence_level), 1.0, max_steps=1000, decimals=2)
 
 
 def upper_triangle_correlation(a, b) -> float:
-    """Pearson correlation of the entries above the diagonal of two (N, N) matrices."""
+    """Pearson correlation of the entries above the diagonal of two square matrices.
+
+    Parameters
+    ----------
+    a, b : array_like, shape (N, N)
+        E.g. the couplings before and after free running (Simulation 4).
+
+    Returns
+    -------
+    float
+        r in [-1, 1] over the N (N - 1) / 2 entries :math:`a_{ij}, b_{ij}`, i < j.
+
+    Raises
+    ------
+    ValueError
+        For matrices of different or non-square shapes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fepnet.paper.simulations import upper_triangle_correlation
+    >>> a = np.array([[0.0, 1.0, 2.0], [0.0, 0.0, 3.0], [0.0, 0.0, 0.0]])
+    >>> round(upper_triangle_correlation(a, 2 * a + 1), 6), round(upper_triangle_correlation(a, -a), 6)
+    (1.0, -1.0)
+    """
     return pearson(upper_triangle(a), upper_triangle(b))
 
 
 def sequence_order_score(states, patterns, threshold: float = RECOGNITION_THRESHOLD):
-    """Fraction of transitions between recognised patterns that follow the trained cycle 0 -> 1 -> .. -> K-1 -> 0.
+    """Fraction of transitions between recognised patterns that follow the trained cycle 0 -> 1 -> ... -> K-1 -> 0.
 
-    Each state (T, N) is recognised as the pattern it correlates with most when that
-    correlation exceeds ``threshold``; the recognised labels, with repeats and
-    unrecognised states dropped, give the transitions. Returns (score, labels (T,)
-    with -1 for unrecognised, number of transitions); score is NaN without transitions.
+    Each state is recognised as the pattern it correlates with most when that Pearson
+    correlation exceeds ``threshold``; the recognised labels, with repeats and unrecognised
+    states dropped, give the transitions (Simulation 3's free-running sequence).
+
+    Parameters
+    ----------
+    states : array_like, shape (T, N)
+        Free-running states.
+    patterns : array_like, shape (K, N)
+        The trained sequence, in order.
+    threshold : float
+        Smallest correlation that recognises a pattern (default 0.5, ``RECOGNITION_THRESHOLD``).
+
+    Returns
+    -------
+    score : float
+        Forward transitions / all transitions; NaN without transitions.
+    labels : numpy.ndarray, shape (T,)
+        The recognised pattern of each state, -1 for none.
+    n_transitions : int
+        The number of transitions counted.
+
+    Raises
+    ------
+    ValueError
+        For states and patterns with different N.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fepnet.paper.simulations import sequence_order_score
+    >>> p = np.sign(np.random.default_rng(0).normal(size=(3, 8)))
+    >>> score, labels, n = sequence_order_score(np.concatenate([p, p]), p)
+    >>> score, labels.tolist(), n
+    (1.0, [0, 1, 2, 0, 1, 2], 5)
     """
     x = np.asarray(states, dtype=np.float64)
     p = np.asarray(patterns, dtype=np.float64)
@@ -81,6 +203,24 @@ def _keys(key, n):
 
 # --- Simulation 1 --------------------------------------------------------------
 class Sim1Result(NamedTuple):
+    """The result of :func:`simulation1`.
+
+    Attributes
+    ----------
+    metrics : dict
+        ``train_corr`` (correlation of the two training bars) and ``attractor_corr`` (of the two
+        attractors reached from them); the keys of ``PUBLISHED["sim1"]``.
+    training : fepnet.TrainResult
+        The training run (with its free-energy terms).
+    attractors : fepnet.Attractors
+        :func:`paper_attractors` of the trained network.
+    retrieval : fepnet.ScoreResult
+        Retrieval score on noisy bars.
+    generalization : fepnet.ScoreResult
+        Generalisation score on a noisy unseen cross.
+    trajectory : jax.Array, shape (200, 25)
+        One chain's states, 100 steps cued by a noisy bar then 100 by a noisy cross.
+    """
     metrics: dict
     training: TrainResult
     attractors: Attractors
@@ -90,7 +230,43 @@ class Sim1Result(NamedTuple):
 
 
 def simulation1(key, *, n_epochs: int = SIM1["n_epochs"], n_trials: int = 10, progress: bool = False) -> Sim1Result:
-    """Orthogonal basis from two correlated bars (25 nodes, evidence 30, iT 0.1, alpha 0.01)."""
+    """The paper's Simulation 1: an orthogonal basis learnt from two correlated bars.
+
+    25 nodes, evidence level 30, iT 0.1, learning rate 0.01, 500 epochs of 10 steps; the two
+    training bars correlate at 0.77 while the attractors the network forms are near orthogonal
+    (published -0.19).
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key (split into training, retrieval, generalisation and trajectory keys).
+    n_epochs : int
+        Training epochs (default 500, the published protocol).
+    n_trials : int
+        Noisy cues per score (default 10).
+    progress : bool
+        Show a progress bar during training.
+
+    Returns
+    -------
+    Sim1Result
+        Fields ``metrics``, ``training``, ``attractors``, ``retrieval``, ``generalization``, ``trajectory``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a bad key or count (from :func:`fepnet.train`).
+
+    Examples
+    --------
+    A reduced run (about 20 s on a 2-core CPU, mostly compilation; not run as a doctest):
+
+    >>> import jax
+    >>> from fepnet.paper.simulations import simulation1
+    >>> r = simulation1(jax.random.key(0), n_epochs=2, n_trials=2)  # doctest: +SKIP
+    >>> sorted(r.metrics)  # doctest: +SKIP
+    ['attractor_corr', 'train_corr']
+    """
     bars = load_bars()
     k_train, k_ret, k_gen, k_traj = _keys(key, 4)
     level = SIM1["evidence_level"]
@@ -117,6 +293,19 @@ def simulation1(key, *, n_epochs: int = SIM1["n_epochs"], n_trials: int = 10, pr
 
 # --- Simulation 2 --------------------------------------------------------------
 class Sim2Network(NamedTuple):
+    """One named network of :func:`simulation2`.
+
+    Attributes
+    ----------
+    training : fepnet.TrainResult
+        The training run.
+    attractors : fepnet.Attractors
+        :func:`paper_attractors` of the trained network.
+    retrieval : fepnet.ScoreResult
+        Retrieval score on noisy training digits.
+    generalization : fepnet.ScoreResult
+        Generalisation score on noisy unseen digits.
+    """
     training: TrainResult
     attractors: Attractors
     retrieval: ScoreResult
@@ -124,6 +313,16 @@ class Sim2Network(NamedTuple):
 
 
 class Sim2Result(NamedTuple):
+    """The result of :func:`simulation2`.
+
+    Attributes
+    ----------
+    metrics : dict
+        name -> {``retrieval``, ``generalization``, ``n_attractors``, ``orthogonality``}, plus
+        ``orthogonality_data`` (of the training digits); the keys of ``PUBLISHED["sim2"]``.
+    networks : dict
+        name -> :class:`Sim2Network`.
+    """
     metrics: dict
     networks: dict  # name -> Sim2Network
 
@@ -144,7 +343,48 @@ def _scores(key, network, digits, level, n_trials):
 
 def simulation2(key, *, names=tuple(NETWORKS), n_epochs: int = SIM2["n_epochs"],
                 n_trials: int = SCORING["n_trials"], progress: bool = False) -> Sim2Result:
-    """The named digits networks (balanced, high and low complexity): train, attractors, scores."""
+    """The paper's Simulation 2: the named digits networks (balanced, high and low complexity).
+
+    Each network trains on the 10 training digits (8 x 8, N = 64) at its (evidence level, iT) of
+    ``NETWORKS`` (balanced (11, 0.1668), high (16, 0.359), low (6, 0.0278)), learning rate 0.001,
+    5000 epochs of 10 steps in random order; then its attractors and its retrieval and
+    generalisation scores (median over noisy cues).
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key (one sub-key per network).
+    names : sequence of str
+        Which of ``NETWORKS`` to run (default all three).
+    n_epochs : int
+        Training epochs (default 5000).
+    n_trials : int
+        Noisy cues per score (default 100).
+    progress : bool
+        Show a progress bar during training.
+
+    Returns
+    -------
+    Sim2Result
+        Fields ``metrics`` and ``networks``.
+
+    Raises
+    ------
+    KeyError
+        For a name not in ``NETWORKS``.
+    TypeError, ValueError
+        For a bad key or count.
+
+    Examples
+    --------
+    A reduced run (about 10 s on a 2-core CPU, mostly compilation; not run as a doctest):
+
+    >>> import jax
+    >>> from fepnet.paper.simulations import simulation2
+    >>> r = simulation2(jax.random.key(0), names=("balanced",), n_epochs=2, n_trials=2)  # doctest: +SKIP
+    >>> sorted(r.metrics["balanced"])  # doctest: +SKIP
+    ['generalization', 'n_attractors', 'orthogonality', 'retrieval']
+    """
     digits = load_digits()
     metrics, networks = {}, {}
     for name, k in zip(names, _keys(key, len(names))):
@@ -166,6 +406,24 @@ def simulation2(key, *, names=tuple(NETWORKS), n_epochs: int = SIM2["n_epochs"],
 
 # --- Simulation 3 --------------------------------------------------------------
 class Sim3Result(NamedTuple):
+    r"""The result of :func:`simulation3`.
+
+    Attributes
+    ----------
+    metrics : dict
+        ``asymmetry`` (:math:`\|J - J^T\| / \|J\|`), ``sym_attractors_match`` (digits matched by a
+        fixed point of Js at r > 0.8) and ``order_score`` (:func:`sequence_order_score`).
+    training : fepnet.TrainResult
+        The training run.
+    patterns : jax.Array, shape (3, 64)
+        The digits 1, 2, 3.
+    symmetric : fepnet.Attractors
+        Fixed points of the symmetric part Js.
+    free_states : jax.Array, shape (free_steps, 64)
+        The free-running states.
+    labels : numpy.ndarray, shape (free_steps,)
+        The recognised digit index per free-running state (-1: none).
+    """
     metrics: dict
     training: TrainResult
     patterns: jax.Array  # (3, 64) the digits 1, 2, 3
@@ -176,7 +434,44 @@ class Sim3Result(NamedTuple):
 
 def simulation3(key, *, n_epochs: int = SIM3["n_epochs"], free_steps: int = SIM3["free_steps"],
                 progress: bool = False) -> Sim3Result:
-    """Sequence attractors: digits 1, 2, 3 in fixed order, one step per epoch, iT 1."""
+    r"""The paper's Simulation 3: sequence attractors from the digits 1, 2, 3 shown in a fixed order.
+
+    Evidence level 20, iT 1, learning rate 0.001, 2000 epochs of one step each; the couplings
+    become strongly asymmetric (published :math:`\|J - J^T\| / \|J\| = 0.98`), the fixed points of
+    Js match the three digits, and the free-running network (b = 0, stochastic synchronous
+    steps at iT 1) visits them in the trained order.
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key (training and free-running keys).
+    n_epochs : int
+        Training epochs (default 2000).
+    free_steps : int
+        Free-running steps after training (default 100).
+    progress : bool
+        Show a progress bar during training.
+
+    Returns
+    -------
+    Sim3Result
+        Fields ``metrics``, ``training``, ``patterns``, ``symmetric``, ``free_states``, ``labels``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a bad key or count.
+
+    Examples
+    --------
+    A reduced run (about 15 s on a 2-core CPU, mostly compilation; not run as a doctest):
+
+    >>> import jax
+    >>> from fepnet.paper.simulations import simulation3
+    >>> r = simulation3(jax.random.key(0), n_epochs=2, free_steps=10)  # doctest: +SKIP
+    >>> sorted(r.metrics)  # doctest: +SKIP
+    ['asymmetry', 'order_score', 'sym_attractors_match']
+    """
     digits = load_digits()
     patterns = digits.train[jnp.asarray(SIM3["digits"])]
     k_train, k_free = _keys(key, 2)
@@ -201,6 +496,20 @@ def simulation3(key, *, n_epochs: int = SIM3["n_epochs"], free_steps: int = SIM3
 
 # --- Simulation 4 --------------------------------------------------------------
 class Sim4Result(NamedTuple):
+    """The result of :func:`simulation4`.
+
+    Attributes
+    ----------
+    metrics : dict
+        ``retrieval_before`` / ``_after``, ``generalization_before`` / ``_after`` and ``coupling_corr``
+        (:func:`upper_triangle_correlation` of J before and after).
+    before, after : fepnet.Network
+        The balanced network before and after free running with learning.
+    scores_before, scores_after : tuple of fepnet.ScoreResult
+        (retrieval, generalisation), on the same cues and noise (paired).
+    attractors_before, attractors_after : fepnet.Attractors
+        :func:`paper_attractors` of each network.
+    """
     metrics: dict
     before: Network
     after: Network
@@ -213,9 +522,47 @@ class Sim4Result(NamedTuple):
 def simulation4(key, *, n_epochs: int = SIM2["n_epochs"], n_steps: int = SIM4["n_steps"],
                 n_trials: int = SCORING["n_trials"], trained: TrainResult | None = None,
                 progress: bool = False) -> Sim4Result:
-    """Resisting catastrophic forgetting: the balanced network keeps learning while free running at iT 1.
+    """The paper's Simulation 4: resisting catastrophic forgetting.
 
-    ``trained`` reuses an already trained balanced network (e.g. from :func:`simulation2`).
+    The balanced network of Simulation 2 keeps learning (learning rate 0.001) while it runs
+    freely at iT 1 without evidence for 50,000 steps; its couplings stay close to the trained
+    ones (published correlation 0.973) and its scores are measured before and after.
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key (training, free-running and scoring keys).
+    n_epochs : int
+        Training epochs of the balanced network when ``trained`` is None (default 5000).
+    n_steps : int
+        Free-running steps (default 50,000).
+    n_trials : int
+        Noisy cues per score (default 100).
+    trained : fepnet.TrainResult, optional
+        An already trained balanced network (e.g. from :func:`simulation2`), reused.
+    progress : bool
+        Show progress bars.
+
+    Returns
+    -------
+    Sim4Result
+        Fields ``metrics``, ``before``, ``after``, ``scores_before``, ``scores_after``,
+        ``attractors_before``, ``attractors_after``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a bad key or count.
+
+    Examples
+    --------
+    A reduced run (about 10 s on a 2-core CPU, mostly compilation; not run as a doctest):
+
+    >>> import jax
+    >>> from fepnet.paper.simulations import simulation4
+    >>> r = simulation4(jax.random.key(0), n_epochs=2, n_steps=10, n_trials=2)  # doctest: +SKIP
+    >>> round(r.metrics["coupling_corr"], 2)  # doctest: +SKIP
+    0.95
     """
     digits = load_digits()
     k_train, k_free, k_score = _keys(key, 3)
