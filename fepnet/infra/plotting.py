@@ -22,6 +22,9 @@ def _has_display() -> bool:
 def pyplot():
     """``matplotlib.pyplot``, imported lazily and switched to the Agg backend when there is no display.
 
+    File backends and the notebook backends (``module://matplotlib_inline...``, ipympl) are
+    left as they are, so figures show in Jupyter and in executed documentation pages.
+
     Returns
     -------
     module
@@ -35,7 +38,9 @@ def pyplot():
     """
     import matplotlib
 
-    if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg", "cairo") and not _has_display():
+    backend = matplotlib.get_backend().lower()
+    headless_ok = backend in ("agg", "pdf", "svg", "cairo") or backend.startswith("module://")  # notebooks: inline, ipympl
+    if not headless_ok and not _has_display():
         matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

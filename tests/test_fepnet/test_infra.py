@@ -98,3 +98,20 @@ def test_run_in_chunks_equals_one_scan_and_counts_progress(capsys):
     assert float(carry) == float(ref_carry)
     np.testing.assert_array_equal(np.concatenate(outs), ref_outs)
     assert "10.0/10.0" in capsys.readouterr().err
+
+
+def test_pyplot_leaves_notebook_backends_alone(monkeypatch):
+    """Without a display, pyplot() switches an interactive backend to Agg but keeps a notebook's inline one."""
+    import matplotlib
+
+    from fepnet.infra import plotting
+
+    monkeypatch.setattr(plotting, "_has_display", lambda: False)
+    switched = []
+    monkeypatch.setattr(matplotlib, "use", lambda name, *a, **k: switched.append(name))
+    monkeypatch.setattr(matplotlib, "get_backend", lambda: "module://matplotlib_inline.backend_inline")
+    plotting.pyplot()
+    assert switched == []
+    monkeypatch.setattr(matplotlib, "get_backend", lambda: "TkAgg")
+    plotting.pyplot()
+    assert switched == ["Agg"]
