@@ -49,6 +49,16 @@ class Evaluation:
         A real-valued field that is not a real number.
     ValueError
         A count below its minimum, or a non-finite or out-of-range real.
+
+    Examples
+    --------
+    >>> from fepnet.sweep import Evaluation
+    >>> Evaluation(n_trials=10).n_trials, Evaluation().scale
+    (10, 0.1)
+    >>> Evaluation(noise=-1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: evaluation.noise must be non-negative and finite, got -1.0
     """
 
     n_trials: int = 100
