@@ -14,8 +14,8 @@ so the field needs only J0 and the S vectors kept so far, U = [e_k] (N, S), V = 
 One read of J0 per step, and one read and write of J per epoch to add U V^T (off the
 diagonal), done here by row blocks in place. The rule is the same; the rounding is not: the
 updates are summed in another order and the field is a sum of three terms, so results differ
-from ``update="step"`` in the last bits (float32, N = 1,000, 1,000 steps: max |dJ| 1.7e-6 of
-max |J|, states within 1e-6; N = 4,096, 300 steps: 2.2e-6, states within 1.3e-5). See
+from ``update="step"`` in the last bits (float32, N = 1,000, 1,000 steps: max abs(dJ) 1.7e-6 of
+max abs(J), states within 1e-6; N = 4,096, 300 steps: 2.2e-6, states within 1.3e-5). See
 docs/scaling.md for the measured speed (about 1.5-1.8x the default at N >= 4,096 on 2 cores).
 """
 

@@ -372,7 +372,7 @@ def basin_recall(key, network: Network, patterns, flip_fraction, *, schedule: st
     max_sweeps : int
         Sweep cap, >= 1.
     tol : float
-        Convergence tolerance on max |change| of a sweep, > 0.
+        Convergence tolerance on max abs(change) of a sweep, > 0.
 
     Returns
     -------

@@ -1,6 +1,6 @@
 """Classic storage rules: couplings that store K patterns, the baselines of a capacity study.
 
-For patterns P of shape (K, N) (row k is pattern xi^k, classically +-1 valued):
+For patterns P of shape (K, N) (row k is pattern xi^k, classically +-1 valued)::
 
     Hebbian     J = P^T P / N                         (Hopfield 1982; capacity ~0.138 N)
     Storkey     W <- W + (xi xi^T - xi h^T - h xi^T) / N, pattern by pattern, with the

@@ -231,9 +231,9 @@ def train(
         Set sigma = 0 at the start of every epoch (a published variant; off in the manuscript).
     precision_weighted : bool
         Scale the prediction error by 1 / L'(iT h) (a published variant; off in the manuscript).
-        This weight grows like (iT h)^2 for large fields, so |J| is not bounded: over 10^6 steps
+        This weight grows like (iT h)^2 for large fields, so abs(J) is not bounded: over 10^6 steps
         (10^5 epochs of 10, N = 64, four +-1 patterns, evidence 20, iT = 1, learning rate 0.001)
-        max |J| reached 1e8 to 1e15 in float32 (1e17 in float64), until the states saturate at
+        max abs(J) reached 1e8 to 1e15 in float32 (1e17 in float64), until the states saturate at
         +-1 and the error, sigma - L(h), rounds to 0 and learning stops. It is kept as published;
         at larger iT (10 and above) it can overflow, which raises ``FloatingPointError``.
     trace : bool

@@ -29,7 +29,7 @@ _RATIOS = tuple(round(0.1 * i, 1) for i in range(1, 21))  # K/N = 0.1 .. 2.0
 class CapacitySettings:
     """The grid, the training protocol and the recall tests of :func:`~fepnet.capacity.compute.run_capacity`.
 
-    Attributes
+    Parameters
     ----------
     rules : tuple of str
         Storage rules (:data:`RULES`: the trained FEP network and :data:`fepnet.storage.RULES`).

@@ -39,7 +39,7 @@ class Evaluation:
     max_steps : int
         Relaxation step cap, >= 1 (default 1000).
     tol : float
-        Relaxation tolerance on max |change|, > 0 (default 1e-6).
+        Relaxation tolerance on max abs(change), > 0 (default 1e-6).
     decimals : int
         Rounding of end states before they are deduplicated, >= 0 (default 2).
 

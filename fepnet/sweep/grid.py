@@ -264,7 +264,7 @@ def parse_values(text: str, name: str = "value", *, integer: bool = False):
 class NetworkTable(NamedTuple):
     """The networks a sweep trains, one row each, in C order over :attr:`shape`.
 
-    Attributes
+    Parameters
     ----------
     settings : dict of str to numpy.ndarray, shape (B,)
         Every setting of :data:`SETTINGS` per network, except a swept ``n_epochs`` (its values

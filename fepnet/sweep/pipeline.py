@@ -36,7 +36,7 @@ __all__ = ["ChunkSettings", "ChunkOutputs", "run_chunk", "attractor_metrics"]
 class ChunkSettings(NamedTuple):
     """The hashable loop lengths and options of one compiled chunk program (its static argument).
 
-    Attributes
+    Parameters
     ----------
     checkpoints : tuple of int
         Epoch counts evaluated, increasing; training runs to the last.
@@ -66,7 +66,7 @@ class ChunkSettings(NamedTuple):
 class ChunkOutputs(NamedTuple):
     """Per network (leading axis B), one row per checkpoint (C).
 
-    Attributes
+    Parameters
     ----------
     retrieval, generalization, asymmetry, coupling_norm : jax.Array, shape (B, C)
     end_states : jax.Array, shape (B, C, K, N)
@@ -190,7 +190,7 @@ def attractor_metrics(end_states, converged, decimals: int, dtype):
     """Attractor count, orthogonality and converged fraction per network and checkpoint.
 
     The end states are rounded in float64 to ``decimals`` as ``deduplicate``
-    does, then the distinct rows and their orthogonality (mean |90 - angle|
+    does, then the distinct rows and their orthogonality (mean abs(90 - angle)
     between distinct attractors) are found with ``unique_mask`` and
     ``orthogonality`` with a row mask: what ``paper_attractors`` gives.
 
@@ -207,7 +207,7 @@ def attractor_metrics(end_states, converged, decimals: int, dtype):
     count : numpy.ndarray of int32, shape (B, C)
         Distinct attractors.
     orthogonality : numpy.ndarray of float64, shape (B, C)
-        Mean |90 - angle| in degrees between distinct attractors (NaN with fewer than two).
+        Mean abs(90 - angle) in degrees between distinct attractors (NaN with fewer than two).
     converged_fraction : numpy.ndarray, shape (B, C)
         Fraction of the K relaxations that converged.
 

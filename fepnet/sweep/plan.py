@@ -86,7 +86,7 @@ _MIN_PER_DEVICE = 4
 class SweepPlan(NamedTuple):
     """What a sweep will do, estimated before it allocates anything.
 
-    Attributes
+    Parameters
     ----------
     n_results : int
         Results (``grid.n_networks``: networks x epoch checkpoints).
