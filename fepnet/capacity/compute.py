@@ -2,12 +2,12 @@
 
 For each pattern family and network size N the grid runs K = round(r N) for every load ratio
 r of the settings, ``n_repeats`` independent pattern sets per K, and four storage rules on the
-same patterns: the FEP network trained with the paper's protocol (:mod:`.training`), and the
+same patterns: the FEP network trained with the paper's protocol (:mod:`fepnet.capacity.training`), and the
 Hebbian, Storkey and projector couplings (:mod:`fepnet.storage`). Every network then takes the
 same recall tests (:mod:`fepnet.recall`) with the same random numbers (the flips and cues of a
 (family, N, K, repeat) are shared by the four rules): retention (the paper's measure), the basin
 test from rho N flipped signs under each schedule, and noisy-cue reconstruction. alpha_c comes
-from the exact recall at rho = ``alpha_flip`` under ``alpha_schedule`` (:mod:`.alpha`).
+from the exact recall at rho = ``alpha_flip`` under ``alpha_schedule`` (:mod:`fepnet.capacity.alpha`).
 
 Sizes: random and biased patterns run at N = ``n_nodes`` (100) and random ones also at
 N = ``large_nodes`` (400, ``large_repeats`` repeats, load ratios ``large_load_ratios``); the
