@@ -14,8 +14,8 @@ so the field needs only J0 and the S vectors kept so far, U = [e_k] (N, S), V = 
 One read of J0 per step, and one read and write of J per epoch to add U V^T (off the
 diagonal), done here by row blocks in place. The rule is the same; the rounding is not: the
 updates are summed in another order and the field is a sum of three terms, so results differ
-from ``update="step"`` in the last bits (float32, N = 1,000, 1,000 steps: max |dJ| 1.7e-6 of
-max |J|, states within 1e-6; N = 4,096, 300 steps: 2.2e-6, states within 1.3e-5). See
+from ``update="step"`` in the last bits (float32, N = 1,000, 1,000 steps: max abs(dJ) 1.7e-6 of
+max abs(J), states within 1e-6; N = 4,096, 300 steps: 2.2e-6, states within 1.3e-5). See
 docs/scaling.md for the measured speed (about 1.5-1.8x the default at N >= 4,096 on 2 cores).
 """
 
@@ -33,7 +33,36 @@ FLUSH_BYTES = 1 << 20  # rows per block of the flush: about this many bytes of J
 
 
 def check_update(update, mask, free_energy) -> None:
-    """``update`` is one of :data:`UPDATES`; "epoch" takes no mask and records no free energy (``ValueError``)."""
+    """Refuse an unknown ``update``, or ``update="epoch"`` with a mask or free-energy records.
+
+    Parameters
+    ----------
+    update : str
+        One of :data:`UPDATES`: ``"step"`` or ``"epoch"``.
+    mask : array_like or None
+        The run's coupling mask.
+    free_energy : bool
+        Whether the run records free-energy terms.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        ``update`` not in :data:`UPDATES`; ``"epoch"`` with a ``mask`` (the deferred updates are
+        not masked) or with ``free_energy`` (J is not formed at every step).
+
+    Examples
+    --------
+    >>> from fepnet.deferred import check_update
+    >>> check_update("epoch", None, False)
+    >>> check_update("epoch", None, True)
+    Traceback (most recent call last):
+    ...
+    ValueError: free_energy=True needs update='step' (update='epoch' does not form J at every step)
+    """
     if update not in UPDATES:
         raise ValueError(f"update must be one of {UPDATES}, got {update!r}")
     if update == "epoch" and mask is not None:
@@ -43,11 +72,37 @@ def check_update(update, mask, free_energy) -> None:
 
 
 def flush(J, U, V):
-    """J + U V^T off the diagonal (J (N, N), U and V (N, S)), rewritten in place by row blocks.
+    """The deferred updates added: J + U V^T off the diagonal, rewritten in place by row blocks.
 
+    J[i, j] += sum_k U[i, k] V[j, k] for i != j.
+
+    Parameters
+    ----------
+    J : jax.Array, shape (N, N)
+        The couplings at the start of the epoch.
+    U : jax.Array, shape (N, S)
+        The scaled errors e_k = alpha (sigma_k - L(h_k)) of the epoch's S steps, one per column.
+    V : jax.Array, shape (N, S)
+        The states sigma_k of those steps.
+
+    Returns
+    -------
+    jax.Array, shape (N, N)
+        The updated couplings; the diagonal unchanged.
+
+    Notes
+    -----
     Inside a jitted function whose J is a loop-carried or donated buffer, XLA updates J in
     place: each block of rows is read, gets its (B, S) x (S, N) product added, and is written
     back, so no N x N product is ever materialised.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from fepnet.deferred import flush
+    >>> flush(jnp.zeros((2, 2)), jnp.array([[1.0], [2.0]]), jnp.array([[3.0], [4.0]]))
+    Array([[0., 4.],
+           [6., 0.]], dtype=float32)
     """
     n = J.shape[-1]
     block = max(1, min(n, FLUSH_BYTES // (n * J.dtype.itemsize)))
@@ -65,10 +120,45 @@ def flush(J, U, V):
 
 
 def run_epoch(J, s, u, params, precision_weighted: bool, trace: bool):
-    """One epoch of S steps (u (S, N) uniforms) from couplings J and state s, J updated once at the end.
+    """One epoch of S learning steps from couplings J and state s, J updated once at the end.
 
-    Returns ``((J, s), (states, bad_field))``: states (S, N) or None, and bad_field (S,): the
-    step's field was not finite (as in :func:`fepnet.training.run_epochs`).
+    Step t computes h = J sigma + U (V^T sigma) - (sum_k e_k sigma_k) sigma from the start J
+    and the updates kept so far (module docstring), draws sigma ~ CB(iT (b + h)) and keeps
+    e_t = alpha (sigma - L(h)) and sigma; :func:`flush` adds them to J at the end. The same
+    rule as ``update="step"``, with different rounding.
+
+    Parameters
+    ----------
+    J : jax.Array, shape (N, N)
+        The couplings at the start of the epoch.
+    s : jax.Array, shape (N,)
+        The states at the start of the epoch.
+    u : jax.Array, shape (S, N)
+        The epoch's uniforms, one row per step.
+    params : LearningParams
+        b (the clamped pattern), iT, alpha; the mask must be None.
+    precision_weighted : bool
+        As in :func:`fepnet.learning.prediction_error`.
+    trace : bool
+        Return the states after every step.
+
+    Returns
+    -------
+    (J, s) : tuple of jax.Array
+        The couplings (N, N) after the epoch and the last states (N,).
+    (states, bad_field) : tuple
+        states (S, N) or None (without ``trace``); bad_field (S,) bool, True where the step's
+        field was not finite (as in :func:`fepnet.epochs.run_epochs_in_place`).
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp, fepnet
+    >>> from fepnet.deferred import run_epoch
+    >>> p = fepnet.learning_params(jnp.ones(3), 1.0, 0.01)
+    >>> u = jax.random.uniform(jax.random.key(0), (4, 3))
+    >>> (J, s), (states, bad) = run_epoch(jnp.zeros((3, 3)), jnp.zeros(3), u, p, False, True)
+    >>> J.shape, states.shape, bool(bad.any())
+    ((3, 3), (4, 3), False)
     """
     n, steps = s.shape[-1], u.shape[0]
     zeros = jnp.zeros((n, steps), J.dtype)

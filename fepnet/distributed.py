@@ -23,8 +23,21 @@ __all__ = ["ProcessInfo", "initialize", "process_info", "is_main", "gather", "sy
 
 
 class ProcessInfo(NamedTuple):
-    """Where this process stands: its index among ``process_count`` processes, its own devices
-    (``local_devices``) and every process's (``global_devices``), and the platform."""
+    """Where this process stands in a multi-process run (:func:`process_info`).
+
+    Parameters
+    ----------
+    process_index : int
+        This process's index, 0 .. process_count - 1 (0 writes the files).
+    process_count : int
+        The number of processes (1 without ``jax.distributed``).
+    local_devices : int
+        This process's own devices (``jax.local_device_count()``).
+    global_devices : int
+        Every process's devices together (``jax.device_count()``).
+    platform : str
+        ``"cpu"``, ``"gpu"`` or ``"tpu"``.
+    """
 
     process_index: int
     process_count: int
@@ -89,6 +102,16 @@ def initialize(coordinator_address: str | None = None, num_processes: int | None
     RuntimeError
         JAX was already started in this process (devices listed or a computation run) before the
         call, or it was initialised before with other arguments.
+
+    Examples
+    --------
+    Two processes on one machine, each started with its own ``process_id`` (not run here:
+    it needs the second process; ``docs/scaling.md`` has the launch recipes):
+
+    >>> from fepnet import distributed
+    >>> info = distributed.initialize("127.0.0.1:12345", 2, 0)  # doctest: +SKIP
+    >>> info.process_count  # doctest: +SKIP
+    2
     """
     import jax
 
@@ -131,7 +154,19 @@ def initialize(coordinator_address: str | None = None, num_processes: int | None
 
 
 def process_info() -> ProcessInfo:
-    """This process's :class:`ProcessInfo` (one process of one when ``jax.distributed`` is not in use)."""
+    """This process's :class:`ProcessInfo` (one process of one when ``jax.distributed`` is not in use).
+
+    Returns
+    -------
+    ProcessInfo
+
+    Examples
+    --------
+    >>> from fepnet.distributed import process_info
+    >>> info = process_info()
+    >>> info.process_index, info.process_count
+    (0, 1)
+    """
     import jax
 
     return ProcessInfo(jax.process_index(), jax.process_count(), jax.local_device_count(), jax.device_count(),
@@ -139,7 +174,18 @@ def process_info() -> ProcessInfo:
 
 
 def is_main() -> bool:
-    """Whether this is process 0, the one that writes files and prints (always True in one process)."""
+    """Whether this is process 0, the one that writes files and prints (always True in one process).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from fepnet.distributed import is_main
+    >>> is_main()
+    True
+    """
     import jax
 
     return jax.process_index() == 0
@@ -150,6 +196,23 @@ def gather(tree):
 
     A global array (shards in several processes) is all-gathered (``process_allgather``); every
     process must call this together. In one process it is ``np.asarray`` of each leaf.
+
+    Parameters
+    ----------
+    tree : pytree of jax.Array
+        E.g. a :class:`fepnet.TrainResult` of a sharded run.
+
+    Returns
+    -------
+    pytree of numpy.ndarray
+        The same structure, each leaf whole on the host.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from fepnet.distributed import gather
+    >>> gather({"J": jnp.zeros((2, 2))})["J"].shape
+    (2, 2)
     """
     import jax
 
@@ -161,7 +224,22 @@ def gather(tree):
 
 
 def sync(name: str = "fepnet") -> None:
-    """Wait until every process reaches this point (a barrier named ``name``); no-op in one process."""
+    """Wait until every process reaches this point (a barrier named ``name``); no-op in one process.
+
+    Parameters
+    ----------
+    name : str
+        The barrier's name (every process must use the same).
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> from fepnet.distributed import sync
+    >>> sync("after-training")
+    """
     import jax
 
     if jax.process_count() > 1:
@@ -171,7 +249,17 @@ def sync(name: str = "fepnet") -> None:
 
 
 def shutdown() -> None:
-    """Leave the multi-process run (``jax.distributed.shutdown``); no-op when not initialised."""
+    """Leave the multi-process run (``jax.distributed.shutdown``); no-op when not initialised.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> from fepnet.distributed import shutdown
+    >>> shutdown()
+    """
     import jax
 
     if jax.distributed.is_initialized():

@@ -26,8 +26,15 @@ ORDERS = ("random", "fixed")
 
 
 class EpochRecord(NamedTuple):
-    """What :func:`run_epochs` records per step: states (E, steps, N) and free-energy terms (E, steps),
-    each None unless requested."""
+    """What :func:`run_epochs` records per step (each field None unless requested).
+
+    Parameters
+    ----------
+    states : jax.Array, shape (E, steps_per_epoch, N), or None
+        The states after every step (``trace=True``).
+    free_energy : FreeEnergyTerms, each field shape (E, steps_per_epoch), or None
+        F, accuracy and complexity of every step's distribution (``free_energy=True``).
+    """
 
     states: jax.Array | None
     free_energy: FreeEnergyTerms | None
@@ -112,16 +119,66 @@ def run_epochs(
     free_energy: bool = False,
     update: str = "step",
 ):
-    """Pure, jitted, vmappable core: epochs ``first_epoch + arange(len(pattern_index))``.
+    """Epochs of fused learning steps: the pure, jitted, vmappable core of :func:`fepnet.train`.
 
-    patterns (K, N) already scaled by the evidence level; pattern_index (E,) int.
-    Returns (final state, :class:`EpochRecord`). With ``free_energy`` each step
-    records F, accuracy and complexity of the distribution it sampled from,
-    q = CB(iT (b + J sigma_old)), under the current couplings and clamped b.
-    ``update`` is "step" (J updated after every step, the reference arithmetic) or "epoch"
-    (the epoch's updates added once at its end, see :mod:`fepnet.deferred`; no ``mask``,
-    no ``free_energy``). ``state`` is left intact (its couplings are copied into the loop);
-    the drivers :func:`train` and :func:`free_run` instead donate theirs, so J is updated in place.
+    Runs epochs e = ``first_epoch`` + 0 .. E-1. Epoch e clamps b = ``patterns[pattern_index[e]]``
+    and runs ``steps_per_epoch`` steps h = J sigma, sigma ~ CB(iT (b + h)),
+    J[i, j] += alpha (sigma_i - L(h_i)) sigma_j (i != j), with uniforms drawn from
+    ``fold_in(key, e)``, so chunking the epochs does not change the result. Unchecked: the
+    drivers check the arguments.
+
+    Parameters
+    ----------
+    key : jax.Array
+        The steps' PRNG key (``train`` passes the second half of its key's split).
+    state : LearningState
+        The start: J (N, N) and sigma (N,). Left intact (J is copied into the loop).
+    patterns : jax.Array, shape (K, N)
+        The patterns, already multiplied by the evidence level.
+    pattern_index : jax.Array of int, shape (E,)
+        The pattern of each epoch (:func:`pattern_order`).
+    inverse_temperature, learning_rate : float or jax.Array
+        iT > 0 and alpha >= 0 (traced: may be vmapped over).
+    steps_per_epoch : int
+        Steps per epoch (static).
+    first_epoch : int or jax.Array
+        The number of the first epoch (for the keys).
+    mask : jax.Array, shape (N, N), optional
+        0/1 coupling mask.
+    reset_state : bool
+        Set sigma = 0 at the start of every epoch.
+    precision_weighted : bool
+        Divide the error by L'(iT h) (:func:`fepnet.learning.prediction_error`).
+    trace : bool
+        Record the states after every step.
+    free_energy : bool
+        Record F, accuracy and complexity of the distribution each step sampled from,
+        q = CB(iT (b + J sigma_old)), under the current couplings and clamped b.
+    update : {"step", "epoch"}
+        "step": J updated after every step (the reference arithmetic); "epoch": the epoch's
+        updates added once at its end (:mod:`fepnet.deferred`; no ``mask``, no ``free_energy``).
+
+    Returns
+    -------
+    state : LearningState
+        The final couplings and states.
+    record : EpochRecord
+        states (E, steps_per_epoch, N) and free-energy terms (E, steps_per_epoch), each if asked.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``update``, or ``update="epoch"`` with ``mask`` or ``free_energy`` (at trace time).
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp, fepnet
+    >>> from fepnet.epochs import run_epochs
+    >>> patterns = jnp.array([[1.0, -1.0, 1.0]])
+    >>> state, record = run_epochs(jax.random.key(0), fepnet.init_learning_state(3), patterns,
+    ...                            jnp.zeros(4, jnp.int32), 1.0, 0.01, steps_per_epoch=5, trace=True)
+    >>> state.couplings.shape, record.states.shape, record.free_energy
+    ((3, 3), (4, 5, 3), None)
     """
     state, record, _ = _epochs(
         key, state, patterns, pattern_index, inverse_temperature, learning_rate, steps_per_epoch=steps_per_epoch,
@@ -133,18 +190,81 @@ def run_epochs(
 run_epochs_in_place = jax.jit(_epochs, static_argnames=_STATIC, donate_argnames=("state",))
 run_epochs_in_place.__doc__ = """:func:`run_epochs` with ``state`` donated: J is updated in its own buffer.
 
-The computation of each chunk of :func:`train` and :func:`free_run`: the same arguments and
-the same results (bit for bit) as :func:`run_epochs`, but the caller's ``state`` is consumed
-(its arrays are deleted, their memory becomes the result's), so no second J is ever alive,
-and a third output is returned: ``bad_field`` (E, steps_per_epoch) bool, True where that
-step's field h = J sigma was not finite. Chain calls as ``state, record, bad = run_epochs_in_place(key,
-state, ...)``.
+The computation of each chunk of :func:`fepnet.train` and :func:`fepnet.free_run`: the same
+arguments and the same results (bit for bit) as :func:`run_epochs`, but the caller's ``state``
+is consumed (its arrays are deleted, their memory becomes the result's), so no second J is
+ever alive, and a third output is returned.
+
+Parameters
+----------
+key, state, patterns, pattern_index, inverse_temperature, learning_rate
+    As for :func:`run_epochs`; ``state`` is donated.
+steps_per_epoch, first_epoch, mask, reset_state, precision_weighted, trace, free_energy, update
+    As for :func:`run_epochs`.
+
+Returns
+-------
+state : LearningState
+    The final couplings and states (in the donated buffers).
+record : EpochRecord
+    As for :func:`run_epochs`.
+bad_field : jax.Array of bool, shape (E, steps_per_epoch)
+    True where that step's field h = J sigma was not finite (what the drivers use to name the
+    epoch in which the couplings diverged).
+
+Raises
+------
+ValueError
+    As for :func:`run_epochs`.
+
+Examples
+--------
+Chain calls, passing each result on:
+
+>>> import jax, jax.numpy as jnp, fepnet
+>>> from fepnet.epochs import run_epochs_in_place
+>>> state = fepnet.init_learning_state(3)
+>>> for first in (0, 2):
+...     state, record, bad = run_epochs_in_place(jax.random.key(0), state, jnp.ones((1, 3)),
+...                                              jnp.zeros(2, jnp.int32), 1.0, 0.01,
+...                                              steps_per_epoch=5, first_epoch=first)
+>>> bad.shape, bool(bad.any())
+((2, 5), False)
 """
 run_epochs_in_place.__name__ = run_epochs_in_place.__qualname__ = "run_epochs_in_place"
 
 
 def pattern_order(key, n_patterns: int, n_epochs: int, order: str = "random"):
-    """Pattern index per epoch: uniform with replacement ('random') or 0, 1, .., K-1, 0, .. ('fixed')."""
+    """The pattern shown in each epoch: uniform with replacement ("random") or 0, 1, .., K-1, 0, .. ("fixed").
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key (unused for "fixed").
+    n_patterns : int
+        K >= 1.
+    n_epochs : int
+        E >= 0.
+    order : {"random", "fixed"}
+
+    Returns
+    -------
+    jax.Array of int32, shape (E,)
+        Values in 0 .. K-1.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``order``.
+
+    Examples
+    --------
+    >>> import jax, fepnet
+    >>> fepnet.pattern_order(jax.random.key(0), 3, 7, "fixed")
+    Array([0, 1, 2, 0, 1, 2, 0], dtype=int32)
+    >>> int(fepnet.pattern_order(jax.random.key(0), 3, 7).max()) < 3
+    True
+    """
     if order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
     if order == "fixed":

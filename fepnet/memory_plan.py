@@ -27,11 +27,25 @@ OVERHEAD_BYTES = 256 * 2**20
 
 
 def available_bytes():
-    """``(bytes, where)``: memory a new allocation on JAX's default device can use now.
+    """The memory a new allocation on JAX's default device can use now, and where that is.
 
-    On CPU: :func:`fepnet.infra.resources.available_host_bytes` ("this machine"); on an
-    accelerator: its ``bytes_limit`` less ``bytes_in_use`` (``memory_stats()``). ``bytes`` is
-    None where unknown, and then nothing is refused.
+    On CPU: :func:`fepnet.infra.resources.available_host_bytes` (the host's ``MemAvailable``
+    and cgroup limit); on an accelerator: its ``bytes_limit`` less ``bytes_in_use``
+    (``memory_stats()``).
+
+    Returns
+    -------
+    bytes : int or None
+        Bytes available; None where unknown (then nothing is refused).
+    where : str
+        ``"this machine"`` on CPU, else ``"<platform>:<id>"`` of the device.
+
+    Examples
+    --------
+    >>> from fepnet.memory_plan import available_bytes
+    >>> nbytes, where = available_bytes()
+    >>> nbytes is None or nbytes > 0, where in ("this machine", "gpu:0", "tpu:0")
+    (True, True)
     """
     import jax
 
@@ -49,7 +63,25 @@ def available_bytes():
 
 
 def couplings_bytes(n: int, dtype) -> int:
-    """Bytes of J (N, N) in ``dtype``."""
+    """Bytes of the couplings J (N, N) in ``dtype``: N^2 times the item size.
+
+    Parameters
+    ----------
+    n : int
+        N, the number of nodes.
+    dtype : numpy dtype or str
+        J's dtype.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> from fepnet.memory_plan import couplings_bytes
+    >>> couplings_bytes(50_000, "float32") / 1e9  # GB
+    10.0
+    """
     return int(n) * int(n) * np.dtype(dtype).itemsize
 
 
@@ -58,10 +90,41 @@ def _gb(nbytes: float) -> str:
 
 
 def require(nbytes: int, what: str, n: int, dtype) -> int:
-    """Refuse (``ValueError``) ``what``, which needs ``nbytes`` bytes for an N-node network, if it cannot fit.
+    """Refuse ``what``, which needs ``nbytes`` bytes for an N-node network, if it cannot fit now.
 
-    The message reads "<what> needs about 20 GB (N=50000, float32: J alone is 10 GB), more than
-    the 14.2 GB available on this machine". Returns ``nbytes``.
+    Compares ``nbytes`` with :func:`available_bytes`; nothing is refused where that is unknown.
+
+    Parameters
+    ----------
+    nbytes : int
+        Bytes the operation needs.
+    what : str
+        The operation, for the message (``"train from scratch"``).
+    n : int
+        N, for the message.
+    dtype : numpy dtype or str
+        J's dtype, for the message.
+
+    Returns
+    -------
+    int
+        ``nbytes``.
+
+    Raises
+    ------
+    ValueError
+        ``nbytes`` above the memory available; the message reads "<what> needs about 20 GB
+        (N=50000, float32: J alone is 10 GB), more than the 14.2 GB available on this machine".
+
+    Examples
+    --------
+    >>> from fepnet.memory_plan import require
+    >>> require(1000, "a test", 10, "float32")
+    1000
+    >>> require(10**18, "a test", 500_000_000, "float32")
+    Traceback (most recent call last):
+    ...
+    ValueError: a test needs about 1e+09 GB (N=500000000, float32: J alone is 1e+09 GB), more than ...
     """
     available, where = available_bytes()
     if available is not None and nbytes > available:
@@ -71,16 +134,72 @@ def require(nbytes: int, what: str, n: int, dtype) -> int:
 
 
 def require_couplings(n: int, dtype, what: str, copies: int = 1, extra: int = 0) -> int:
-    """:func:`require` for ``copies`` x J, ``extra`` bytes and :data:`OVERHEAD_BYTES`."""
+    """:func:`require` for ``copies`` x J, ``extra`` bytes and :data:`OVERHEAD_BYTES`.
+
+    Parameters
+    ----------
+    n : int
+        N.
+    dtype : numpy dtype or str
+        J's dtype.
+    what : str
+        The operation, for the message.
+    copies : int
+        Copies of J held at once (default 1).
+    extra : int
+        Further bytes (default 0).
+
+    Returns
+    -------
+    int
+        The bytes required: copies N^2 itemsize + extra + :data:`OVERHEAD_BYTES`.
+
+    Raises
+    ------
+    ValueError
+        More than the memory available (:func:`require`).
+
+    Examples
+    --------
+    >>> from fepnet.memory_plan import require_couplings, OVERHEAD_BYTES
+    >>> require_couplings(100, "float32", "a test", copies=2) - OVERHEAD_BYTES
+    80000
+    """
     return require(copies * couplings_bytes(n, dtype) + int(extra) + OVERHEAD_BYTES, what, n, dtype)
 
 
 def require_training(initial, n, what: str) -> None:
-    """Refuse, before J is allocated, a :func:`fepnet.train` / :func:`fepnet.free_run` whose couplings cannot fit.
+    """Refuse, before J is allocated, a :func:`fepnet.train` or :func:`fepnet.free_run` that cannot fit.
 
     From scratch (``initial`` None, ``n`` nodes) the run holds one J; from a caller's
-    Network or LearningState, the caller's J and the working copy updated in place. An
-    ``initial`` of the wrong kind is left to the driver's own checks.
+    Network or LearningState, the caller's J and the working copy updated in place (two).
+
+    Parameters
+    ----------
+    initial : None, Network or LearningState
+        The run's start; one of another kind is left to the driver's own checks.
+    n : int or None
+        N when ``initial`` is None.
+    what : str
+        The driver's name, for the message (``"train"``).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        The couplings do not fit in the memory available (:func:`require`).
+
+    Examples
+    --------
+    >>> from fepnet.memory_plan import require_training
+    >>> require_training(None, 1000, "train")  # 4 MB of J: fits
+    >>> require_training(None, 10**7, "train")
+    Traceback (most recent call last):
+    ...
+    ValueError: train from scratch needs about 4e+05 GB (N=10000000, float32: J alone is 4e+05 GB), ...
     """
     import jax.numpy as jnp
 

@@ -64,10 +64,18 @@ RECONSTRUCTION_STARTS = ("clip", "langevin")
 
 
 class BasinResult(NamedTuple):
-    """Outcome of :func:`basin_recall`, each (..., K).
+    """Outcome of :func:`basin_recall`, each field of shape (..., K).
 
-    exact: sign(final) == xi at every node (bool); overlap: m = mean_i sign(final_i) xi_i;
-    converged: max |change| of the last sweep < tol (bool); n_sweeps: sweeps run (int32).
+    Parameters
+    ----------
+    exact : jax.Array of bool
+        sign(final_i) == xi_i at every node i.
+    overlap : jax.Array
+        m = (1/N) sum_i sign(final_i) xi_i, in [-1, 1].
+    converged : jax.Array of bool
+        The last sweep changed no node by ``tol`` or more.
+    n_sweeps : jax.Array of int32
+        Sweeps run.
     """
 
     exact: jax.Array
@@ -77,14 +85,40 @@ class BasinResult(NamedTuple):
 
 
 class ReconstructionResult(NamedTuple):
-    """Outcome of :func:`reconstruction`, each (..., K): score = corr(response, xi); cue_correlation = corr(cue, xi)."""
+    """Outcome of :func:`reconstruction`, each field of shape (..., K).
+
+    Parameters
+    ----------
+    score : jax.Array
+        corr(response, xi): the mean state after burn-in against the pattern.
+    cue_correlation : jax.Array
+        corr(cue, xi): what the noisy cue alone gives, for comparison.
+    """
 
     score: jax.Array
     cue_correlation: jax.Array
 
 
 def flip_count(flip_fraction, n_nodes):
-    """The number of signs flipped: floor(rho N + 1/2), rho N rounded half up (rho = 0.05, N = 50 -> 3)."""
+    """The number of signs flipped by the basin test: m = floor(rho N + 1/2), rho N rounded half up.
+
+    Parameters
+    ----------
+    flip_fraction : float or jax.Array
+        rho in [0, 0.5] (unchecked).
+    n_nodes : int
+        N.
+
+    Returns
+    -------
+    jax.Array of int32
+
+    Examples
+    --------
+    >>> from fepnet.recall import flip_count
+    >>> int(flip_count(0.05, 50)), int(flip_count(0.1, 32))
+    (3, 3)
+    """
     return jnp.floor(flip_fraction * n_nodes + 0.5).astype(jnp.int32)
 
 
@@ -243,6 +277,14 @@ def retention(network: Network, patterns, *, inverse_temperature=100.0, n_steps:
     ValueError
         ``patterns`` not (..., K >= 1, N >= 2), not +-1, of another N or batch than the network;
         ``inverse_temperature`` not positive and finite; ``n_steps`` < 0.
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp, fepnet
+    >>> P = jax.random.rademacher(jax.random.key(0), (3, 32)).astype(jnp.float32)
+    >>> r = fepnet.retention(fepnet.hebbian(P), P)
+    >>> r.shape, bool(jnp.all(r > 0.99))  # 3 patterns in 32 nodes: fixed points
+    ((3,), True)
     """
     J, b, P, batch, nb = _check_network(network, patterns)
     it = _it(inverse_temperature, J.dtype)
@@ -283,6 +325,14 @@ def corrupt(key, patterns, flip_fraction) -> jax.Array:
     ------
     TypeError, ValueError
         As for :func:`basin_recall`.
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> from fepnet.recall import corrupt
+    >>> P = jax.random.rademacher(jax.random.key(0), (3, 32)).astype(jnp.float32)
+    >>> (corrupt(jax.random.key(1), P, 0.1) != P).sum(axis=-1)  # floor(3.2 + 0.5) = 3 flips each
+    Array([3, 3, 3], dtype=int32)
     """
     P = check_patterns(patterns, binary=True)
     batch = P.shape[:-2]
@@ -322,7 +372,7 @@ def basin_recall(key, network: Network, patterns, flip_fraction, *, schedule: st
     max_sweeps : int
         Sweep cap, >= 1.
     tol : float
-        Convergence tolerance on max |change| of a sweep, > 0.
+        Convergence tolerance on max abs(change) of a sweep, > 0.
 
     Returns
     -------
@@ -336,6 +386,14 @@ def basin_recall(key, network: Network, patterns, flip_fraction, *, schedule: st
     ValueError
         As for :func:`retention`; ``flip_fraction`` outside [0, 0.5]; unknown ``schedule``;
         ``max_sweeps`` < 1; ``tol`` not positive; ``key`` of another shape than () or the batch.
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp, fepnet
+    >>> P = jax.random.rademacher(jax.random.key(0), (3, 32)).astype(jnp.float32)
+    >>> result = fepnet.basin_recall(jax.random.key(1), fepnet.hebbian(P), P, 0.1)
+    >>> result.exact, result.overlap
+    (Array([ True,  True,  True], dtype=bool), Array([1., 1., 1.], dtype=float32))
     """
     J, b, P, batch, nb = _check_network(network, patterns)
     if schedule not in RECALL_SCHEDULES:
@@ -389,6 +447,14 @@ def reconstruction(key, network: Network, patterns, *, noise_sd=2.0, inverse_tem
     ValueError
         As for :func:`retention`; ``noise_sd`` negative or not finite; ``n_steps`` < 1; ``burn_in``
         not in [0, n_steps); unknown ``start``; cues that could overflow the dtype.
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp, fepnet
+    >>> P = jax.random.rademacher(jax.random.key(0), (3, 32)).astype(jnp.float32)
+    >>> res = fepnet.reconstruction(jax.random.key(2), fepnet.hebbian(P), P, n_steps=10, burn_in=2)
+    >>> res.score.shape, bool(jnp.all(res.score > res.cue_correlation))  # better than the cue
+    ((3,), True)
     """
     J, b, P, batch, nb = _check_network(network, patterns)
     noise = v.nonnegative_scalar(noise_sd, "noise_sd", dtype=J.dtype)

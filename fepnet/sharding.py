@@ -82,6 +82,17 @@ def resolve_devices(devices) -> list:
     ValueError
         A count below 1 or above the visible devices; a device that is not visible
         (another backend's, or a stale one); a device listed twice; a mesh with several axes.
+
+    Examples
+    --------
+    >>> import jax
+    >>> from fepnet.sharding import resolve_devices
+    >>> resolve_devices(1) == jax.devices()[:1]
+    True
+    >>> resolve_devices(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: devices must be at least 1, got 0
     """
     if devices is None:
         return list(jax.devices())
@@ -122,10 +133,29 @@ def resolve_devices(devices) -> list:
 
 
 def row_mesh(devices) -> Mesh | None:
-    """The one-axis mesh that J's rows are split over, or None for ``devices=None`` (one device, no sharding).
+    """The one-axis mesh that J's rows are split over, or None for ``devices=None`` (no sharding).
 
-    ``devices`` as in :func:`resolve_devices`, except that None means "do not shard" here; a
-    one-axis :class:`~jax.sharding.Mesh` is used as it is (its axis name kept).
+    Parameters
+    ----------
+    devices : None, int, sequence of jax.Device or jax.sharding.Mesh
+        As in :func:`resolve_devices`, except that None means "do not shard" here; a one-axis
+        Mesh is used as it is (its axis name kept).
+
+    Returns
+    -------
+    jax.sharding.Mesh or None
+        A mesh with the axis :data:`AXIS` (``"rows"``) over the devices.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`resolve_devices`.
+
+    Examples
+    --------
+    >>> from fepnet.sharding import row_mesh
+    >>> row_mesh(1).axis_names, row_mesh(None)
+    (('rows',), None)
     """
     if devices is None:
         return None
@@ -136,32 +166,112 @@ def row_mesh(devices) -> Mesh | None:
 
 
 def rows(mesh: Mesh) -> NamedSharding:
-    """(N, N) arrays split by rows: ``P(axis, None)``."""
+    """The layout of (N, N) arrays split by rows over ``mesh``: ``P(axis, None)``.
+
+    Parameters
+    ----------
+    mesh : jax.sharding.Mesh
+        A one-axis mesh (:func:`row_mesh`).
+
+    Returns
+    -------
+    jax.sharding.NamedSharding
+
+    Examples
+    --------
+    >>> from fepnet.sharding import row_mesh, rows
+    >>> tuple(rows(row_mesh(1)).spec)
+    ('rows', None)
+    """
     return NamedSharding(mesh, PartitionSpec(mesh.axis_names[0], None))
 
 
 def nodes(mesh: Mesh) -> NamedSharding:
-    """(N,) arrays split by node, like J's rows: ``P(axis)``."""
+    """The layout of (N,) arrays split by node, like J's rows: ``P(axis)``.
+
+    Parameters
+    ----------
+    mesh : jax.sharding.Mesh
+        A one-axis mesh (:func:`row_mesh`).
+
+    Returns
+    -------
+    jax.sharding.NamedSharding
+
+    Examples
+    --------
+    >>> from fepnet.sharding import row_mesh, nodes
+    >>> tuple(nodes(row_mesh(1)).spec)
+    ('rows',)
+    """
     return NamedSharding(mesh, PartitionSpec(mesh.axis_names[0]))
 
 
 def batch_of_nodes(mesh: Mesh) -> NamedSharding:
-    """(B, N) batches of states split by node: ``P(None, axis)``."""
+    """The layout of (B, N) batches of states split by node: ``P(None, axis)``.
+
+    Parameters
+    ----------
+    mesh : jax.sharding.Mesh
+        A one-axis mesh (:func:`row_mesh`).
+
+    Returns
+    -------
+    jax.sharding.NamedSharding
+
+    Examples
+    --------
+    >>> from fepnet.sharding import row_mesh, batch_of_nodes
+    >>> tuple(batch_of_nodes(row_mesh(1)).spec)
+    (None, 'rows')
+    """
     return NamedSharding(mesh, PartitionSpec(None, mesh.axis_names[0]))
 
 
 def replicated(mesh: Mesh) -> NamedSharding:
-    """Arrays held whole by every device: ``P()``."""
+    """The layout of arrays held whole by every device: ``P()``.
+
+    Parameters
+    ----------
+    mesh : jax.sharding.Mesh
+        A one-axis mesh (:func:`row_mesh`).
+
+    Returns
+    -------
+    jax.sharding.NamedSharding
+
+    Examples
+    --------
+    >>> from fepnet.sharding import row_mesh, replicated
+    >>> tuple(replicated(row_mesh(1)).spec)
+    ()
+    """
     return NamedSharding(mesh, PartitionSpec())
 
 
 def check_rows(n: int, mesh: Mesh) -> None:
     """Refuse N nodes that do not split evenly over the mesh's devices.
 
+    Parameters
+    ----------
+    n : int
+        N, the number of nodes.
+    mesh : jax.sharding.Mesh
+        The mesh J's rows are split over.
+
+    Returns
+    -------
+    None
+
     Raises
     ------
     ValueError
         N not a multiple of the device count; the message lists the counts that would work.
+
+    Examples
+    --------
+    >>> from fepnet.sharding import check_rows, row_mesh
+    >>> check_rows(7, row_mesh(1))  # one device divides every N
     """
     d = mesh.devices.size
     if n % d:
@@ -174,10 +284,28 @@ def check_rows(n: int, mesh: Mesh) -> None:
 def check_schedule(schedule: str) -> None:
     """Refuse a single-site schedule on a sharded network (it would communicate once per node).
 
+    Parameters
+    ----------
+    schedule : str
+        A kernel's schedule (``"synchronous"``, ``"chromatic"``, ``"sequential"``, ``"random-scan"``).
+
+    Returns
+    -------
+    None
+
     Raises
     ------
     ValueError
-        ``schedule`` is ``"sequential"`` or ``"random-scan"``.
+        ``schedule`` is ``"sequential"`` or ``"random-scan"`` (:data:`SINGLE_SITE`).
+
+    Examples
+    --------
+    >>> from fepnet.sharding import check_schedule
+    >>> check_schedule("synchronous")
+    >>> check_schedule("sequential")
+    Traceback (most recent call last):
+    ...
+    ValueError: schedule 'sequential' updates one node at a time and cannot run row-sharded ...
     """
     if schedule in SINGLE_SITE:
         raise ValueError(f"schedule {schedule!r} updates one node at a time and cannot run row-sharded "
@@ -185,7 +313,24 @@ def check_schedule(schedule: str) -> None:
 
 
 def is_global(x) -> bool:
-    """Whether ``x`` is a jax.Array with shards in other processes (``jax.distributed``): no host copy of it exists."""
+    """Whether ``x`` is a jax.Array with shards in other processes (``jax.distributed``): no host copy exists.
+
+    Parameters
+    ----------
+    x : object
+        Anything; traced values and non-arrays give False.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from fepnet.sharding import is_global
+    >>> is_global(jnp.zeros(3)), is_global([1, 2])
+    (False, False)
+    """
     return isinstance(x, jax.Array) and not isinstance(x, jax.core.Tracer) and not x.is_fully_addressable
 
 
@@ -196,6 +341,26 @@ def put(x, sharding: NamedSharding) -> jax.Array:
     shards) is re-laid out by a jitted identity; otherwise each device receives its own slice of
     ``x`` (in several processes every process passes the same values and keeps its devices' slices).
     A traced value (the caller's ``jit`` / ``vmap``) gets ``with_sharding_constraint``.
+
+    Parameters
+    ----------
+    x : array_like or jax.Array
+        Host data (NumPy), a jax.Array, or a traced value.
+    sharding : jax.sharding.NamedSharding
+        The layout (:func:`rows`, :func:`nodes`, ...).
+
+    Returns
+    -------
+    jax.Array
+        ``x``'s values, laid out by ``sharding``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fepnet.sharding import put, row_mesh, rows
+    >>> J = put(np.eye(2, dtype=np.float32), rows(row_mesh(1)))
+    >>> tuple(J.sharding.spec), J.shape
+    (('rows', None), (2, 2))
     """
     if isinstance(x, jax.core.Tracer):  # inside the caller's jit / vmap: a constraint on the traced value
         return jax.lax.with_sharding_constraint(x, sharding)
@@ -210,14 +375,62 @@ def put(x, sharding: NamedSharding) -> jax.Array:
 
 
 def zeros(shape, dtype, sharding: NamedSharding) -> jax.Array:
-    """An all-zero array made in place by ``sharding`` (each device allocates only its slice)."""
+    """An all-zero array made in place by ``sharding`` (each device allocates only its slice).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The global shape.
+    dtype : numpy dtype
+        The element type.
+    sharding : jax.sharding.NamedSharding
+        The layout.
+
+    Returns
+    -------
+    jax.Array
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from fepnet.sharding import row_mesh, rows, zeros
+    >>> tuple(zeros((4, 4), jnp.float32, rows(row_mesh(1))).sharding.spec)
+    ('rows', None)
+    """
     return jax.jit(partial(jnp.zeros, tuple(shape), dtype), out_shardings=sharding)()
 
 
 def place_learning_state(state, mesh: Mesh | None, mask=None):
-    """``(state, mask)`` with J and ``mask`` (N, N) split by rows and sigma (N,) by node; unchanged for ``mesh=None``.
+    """A learning state and mask placed on ``mesh``: J and ``mask`` (N, N) by rows, sigma (N,) by node.
 
-    Checks that N splits over the mesh (:func:`check_rows`).
+    Parameters
+    ----------
+    state : LearningState
+        J (N, N) and sigma (N,).
+    mesh : jax.sharding.Mesh or None
+        None: returned unchanged.
+    mask : array_like, shape (N, N), optional
+        The coupling mask.
+
+    Returns
+    -------
+    state : LearningState
+        Laid out on ``mesh``.
+    mask : jax.Array or None
+        Laid out by rows (None if not given).
+
+    Raises
+    ------
+    ValueError
+        N not a multiple of the device count (:func:`check_rows`).
+
+    Examples
+    --------
+    >>> import fepnet
+    >>> from fepnet.sharding import place_learning_state, row_mesh
+    >>> state, mask = place_learning_state(fepnet.init_learning_state(4), row_mesh(1))
+    >>> state.couplings.shape, mask
+    ((4, 4), None)
     """
     if mesh is None:
         return state, mask
@@ -228,7 +441,31 @@ def place_learning_state(state, mesh: Mesh | None, mask=None):
 
 
 def place_network(network, mesh: Mesh | None):
-    """The network with J split by rows and b by node (no checks re-run); unchanged for ``mesh=None``."""
+    """The network with J split by rows and b by node (its checks not re-run); unchanged for ``mesh=None``.
+
+    Parameters
+    ----------
+    network : Network
+        J (N, N) and b (N,).
+    mesh : jax.sharding.Mesh or None
+        The mesh; None: returned unchanged.
+
+    Returns
+    -------
+    Network
+
+    Raises
+    ------
+    ValueError
+        N not a multiple of the device count (:func:`check_rows`).
+
+    Examples
+    --------
+    >>> import fepnet
+    >>> from fepnet.sharding import place_network, row_mesh
+    >>> place_network(fepnet.Network.zeros(4), row_mesh(1))
+    Network(N=4, couplings(4, 4), dtype=float32)
+    """
     if mesh is None:
         return network
     check_rows(network.couplings.shape[-1], mesh)
@@ -236,12 +473,41 @@ def place_network(network, mesh: Mesh | None):
 
 
 def place_chain(kernel, state, params, mesh: Mesh | None):
-    """``(state, params)`` of :func:`fepnet.run` placed on ``mesh``: J by rows, sigma and b by node.
+    """The chain state and kernel parameters of :func:`fepnet.run` placed on ``mesh``.
+
+    J by rows, sigma and b by node, iT replicated.
+
+    Parameters
+    ----------
+    kernel : Kernel
+        The kernel (:func:`fepnet.build_kernel`); only its ``schedule`` is read.
+    state : ChainState
+        sigma (N,).
+    params : KernelParams
+        The network and iT.
+    mesh : jax.sharding.Mesh or None
+        None: returned unchanged.
+
+    Returns
+    -------
+    state : ChainState
+    params : KernelParams
 
     Raises
     ------
     ValueError
         A single-site schedule (:func:`check_schedule`), or N not a multiple of the device count.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, fepnet
+    >>> from fepnet.kernels import ChainState, KernelParams
+    >>> from fepnet.sharding import place_chain, row_mesh
+    >>> kernel = fepnet.build_kernel("synchronous", stochastic=True)
+    >>> params = KernelParams(fepnet.Network.zeros(4), jnp.float32(1.0))
+    >>> state, params = place_chain(kernel, ChainState(jnp.zeros(4)), params, row_mesh(1))
+    >>> state.sigma.shape
+    (4,)
     """
     if mesh is None:
         return state, params
@@ -252,7 +518,34 @@ def place_chain(kernel, state, params, mesh: Mesh | None):
 
 
 def zero_learning_state(n: int, dtype, mesh: Mesh):
-    """The start J = 0, sigma = 0 made in place, split by rows (no device ever holds all of J)."""
+    """The start J = 0, sigma = 0 made in place, split by rows (no device ever holds all of J).
+
+    Parameters
+    ----------
+    n : int
+        N, a multiple of the mesh's device count.
+    dtype : numpy dtype
+        J's dtype.
+    mesh : jax.sharding.Mesh
+        The mesh.
+
+    Returns
+    -------
+    LearningState
+        J (N, N) laid out by rows, sigma (N,) by node.
+
+    Raises
+    ------
+    ValueError
+        N not a multiple of the device count.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from fepnet.sharding import row_mesh, zero_learning_state
+    >>> tuple(zero_learning_state(4, jnp.float32, row_mesh(1)).couplings.sharding.spec)
+    ('rows', None)
+    """
     from .learning import LearningState
 
     check_rows(n, mesh)
@@ -264,7 +557,37 @@ def start_on_devices(initial, n, mesh: Mesh):
 
     ``initial`` None: J = 0 and sigma = 0 made in place (:func:`zero_learning_state`). A
     LearningState or Network whose couplings are already laid out by rows on ``mesh``, or are
-    global (several processes), is checked in place (:func:`checked_state`). Anything else: None.
+    global (several processes), is checked in place (finite J, sigma in [-1, 1]) without a host
+    copy. Anything else: None.
+
+    Parameters
+    ----------
+    initial : None, Network or LearningState
+        The run's start (``train(initial=...)``).
+    n : int or None
+        N of the patterns (None: any).
+    mesh : jax.sharding.Mesh
+        The mesh.
+
+    Returns
+    -------
+    LearningState or None
+
+    Raises
+    ------
+    TypeError
+        Couplings that are not floating point.
+    ValueError
+        ``initial`` of another size than ``n``, non-finite, or sigma outside [-1, 1].
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from fepnet.sharding import row_mesh, start_on_devices
+    >>> start_on_devices(None, 4, row_mesh(1)).couplings.shape
+    (4, 4)
+    >>> start_on_devices(jnp.zeros(3), 4, row_mesh(1)) is None
+    True
     """
     from .learning import LearningState
     from .network import Network
@@ -332,10 +655,30 @@ def _first_improper(label, couplings):
 
 
 def improper_pair(coloring, couplings):
-    """The colouring check of a chromatic kernel computed where a sharded J lies (no host copy, no N x N temporary).
+    """The colouring check of a chromatic kernel, computed where a sharded J lies (no host copy).
 
-    Returns None for a proper ``coloring`` of ``couplings`` (..., N, N), else (i, j, colour) of one
-    pair of coupled nodes (either direction) that share a colour.
+    A colouring is proper when no J[i, j] != 0 (i != j, either direction) joins two nodes of
+    one colour.
+
+    Parameters
+    ----------
+    coloring : sequence of sequence of int
+        The colour classes, a partition of 0 .. N-1.
+    couplings : jax.Array, shape (..., N, N)
+        J (a batch: coupled in any member).
+
+    Returns
+    -------
+    tuple of int or None
+        None for a proper colouring, else (i, j, colour) of one coupled pair i < j of one colour.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from fepnet.sharding import improper_pair
+    >>> J = jnp.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    >>> improper_pair([[0, 2], [1]], J), improper_pair([[0, 1], [2]], J)
+    (None, (0, 1, 0))
     """
     n = couplings.shape[-1]
     label = np.empty(n, dtype=np.int32)

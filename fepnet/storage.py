@@ -1,6 +1,6 @@
 """Classic storage rules: couplings that store K patterns, the baselines of a capacity study.
 
-For patterns P of shape (K, N) (row k is pattern xi^k, classically +-1 valued):
+For patterns P of shape (K, N) (row k is pattern xi^k, classically +-1 valued)::
 
     Hebbian     J = P^T P / N                         (Hopfield 1982; capacity ~0.138 N)
     Storkey     W <- W + (xi xi^T - xi h^T - h xi^T) / N, pattern by pattern, with the
@@ -147,6 +147,18 @@ def hebbian_couplings(patterns) -> jax.Array:
         ``patterns`` not real numbers.
     ValueError
         ``patterns`` with fewer than 2 axes, K < 1, N < 2 or non-finite values.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, fepnet
+    >>> P = jnp.array([[1.0, 1.0, -1.0, -1.0], [1.0, -1.0, 1.0, -1.0]])
+    >>> fepnet.hebbian_couplings(P)
+    Array([[ 0. ,  0. ,  0. , -0.5],
+           [ 0. ,  0. , -0.5,  0. ],
+           [ 0. , -0.5,  0. ,  0. ],
+           [-0.5,  0. ,  0. ,  0. ]], dtype=float32)
+    >>> fepnet.hebbian_couplings(jnp.stack([P, -P])).shape  # two repeats
+    (2, 4, 4)
     """
     return _checked(_hebbian, patterns)
 
@@ -177,6 +189,14 @@ def storkey_couplings(patterns) -> jax.Array:
     ------
     TypeError, ValueError
         As for :func:`hebbian_couplings`; also couplings that overflow the dtype.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, fepnet
+    >>> P = jnp.array([[1.0, 1.0, -1.0, -1.0], [1.0, -1.0, 1.0, -1.0]])
+    >>> W = fepnet.storkey_couplings(P)
+    >>> float(W[0, 3]), bool(jnp.all(W == W.T))
+    (-0.75, True)
     """
     return _checked(_storkey, patterns)
 
@@ -210,30 +230,131 @@ def projector_couplings(patterns) -> jax.Array:
     ------
     TypeError, ValueError
         As for :func:`hebbian_couplings`.
+
+    Examples
+    --------
+    Every stored pattern keeps its signs under one step of the field:
+
+    >>> import jax.numpy as jnp, fepnet
+    >>> P = jnp.array([[1.0, 1.0, -1.0, -1.0], [1.0, -1.0, 1.0, -1.0]])
+    >>> J = fepnet.projector_couplings(P)
+    >>> bool(jnp.all(jnp.sign(P @ J.T) == P))
+    True
     """
     return _checked(_projector, patterns)
 
 
 def zero_bias_network(J) -> Network:
-    """Couplings J with zero biases: one Network (validated) for J (N, N); for J (..., N, N) a batch of
-    networks (leaves with the leading axes, not validated: J comes from a storage rule or training)."""
+    """Couplings J with zero biases, as one Network or a batch of networks.
+
+    Parameters
+    ----------
+    J : jax.Array, shape (N, N) or (..., N, N)
+        One network's couplings (validated by :class:`fepnet.Network`), or a batch (leaves with
+        the leading axes, not validated: J comes from a storage rule or training).
+
+    Returns
+    -------
+    Network
+        Couplings J, biases zeros of shape J.shape[:-1].
+
+    Raises
+    ------
+    TypeError, ValueError
+        For one network, as :class:`fepnet.Network` (J not square, non-finite).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from fepnet.storage import zero_bias_network
+    >>> zero_bias_network(jnp.zeros((3, 3)))
+    Network(N=3, couplings(3, 3), dtype=float32)
+    >>> zero_bias_network(jnp.zeros((2, 3, 3))).biases.shape
+    (2, 3)
+    """
     if J.ndim == 2:
         return Network(J)
     return Network.tree_unflatten(None, (J, jnp.zeros(J.shape[:-1], J.dtype)))
 
 
 def hebbian(patterns) -> Network:
-    """The Hebbian network: couplings :func:`hebbian_couplings`, zero biases; batched when ``patterns`` is."""
+    """The Hebbian network: couplings J = P^T P / N with zero diagonal (:func:`hebbian_couplings`), zero biases.
+
+    Parameters
+    ----------
+    patterns : array_like, shape (..., K, N)
+        As for :func:`hebbian_couplings`.
+
+    Returns
+    -------
+    Network
+        J (..., N, N), b = 0 (..., N); a batch of networks when ``patterns`` is batched.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`hebbian_couplings`.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, fepnet
+    >>> fepnet.hebbian(jnp.array([[1.0, -1.0, 1.0]]))
+    Network(N=3, couplings(3, 3), dtype=float32)
+    """
     return zero_bias_network(hebbian_couplings(patterns))
 
 
 def storkey(patterns) -> Network:
-    """The Storkey network: couplings :func:`storkey_couplings`, zero biases; batched when ``patterns`` is."""
+    """The Storkey network: couplings of Storkey's rule (:func:`storkey_couplings`), zero biases.
+
+    Parameters
+    ----------
+    patterns : array_like, shape (..., K, N)
+        As for :func:`hebbian_couplings`; taken in order.
+
+    Returns
+    -------
+    Network
+        J (..., N, N), b = 0 (..., N); a batch of networks when ``patterns`` is batched.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`storkey_couplings`.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, fepnet
+    >>> fepnet.storkey(jnp.array([[1.0, -1.0, 1.0]]))
+    Network(N=3, couplings(3, 3), dtype=float32)
+    """
     return zero_bias_network(storkey_couplings(patterns))
 
 
 def projector(patterns) -> Network:
-    """The projector network: couplings :func:`projector_couplings`, zero biases; batched when ``patterns`` is."""
+    """The projector network: couplings J = P^T (P P^T)^+ P with zero diagonal (:func:`projector_couplings`), zero biases.
+
+    Parameters
+    ----------
+    patterns : array_like, shape (..., K, N)
+        As for :func:`hebbian_couplings`.
+
+    Returns
+    -------
+    Network
+        J (..., N, N), b = 0 (..., N); a batch of networks when ``patterns`` is batched.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`hebbian_couplings`.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, fepnet
+    >>> fepnet.projector(jnp.array([[1.0, -1.0, 1.0]]))
+    Network(N=3, couplings(3, 3), dtype=float32)
+    """
     return zero_bias_network(projector_couplings(patterns))
 
 
@@ -261,6 +382,14 @@ def rule_couplings(rule: str, patterns) -> jax.Array:
         ``rule`` not a string; ``patterns`` as for :func:`hebbian_couplings`.
     ValueError
         ``rule`` not one of :data:`RULES`; ``patterns`` as for :func:`hebbian_couplings`.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from fepnet.storage import hebbian_couplings, rule_couplings
+    >>> P = jnp.array([[1.0, -1.0, 1.0]])
+    >>> bool(jnp.all(rule_couplings("hebbian", P) == hebbian_couplings(P)))
+    True
     """
     if not isinstance(rule, str):
         raise TypeError(f"rule must be a string, one of {RULES}, got {type(rule).__name__}")
@@ -270,6 +399,30 @@ def rule_couplings(rule: str, patterns) -> jax.Array:
 
 
 def rule_network(rule: str, patterns) -> Network:
-    """The network of storage rule ``rule`` for ``patterns``: :func:`rule_couplings`, zero biases; batched when
-    ``patterns`` is. Raises as :func:`rule_couplings`."""
+    """The network of storage rule ``rule`` for ``patterns``: :func:`rule_couplings`, zero biases.
+
+    Parameters
+    ----------
+    rule : str
+        One of :data:`RULES` (``"hebbian"``, ``"storkey"``, ``"projector"``).
+    patterns : array_like, shape (..., K, N)
+        As for :func:`hebbian_couplings`.
+
+    Returns
+    -------
+    Network
+        J (..., N, N), b = 0 (..., N); a batch of networks when ``patterns`` is batched.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`rule_couplings`.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from fepnet.storage import rule_network
+    >>> rule_network("projector", jnp.ones((2, 1, 3))).couplings.shape  # two repeats of K = 1
+    (2, 3, 3)
+    """
     return zero_bias_network(rule_couplings(rule, patterns))

@@ -32,10 +32,21 @@ __all__ = ["TrainResult", "EpochRecord", "run_epochs", "run_epochs_in_place", "t
 
 
 class TrainResult(NamedTuple):
-    """network: learned couplings, b = 0; state: final LearningState (to continue from);
-    pattern_index: (n_epochs,) pattern shown in each epoch; states: (n_epochs, steps, N)
-    node states after every step if ``trace=True``, else None; free_energy: per-step
-    :class:`FreeEnergyTerms` (n_epochs, steps) if ``free_energy=True``, else None."""
+    """The result of :func:`train` and :func:`free_run`.
+
+    Parameters
+    ----------
+    network : Network
+        The learned couplings J (N, N) with zero biases (the evidence is reset to 0 after training).
+    state : LearningState
+        The final couplings and states: pass it as ``initial`` to continue the run.
+    pattern_index : jax.Array of int32, shape (E,)
+        The pattern shown in each epoch (all 0 for :func:`free_run`).
+    states : jax.Array, shape (E, steps_per_epoch, N), or None
+        The node states after every step if ``trace=True``.
+    free_energy : FreeEnergyTerms, each field shape (E, steps_per_epoch), or None
+        F, accuracy and complexity per step if ``free_energy=True``.
+    """
 
     network: Network
     state: LearningState
@@ -175,39 +186,54 @@ def train(
     devices=None,
     update: str = "step",
 ) -> TrainResult:
-    """Train a network on ``patterns`` with the FEP rule (the paper's training loop).
+    """Train a network on ``patterns`` with the FEP learning rule (the paper's training loop).
 
-    Each epoch clamps b = evidence_level * pattern and runs ``steps_per_epoch``
-    fused synchronous stochastic steps with learning,
-    delta J[i, j] = alpha (sigma_i - L(h_i)) sigma_j with h = J sigma_old; then b = 0.
-    Epoch e draws its uniforms from ``fold_in(key_steps, e)``, so the result does
-    not depend on ``chunk_epochs``.
+    Each epoch picks a pattern xi (``order``), clamps the biases to b = evidence_level * xi and
+    runs ``steps_per_epoch`` fused synchronous stochastic steps with learning on:
+
+        h = J sigma_old,   sigma_i ~ CB(iT (b_i + h_i)),   J[i, j] += alpha (sigma_i - L(h_i)) sigma_j  (i != j),
+
+    with CB the continuous Bernoulli on [-1, 1] and L its mean, the Langevin function; then
+    b = 0. The states carry over between epochs unless ``reset_state``. Epoch e draws its
+    uniforms from ``fold_in(key_steps, e)``, so the result does not depend on ``chunk_epochs``.
 
     Parameters
     ----------
-    key : PRNG key
-        Split into the pattern order's key and the steps' key.
-    patterns : (K, N) array
-        The patterns (K >= 1, N >= 1).
+    key : jax.Array
+        A PRNG key (``jax.random.key(seed)`` or ``jax.random.PRNGKey(seed)``), the run's only
+        source of randomness: split into the pattern order's key and the steps' key. The same
+        key gives the same bits.
+    patterns : array_like, shape (K, N)
+        The K >= 1 patterns of N >= 1 nodes to learn (e.g. +-1 vectors or standardised
+        images); they are the biases during training, scaled by ``evidence_level``.
     n_epochs : int
-        Number of epochs E (0 allowed).
+        Number of epochs E, >= 0.
     steps_per_epoch : int
-        Steps per epoch.
-    inverse_temperature, learning_rate, evidence_level : scalar
-        iT > 0, alpha >= 0 and the factor applied to the patterns.
+        Synchronous steps per epoch, >= 1 (default 10).
+    inverse_temperature : float
+        iT > 0 (default 1.0): the precision of the nodes; the states are drawn from
+        CB(iT (b + h)), so a larger iT makes them more deterministic (closer to +-1).
+        Dimensionless.
+    learning_rate : float
+        alpha >= 0 (default 0.001): the step size of the coupling update; 0 runs inference
+        without learning.
+    evidence_level : float
+        > 0 (default 1.0): the strength of the clamped evidence, b = evidence_level * pattern
+        during the pattern's epoch (the paper's Simulation 2 sweeps it from 1 to 20).
     order : {"random", "fixed"}
-        Pattern per epoch: uniform with replacement, or cycling 0, 1, .., K-1.
+        Pattern per epoch: uniform with replacement (default), or cycling 0, 1, .., K-1.
     initial : Network, LearningState or None
-        Where to continue from (default J = 0, sigma = 0; a Network starts at sigma = 0).
-    mask : (N, N) array or None
-        Keeps non-edges at zero (see ``coupling_mask``).
+        Where to continue from (default J = 0, sigma = 0; a Network starts at sigma = 0 and
+        its biases are ignored). The caller's arrays stay valid.
+    mask : array_like, shape (N, N), optional
+        0/1 coupling mask that keeps non-edges at zero (:func:`fepnet.coupling_mask`).
     reset_state : bool
         Set sigma = 0 at the start of every epoch (a published variant; off in the manuscript).
     precision_weighted : bool
         Scale the prediction error by 1 / L'(iT h) (a published variant; off in the manuscript).
-        This weight grows like (iT h)^2 for large fields, so |J| is not bounded: over 10^6 steps
+        This weight grows like (iT h)^2 for large fields, so abs(J) is not bounded: over 10^6 steps
         (10^5 epochs of 10, N = 64, four +-1 patterns, evidence 20, iT = 1, learning rate 0.001)
-        max |J| reached 1e8 to 1e15 in float32 (1e17 in float64), until the states saturate at
+        max abs(J) reached 1e8 to 1e15 in float32 (1e17 in float64), until the states saturate at
         +-1 and the error, sigma - L(h), rounds to 0 and learning stops. It is kept as published;
         at larger iT (10 and above) it can overflow, which raises ``FloatingPointError``.
     trace : bool
@@ -232,16 +258,12 @@ def train(
         instead of two reads and a write, about twice as fast at N >= 4096, with different
         rounding (docs/scaling.md). Not with ``mask`` or ``free_energy``.
 
-    Memory: J is updated in place (each chunk's state is donated to the next), so a run from
-    scratch holds one J; from a given ``initial`` it holds the caller's J (left valid) and one
-    working copy. A run that cannot fit is refused before anything is allocated.
-
     Returns
     -------
     TrainResult
-        The learned network (b = 0), the final state, the pattern index (E,), the states
-        (E, steps_per_epoch, N) if ``trace`` and the free-energy terms (E, steps_per_epoch)
-        if ``free_energy``.
+        ``network`` (the learned J, b = 0), ``state`` (the final LearningState),
+        ``pattern_index`` (E,), ``states`` (E, steps_per_epoch, N) if ``trace`` and
+        ``free_energy`` (fields (E, steps_per_epoch)) if ``free_energy``, else None.
 
     Raises
     ------
@@ -261,6 +283,24 @@ def train(
     FloatingPointError
         If the couplings became non-finite; the message names the first epoch after which they
         were (lower ``learning_rate``; see ``precision_weighted``).
+
+    Notes
+    -----
+    Memory: J is updated in place (each chunk's state is donated to the next), so a run from
+    scratch holds one J; from a given ``initial`` it holds the caller's J (left valid) and one
+    working copy. A run that cannot fit is refused before anything is allocated.
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp, fepnet
+    >>> patterns = jnp.array([[1.0, 1.0, -1.0, -1.0], [1.0, -1.0, 1.0, -1.0]])
+    >>> result = fepnet.train(jax.random.key(0), patterns, n_epochs=50, evidence_level=5.0,
+    ...                       learning_rate=0.01, progress=False)
+    >>> result.network.couplings.shape, result.pattern_index.shape
+    ((4, 4), (50,))
+    >>> J = result.network.couplings
+    >>> bool(J[0, 1] > 0), bool(J[0, 3] < 0)  # nodes 0 and 3 always disagree
+    (True, True)
     """
     key = v.prng_key(key)
     patterns = v.as_real_array(patterns, "patterns", ndim=2)
@@ -325,7 +365,8 @@ def free_run(
 ) -> TrainResult:
     """Keep learning with b = 0 (free running) for ``n_steps`` synchronous steps from ``initial``.
 
-    The same loop as :func:`train` with one all-zero pattern and one step per epoch.
+    The same loop as :func:`train` with one all-zero pattern and one step per epoch:
+    h = J sigma_old, sigma ~ CB(iT h), J[i, j] += alpha (sigma_i - L(h_i)) sigma_j (i != j).
 
     Parameters
     ----------
@@ -355,6 +396,14 @@ def free_run(
         in the memory available; other arguments as for :func:`train`.
     FloatingPointError
         If the couplings became non-finite, naming the first step after which they were.
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp, fepnet
+    >>> trained = fepnet.train(jax.random.key(0), jnp.ones((1, 3)), n_epochs=5, progress=False)
+    >>> more = fepnet.free_run(jax.random.key(1), trained.state, 20, trace=True, progress=False)
+    >>> more.states.shape, more.network.size
+    ((20, 1, 3), 3)
     """
     if not isinstance(initial, (Network, LearningState)):
         raise TypeError(f"initial must be a Network or a LearningState, got {type(initial).__name__}")

@@ -28,9 +28,18 @@ FLAGS = ("interpolated", "lower_bound", "below_grid")
 
 
 class AlphaEstimate(NamedTuple):
-    """value: alpha_c; interval: (lo, hi) bootstrap percentile interval; flag: one of
-    ``"interpolated"``, ``"lower_bound"`` (value = K_last / N, the truth is at least that) and
-    ``"below_grid"`` (value 0: below the threshold already at the smallest K)."""
+    """The capacity alpha_c = K_max / N of :func:`alpha_c`, with its bootstrap interval and flag.
+
+    Parameters
+    ----------
+    value : float
+        alpha_c.
+    interval : tuple of float
+        (lo, hi), the bootstrap percentile interval.
+    flag : str
+        ``"interpolated"``; ``"lower_bound"`` (value = K_last / N, the truth is at least that);
+        or ``"below_grid"`` (value 0: below the threshold already at the smallest K).
+    """
 
     value: float
     interval: tuple
@@ -38,9 +47,33 @@ class AlphaEstimate(NamedTuple):
 
 
 def crossing(curves, k_values, threshold: float = 0.9):
-    """K_max of each curve (..., G) over the grid ``k_values`` (G,), and its flag index into ``FLAGS``.
+    """K_max of each recall curve over the grid of K, and its flag (module docstring).
 
-    Vectorised over leading axes (the bootstrap resamples). Returns (K_max (...), flag (...) int).
+    K_max = K_i + (m_i - t) / (m_i - m_{i+1}) (K_{i+1} - K_i), i the last grid point with m_i >= t.
+    Unchecked; vectorised over leading axes (the bootstrap resamples).
+
+    Parameters
+    ----------
+    curves : array_like, shape (..., G)
+        Exact-recall fractions m at each grid point.
+    k_values : array_like, shape (G,)
+        The grid of K, increasing.
+    threshold : float
+        t (default 0.9).
+
+    Returns
+    -------
+    k_max : numpy.ndarray of float64, shape (...)
+        K_last where the curve never drops below t; 0 where it is below t at the first K.
+    flag : numpy.ndarray of int, shape (...)
+        Index into ``FLAGS``: 0 interpolated, 1 lower_bound, 2 below_grid.
+
+    Examples
+    --------
+    >>> from fepnet.capacity.alpha import crossing
+    >>> k_max, flag = crossing([[1.0, 0.95, 0.45, 0.0], [1.0, 1.0, 1.0, 0.95]], [5, 10, 15, 20])
+    >>> k_max.tolist(), flag.tolist()  # 10 + (0.95 - 0.9) / (0.95 - 0.45) * 5 = 10.5
+    ([10.5, 20.0], [0, 1])
     """
     m = np.asarray(curves, np.float64)
     k = np.asarray(k_values, np.float64)
@@ -92,6 +125,15 @@ def alpha_c(exact_fraction, k_values, n_nodes: int, *, key, threshold: float = 0
     ValueError
         Shapes that do not match, fractions outside [0, 1] or not finite, K not increasing or < 1,
         N < 2, threshold / level / n_bootstrap out of range.
+
+    Examples
+    --------
+    >>> import jax
+    >>> from fepnet.capacity import alpha_c
+    >>> recalled = [[1.0, 0.95, 0.5, 0.0], [1.0, 0.85, 0.4, 0.0]]  # 2 repeats, K = 5 .. 20, N = 50
+    >>> est = alpha_c(recalled, [5, 10, 15, 20], 50, key=jax.random.key(0))
+    >>> round(est.value, 3), est.flag
+    (0.2, 'interpolated')
     """
     key = v.prng_key(key)
     m = v.as_float64(exact_fraction, "exact_fraction", ndim=2)

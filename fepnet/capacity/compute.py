@@ -2,12 +2,12 @@
 
 For each pattern family and network size N the grid runs K = round(r N) for every load ratio
 r of the settings, ``n_repeats`` independent pattern sets per K, and four storage rules on the
-same patterns: the FEP network trained with the paper's protocol (:mod:`.training`), and the
+same patterns: the FEP network trained with the paper's protocol (:mod:`fepnet.capacity.training`), and the
 Hebbian, Storkey and projector couplings (:mod:`fepnet.storage`). Every network then takes the
 same recall tests (:mod:`fepnet.recall`) with the same random numbers (the flips and cues of a
 (family, N, K, repeat) are shared by the four rules): retention (the paper's measure), the basin
 test from rho N flipped signs under each schedule, and noisy-cue reconstruction. alpha_c comes
-from the exact recall at rho = ``alpha_flip`` under ``alpha_schedule`` (:mod:`.alpha`).
+from the exact recall at rho = ``alpha_flip`` under ``alpha_schedule`` (:mod:`fepnet.capacity.alpha`).
 
 Sizes: random and biased patterns run at N = ``n_nodes`` (100) and random ones also at
 N = ``large_nodes`` (400, ``large_repeats`` repeats, load ratios ``large_load_ratios``); the
@@ -46,12 +46,28 @@ __all__ = ["CapacityResult", "run_capacity"]
 
 
 class CapacityResult(NamedTuple):
-    """dataset: the xarray Dataset (module docstring; variables described in its ``description`` attrs);
-    alpha_c: {rule: {family: {"n100": v, "n100_ci": [lo, hi], "n400": v or None}}};
-    alpha_flags: the same nesting, {"n100": flag, "n400": flag or None} (:data:`fepnet.capacity.alpha.FLAGS`:
-    "lower_bound" means alpha_c >= value); published_table: the published K = 10..90 columns beside
-    fepnet's (FEP, random, N = 100, mean over repeats; None where not run); settings: the settings as a dict;
-    wall_s: seconds."""
+    """The result of :func:`run_capacity`.
+
+    Parameters
+    ----------
+    dataset : xarray.Dataset
+        retention, reconstruction, cue_correlation (rule, family, n_nodes, n_patterns, repeat);
+        exact_recall, overlap, converged (the same, then flip_fraction, schedule); asymmetry
+        (family, n_nodes, n_patterns, repeat); each described in its ``description`` attribute
+        (module docstring). NaN where not run.
+    alpha_c : dict
+        ``{rule: {family: {"n100": value, "n100_ci": [lo, hi], "n400": value or None}}}``.
+    alpha_flags : dict
+        The same nesting, ``{"n100": flag, "n400": flag or None}`` (``fepnet.capacity.alpha.FLAGS``:
+        "lower_bound" means alpha_c >= value).
+    published_table : dict
+        The published K = 10 .. 90 columns (retention, reconstruction) beside fepnet's (FEP,
+        random, N = 100, mean over repeats; None where not run).
+    settings : dict
+        The settings (:meth:`CapacitySettings.as_dict`).
+    wall_s : float
+        Wall time in seconds.
+    """
 
     dataset: object
     alpha_c: dict
@@ -146,6 +162,17 @@ def run_capacity(settings: CapacitySettings | None = None, *, key, progress: boo
         An FEP network's couplings became non-finite.
     KeyboardInterrupt
         At the end of the chunk during which an interrupt arrived.
+
+    Examples
+    --------
+    The CI smoke grid (not run as a doctest: about a minute on 2 CPU cores; the full grid
+    ``run_capacity(key=...)`` under 15 minutes):
+
+    >>> import jax
+    >>> from fepnet.capacity import CapacitySettings, run_capacity
+    >>> result = run_capacity(CapacitySettings.quick(), key=jax.random.key(0), progress=False)  # doctest: +SKIP
+    >>> sorted(result.alpha_c)  # doctest: +SKIP
+    ['fep', 'hebbian', 'projector', 'storkey']
     """
     import xarray as xr
 

@@ -63,6 +63,18 @@ def example_recalls(key, *, family: str = "random", n_nodes: int = 100, n_patter
     ------
     TypeError, ValueError
         As the functions called (unknown family or schedule, K < 1, N < 2, rho outside [0, 0.5]).
+
+    Examples
+    --------
+    Not run as a doctest (about 10 s on a loaded 2-core CPU, mostly compilation):
+
+    >>> import jax
+    >>> from fepnet.capacity import Protocol
+    >>> from fepnet.capacity.examples import example_recalls
+    >>> ex = example_recalls(jax.random.key(0), n_nodes=16, n_patterns=2,
+    ...                      protocol=Protocol(n_epochs=5))  # doctest: +SKIP
+    >>> sorted(ex["final"]), ex["cue"].shape  # doctest: +SKIP
+    (['fep', 'hebbian', 'projector', 'storkey'], (16,))
     """
     n = DIGITS_NODES if family == "digits" else n_nodes
     k_pat, k_train, k_flip = jax.random.split(key, 3)

@@ -42,12 +42,28 @@ def _binary_digits() -> np.ndarray:
 
 
 def binary_digits(dtype=None) -> jax.Array:
-    """The 1797 digits, preprocessed as in the paper, then sign (sign(0) = +1): (1797, 64) +-1.
+    """The 1797 scikit-learn digits, preprocessed as in the paper, then the sign (sign(0) = +1).
+
+    Parameters
+    ----------
+    dtype : floating dtype, optional
+        Default: JAX's default float.
+
+    Returns
+    -------
+    jax.Array, shape (1797, 64)
+        Entries +1.0 or -1.0.
 
     Raises
     ------
     TypeError
         ``dtype`` is not a floating dtype.
+
+    Examples
+    --------
+    >>> from fepnet.capacity.patterns import binary_digits
+    >>> binary_digits().shape
+    (1797, 64)
     """
     dtype = v.float_dtype(dtype, "dtype")
     return jnp.asarray(_binary_digits(), dtype)
@@ -82,6 +98,14 @@ def pattern_family(key, family: str, n_repeats: int, n_patterns: int, n_nodes: i
         ``key`` not a PRNG key, counts not integers, ``dtype`` not floating.
     ValueError
         An unknown ``family``; R < 1, K < 1, N < 2; digits with N != 64 or K > 1797.
+
+    Examples
+    --------
+    >>> import jax
+    >>> from fepnet.capacity import pattern_family
+    >>> P = pattern_family(jax.random.key(0), "random", 2, 3, 10)
+    >>> P.shape, sorted(set(P.ravel().tolist()))
+    ((2, 3, 10), [-1.0, 1.0])
     """
     key = v.prng_key(key)
     if family not in FAMILIES:

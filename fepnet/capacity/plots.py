@@ -41,6 +41,13 @@ def repeat_spread(da, dim: str = "repeat"):
     -------
     mean, q25, q75 : numpy.ndarray
         ``da``'s shape without ``dim``.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> from fepnet.capacity.plots import repeat_spread
+    >>> repeat_spread(xr.DataArray([[0.0, 1.0, 2.0, 3.0]], dims=("n_patterns", "repeat")))
+    (array([1.5]), array([0.75]), array([2.25]))
     """
     axis = da.get_axis_num(dim)
     x = np.asarray(da.values, dtype=np.float64)
@@ -58,12 +65,24 @@ def family_sizes(ds, family: str, variable: str = "retention") -> list[int]:
     Parameters
     ----------
     ds : xarray.Dataset
+        A capacity result's Dataset (dims include ``family`` and ``n_nodes``).
     family : str
+        The pattern family.
     variable : str
+        The variable whose finite values count as data.
 
     Returns
     -------
     list of int
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from fepnet.capacity.plots import family_sizes
+    >>> ds = xr.Dataset({"retention": (("family", "n_nodes", "repeat"), [[[1.0, 1.0], [np.nan, np.nan]]])},
+    ...                 coords={"family": ["random"], "n_nodes": [100, 400]})
+    >>> family_sizes(ds, "random")  # N = 400 was not run
+    [100]
     """
     da = ds[variable].sel(family=family)
     other = [d for d in da.dims if d != "n_nodes"]
@@ -110,14 +129,14 @@ def _published_points(ax, x, y, label):
 def plot_retention(ds, *, published=None):
     """Retention (the paper's measure: start AT the pattern) against K / N, one panel per family, a line per rule.
 
+    Each family is drawn at its main size (:func:`family_sizes`).
+
     Parameters
     ----------
     ds : xarray.Dataset
         With ``retention`` (rule, family, n_nodes, n_patterns, repeat).
     published : dict, optional
         ``{"K": [...], "retention": [...]}``: the paper's FEP points (N = 100), drawn on the random-pattern panel.
-
-    Each family is drawn at its main size (:func:`family_sizes`).
 
     Returns
     -------

@@ -41,6 +41,15 @@ def capacity_summary(result) -> dict:
     -------
     dict
         NaN and infinities as None; tuples as lists; NumPy scalars as Python numbers.
+
+    Examples
+    --------
+    >>> import math
+    >>> from fepnet.capacity import CapacityResult
+    >>> from fepnet.capacity.render import capacity_summary
+    >>> alpha = {"fep": {"random": {"n100": 0.2, "n100_ci": [0.17, 0.23], "n400": math.nan}}}
+    >>> capacity_summary(CapacityResult(None, alpha, {}, {}, {"ci_level": 0.95}, 1.5))["alpha_c"]
+    {'fep': {'random': {'n100': 0.2, 'n100_ci': [0.17, 0.23], 'n400': None}}}
     """
     return json_safe({key: getattr(result, key) for key in SUMMARY_KEYS})
 
@@ -85,6 +94,15 @@ def verdict(alpha_c: dict, family: str = "random", flags: dict | None = None, le
         ``alpha``, ``ci`` [lo, hi] (None where undefined), ``exceeds_hopfield``, ``approaches_n``
         (True, False or None when undefined), ``fraction_of_n`` (alpha / 1), and ``text``: the
         verdict in plain words.
+
+    Examples
+    --------
+    >>> from fepnet.capacity.render import verdict
+    >>> v = verdict({"fep": {"random": {"n100": 0.2, "n100_ci": [0.17, 0.23], "n400": None}}})
+    >>> v["exceeds_hopfield"], v["approaches_n"]
+    (True, False)
+    >>> v["text"].split(". ")[1]
+    'That is above the Hopfield limit 0.138 N, by a factor 1.4'
     """
     entry = alpha_c.get("fep", {}).get(family, {})
     flag = ((flags or {}).get("fep", {}).get(family) or {}).get("n100")
@@ -154,8 +172,15 @@ def capacity_figures(result, examples=None):
 
     ``retention.png`` (every rule, every family), ``exact_recall.png`` (rho = 0.1, sequential;
     one panel per family), ``exact_recall_synchronous.png``, ``reconstruction.png`` (random
-    patterns, with the published FEP points) and, when the result carries ``examples``,
+    patterns, with the published FEP points) and, when ``examples`` is given,
     ``examples.png`` (the row of example recalls).
+
+    Parameters
+    ----------
+    result : CapacityResult
+        Its ``dataset`` and ``published_table`` are drawn.
+    examples : dict, optional
+        :func:`fepnet.capacity.examples.example_recalls`, drawn as ``examples.png``.
 
     Yields
     ------
@@ -344,6 +369,14 @@ def format_capacity(summary: dict, directory: str = "") -> str:
     Returns
     -------
     str
+
+    Examples
+    --------
+    >>> from fepnet.capacity.render import format_capacity
+    >>> summary = {"alpha_c": {"fep": {"random": {"n100": 0.2, "n100_ci": [0.17, 0.23], "n400": None}}},
+    ...            "settings": {"ci_level": 0.95}, "wall_s": 1.5}
+    >>> print(format_capacity(summary).splitlines()[2])
+      fep               0.200 [0.170, 0.230]      n/a
     """
     alpha = summary["alpha_c"]
     flags = summary.get("alpha_flags") or {}

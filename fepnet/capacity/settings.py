@@ -29,7 +29,7 @@ _RATIOS = tuple(round(0.1 * i, 1) for i in range(1, 21))  # K/N = 0.1 .. 2.0
 class CapacitySettings:
     """The grid, the training protocol and the recall tests of :func:`~fepnet.capacity.compute.run_capacity`.
 
-    Attributes
+    Parameters
     ----------
     rules : tuple of str
         Storage rules (:data:`RULES`: the trained FEP network and :data:`fepnet.storage.RULES`).
@@ -66,6 +66,26 @@ class CapacitySettings:
         alpha_c from exact recall at rho = 0.1, sequential, >= 0.9; 1000 resamples, 95 %.
     chunk_networks, chunk_epochs, recall_k_per_chunk
         FEP networks and epochs per compiled call; K values whose networks share one recall call.
+
+    Raises
+    ------
+    TypeError
+        ``protocol`` not a Protocol; a count or real that is not a number.
+    ValueError
+        Unknown or repeated rules, families or schedules; counts below their minimum; ratios not
+        positive and increasing; flip fractions outside [0, 0.5]; ``alpha_flip`` or
+        ``alpha_schedule`` not among those run; ``burn_in`` not below ``reconstruction_steps``.
+
+    Examples
+    --------
+    >>> from fepnet.capacity import CapacitySettings
+    >>> s = CapacitySettings(rules=("fep", "hebbian"), families=("random",), n_repeats=2)
+    >>> s.n_nodes, s.protocol.n_epochs, s.recall_inverse_temperature
+    (100, 10000, 100.0)
+    >>> CapacitySettings(rules=("oja",))
+    Traceback (most recent call last):
+    ...
+    ValueError: rules must be drawn from ('fep', 'hebbian', 'storkey', 'projector'), got 'oja'
     """
 
     rules: tuple = RULES
@@ -155,12 +175,48 @@ class CapacitySettings:
 
 
 def k_grid(ratios, n_nodes: int) -> tuple:
-    """K = round(r N) for each ratio, distinct and >= 1, increasing."""
+    """The grid of K: round(r N) for each load ratio r, at least 1, distinct, increasing.
+
+    Parameters
+    ----------
+    ratios : sequence of float
+        Load ratios K / N.
+    n_nodes : int
+        N.
+
+    Returns
+    -------
+    tuple of int
+
+    Examples
+    --------
+    >>> from fepnet.capacity import k_grid
+    >>> k_grid((0.1, 0.5, 0.9), 100), k_grid((0.01, 0.02), 30)
+    ((10, 50, 90), (1,))
+    """
     return tuple(sorted({max(1, int(round(float(r) * n_nodes))) for r in ratios}))
 
 
 def grid_groups(s: CapacitySettings) -> list:
-    """(family, N, K values, repeats) of each group of the grid, in the order :func:`~fepnet.capacity.compute.run_capacity` runs them."""
+    """The groups of the grid, in the order :func:`~fepnet.capacity.compute.run_capacity` runs them.
+
+    Parameters
+    ----------
+    s : CapacitySettings
+
+    Returns
+    -------
+    list of tuple
+        (family, N, K values, repeats) per group: each family at ``n_nodes`` (digits at 64),
+        then random patterns at ``large_nodes`` if set.
+
+    Examples
+    --------
+    >>> from fepnet.capacity import CapacitySettings
+    >>> from fepnet.capacity.settings import grid_groups
+    >>> grid_groups(CapacitySettings.quick())[-2:]
+    [('digits', 64, (6, 32, 58, 96), 2), ('random', 400, (100, 200), 1)]
+    """
     out = []
     for family in s.families:
         if family == "digits":

@@ -33,7 +33,27 @@ __all__ = ["Protocol", "PROTOCOL", "train_networks"]
 
 
 class Protocol(NamedTuple):
-    """The FEP training settings (defaults: the paper's Simulation 5)."""
+    """The FEP training settings of the capacity experiment (defaults: the paper's Simulation 5).
+
+    Parameters
+    ----------
+    n_epochs : int
+        Random-order epochs (10,000).
+    steps_per_epoch : int
+        Synchronous learning steps per epoch (10).
+    evidence_level : float
+        b = evidence_level * pattern during the pattern's epoch (2).
+    inverse_temperature : float
+        iT of the training dynamics (1).
+    learning_rate : float
+        alpha (0.0005).
+
+    Examples
+    --------
+    >>> from fepnet.capacity import Protocol
+    >>> Protocol(n_epochs=500)
+    Protocol(n_epochs=500, steps_per_epoch=10, evidence_level=2.0, inverse_temperature=1.0, learning_rate=0.0005)
+    """
 
     n_epochs: int = SIM5["n_epochs"]
     steps_per_epoch: int = SIM5["steps_per_epoch"]
@@ -110,6 +130,18 @@ def train_networks(keys, patterns, n_patterns, *, protocol: Protocol = PROTOCOL,
         A network's couplings became non-finite (lower the learning rate).
     KeyboardInterrupt
         At the end of the chunk during which an interrupt arrived.
+
+    Examples
+    --------
+    Two networks of 8 nodes, with K = 1 and K = 2 (not run as a doctest: about 6 s on a loaded
+    2-core CPU, mostly compilation):
+
+    >>> import jax, jax.numpy as jnp, numpy as np
+    >>> from fepnet.capacity import Protocol, train_networks
+    >>> J = train_networks(jax.random.split(jax.random.key(0), 2), jnp.ones((2, 2, 8)), np.array([1, 2]),
+    ...                    protocol=Protocol(n_epochs=5), progress=False)  # doctest: +SKIP
+    >>> J.shape  # doctest: +SKIP
+    (2, 8, 8)
     """
     keys = v.prng_key(keys) if np.ndim(keys) == 0 else keys
     if not jnp.issubdtype(getattr(keys, "dtype", None), jax.dtypes.prng_key) or keys.ndim != 1:

@@ -55,6 +55,17 @@ def sweep_dataset(values: dict, grid: SweepGrid, network_shape: tuple, checkpoin
     -------
     xarray.Dataset
         Dimensions: the grid's swept settings (``n_epochs`` in the order given), then ``seed``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fepnet.sweep import METRICS, Evaluation, SweepGrid
+    >>> from fepnet.sweep.dataset import sweep_dataset
+    >>> grid = SweepGrid(evidence_level=(1.0, 2.0), inverse_temperature=1.0)
+    >>> values = {name: np.zeros((2, 1)) for name in METRICS}  # 2 networks, 1 checkpoint
+    >>> ds = sweep_dataset(values, grid, (2, 1), (5000,), {"title": "demo"}, Evaluation())
+    >>> ds["retrieval"].dims, ds.attrs["swept"], ds.attrs["fixed_n_epochs"]
+    (('evidence_level', 'seed'), 'evidence_level', 5000)
     """
     import xarray as xr
 
@@ -96,10 +107,27 @@ def save_sweep(ds, path) -> None:
     path : str or os.PathLike
         The file; its directory must exist. An interrupted write leaves no partial file.
 
+    Returns
+    -------
+    None
+
     Raises
     ------
     TypeError
         ``ds`` is not a Dataset.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from fepnet.sweep import METRICS, Evaluation, SweepGrid, load_sweep, save_sweep
+    >>> from fepnet.sweep.dataset import sweep_dataset
+    >>> grid = SweepGrid(evidence_level=(1.0, 2.0), inverse_temperature=1.0)
+    >>> ds = sweep_dataset({m: np.zeros((2, 1)) for m in METRICS}, grid, (2, 1), (5000,), {}, Evaluation())
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     save_sweep(ds, os.path.join(d, "sweep.nc"))
+    ...     load_sweep(os.path.join(d, "sweep.nc")).identical(ds)
+    True
     """
     import xarray as xr
 
@@ -131,6 +159,18 @@ def load_sweep(path):
     ValueError
         "not a fepnet sweep file: <path> (<why>)": not netCDF-4 / HDF5, unreadable, or netCDF
         without any of the sweep's metrics.
+
+    Examples
+    --------
+    See :func:`save_sweep`; a file that is not a sweep is refused:
+
+    >>> import os, tempfile
+    >>> from fepnet.sweep import load_sweep
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     load_sweep(d)
+    Traceback (most recent call last):
+    ...
+    ValueError: not a fepnet sweep file: ... (a directory)
     """
     import xarray as xr
 

@@ -134,6 +134,15 @@ def estimate_sweep(grid: SweepGrid, *, train_patterns=None, test_patterns=None, 
         Bad patterns or devices count, a memory cap below one network per device (or below the
         requested chunk size), a chunk larger than an accelerator's memory, or a sweep whose table
         and results would not fit in the host's available memory.
+
+    Examples
+    --------
+    >>> import numpy as np, fepnet
+    >>> grid = fepnet.SweepGrid(evidence_level=(1.0, 2.0), inverse_temperature=1.0, seeds=2)
+    >>> plan = fepnet.sweep.estimate_sweep(grid, train_patterns=np.ones((2, 4)), test_patterns=np.ones((1, 4)),
+    ...                                    devices=1)
+    >>> plan.n_networks, plan.n_chunks, plan.training_steps  # 4 networks x 5000 epochs x 10 steps
+    (4, 1, 200000)
     """
     return _plan(grid, evaluation, train_patterns, test_patterns, couplings, memory_limit_mb, chunk_size,
                  devices)[0]
@@ -204,6 +213,22 @@ def run_sweep(
         before anything is allocated, :func:`estimate_sweep`).
     KeyboardInterrupt
         At the end of the chunk during which an interrupt arrived.
+
+    Examples
+    --------
+    Four tiny networks (two evidence levels, two seeds); not run as a doctest, since compiling
+    the chunk program takes about 20 s on a loaded 2-core CPU:
+
+    >>> import jax, numpy as np, fepnet
+    >>> grid = fepnet.SweepGrid(evidence_level=(1.0, 2.0), inverse_temperature=1.0, n_epochs=3,
+    ...                         steps_per_epoch=2, seeds=2)
+    >>> ds = fepnet.run_sweep(jax.random.key(0), grid,
+    ...                       train_patterns=np.array([[1.0, 1, -1, -1], [1, -1, 1, -1]]),
+    ...                       test_patterns=np.array([[1.0, 1, 1, -1]]),
+    ...                       evaluation=fepnet.sweep.Evaluation(n_trials=2, n_steps=3, max_steps=5),
+    ...                       progress=False)  # doctest: +SKIP
+    >>> ds["n_attractors"].shape  # doctest: +SKIP
+    (2, 2)
     """
     if order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}, got {order!r}")

@@ -39,7 +39,7 @@ class Evaluation:
     max_steps : int
         Relaxation step cap, >= 1 (default 1000).
     tol : float
-        Relaxation tolerance on max |change|, > 0 (default 1e-6).
+        Relaxation tolerance on max abs(change), > 0 (default 1e-6).
     decimals : int
         Rounding of end states before they are deduplicated, >= 0 (default 2).
 
@@ -49,6 +49,16 @@ class Evaluation:
         A real-valued field that is not a real number.
     ValueError
         A count below its minimum, or a non-finite or out-of-range real.
+
+    Examples
+    --------
+    >>> from fepnet.sweep import Evaluation
+    >>> Evaluation(n_trials=10).n_trials, Evaluation().scale
+    (10, 0.1)
+    >>> Evaluation(noise=-1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: evaluation.noise must be non-negative and finite, got -1.0
     """
 
     n_trials: int = 100

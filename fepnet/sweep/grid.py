@@ -88,6 +88,15 @@ class SweepGrid:
         A setting that is not a number or a 1-D sequence of numbers (strings: see :func:`parse_values`).
     ValueError
         Non-finite, out-of-range, non-integer counts, repeated or empty values.
+
+    Examples
+    --------
+    >>> import fepnet
+    >>> grid = fepnet.SweepGrid(evidence_level=(1.0, 2.0, 5.0), inverse_temperature=1.0, seeds=2)
+    >>> grid.dims, grid.shape, grid.n_networks
+    (('evidence_level', 'seed'), (3, 2), 6)
+    >>> grid.fixed["n_epochs"], grid.values("inverse_temperature")
+    (5000, (1.0,))
     """
 
     evidence_level: object
@@ -204,6 +213,12 @@ def parse_values(text: str, name: str = "value", *, integer: bool = False):
     ValueError
         The spec does not parse, asks for more than :data:`MAX_VALUES` values, gives non-finite values,
         or (``integer``) non-integer values.
+
+    Examples
+    --------
+    >>> from fepnet.sweep import parse_values
+    >>> parse_values("1:2:3"), parse_values("log:0.01:1:3"), parse_values("1,5"), parse_values("7", integer=True)
+    ((1.0, 1.5, 2.0), (0.01, 0.1, 1.0), (1.0, 5.0), 7)
     """
     if not isinstance(text, str):
         raise TypeError(f"{name} spec must be a string, got {type(text).__name__}")
@@ -249,7 +264,7 @@ def parse_values(text: str, name: str = "value", *, integer: bool = False):
 class NetworkTable(NamedTuple):
     """The networks a sweep trains, one row each, in C order over :attr:`shape`.
 
-    Attributes
+    Parameters
     ----------
     settings : dict of str to numpy.ndarray, shape (B,)
         Every setting of :data:`SETTINGS` per network, except a swept ``n_epochs`` (its values
@@ -281,6 +296,14 @@ def network_table(grid: SweepGrid) -> NetworkTable:
     -------
     table : NetworkTable
         The settings, seed and grid point of each of the B networks.
+
+    Examples
+    --------
+    >>> import fepnet
+    >>> from fepnet.sweep.grid import network_table
+    >>> table = network_table(fepnet.SweepGrid(evidence_level=(1.0, 2.0), inverse_temperature=1.0, seeds=2))
+    >>> table.shape, table.seeds.tolist(), table.points.tolist(), table.settings["evidence_level"].tolist()
+    ((2, 2), [0, 1, 0, 1], [0, 0, 1, 1], [1.0, 1.0, 2.0, 2.0])
     """
     swept = grid.swept
     net_dims = [d for d in swept if d != "n_epochs"]

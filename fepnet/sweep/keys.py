@@ -40,6 +40,13 @@ def root_key(key):
         ``key`` is not a PRNG key.
     ValueError
         ``key`` is a batch of keys.
+
+    Examples
+    --------
+    >>> import jax
+    >>> from fepnet.sweep.keys import root_key
+    >>> root_key(jax.random.PRNGKey(0)).shape, root_key(jax.random.key(0)).dtype
+    ((), key<fry>)
     """
     key = v.prng_key(key)
     if not jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
@@ -69,6 +76,20 @@ def network_key(key, seed: int, point: int | None = None):
     -------
     jax.Array
         A typed key, shape ().
+
+    Raises
+    ------
+    TypeError
+        ``key`` not a PRNG key; ``seed`` or ``point`` not an integer.
+    ValueError
+        ``key`` a batch of keys; ``seed`` or ``point`` negative.
+
+    Examples
+    --------
+    >>> import jax, fepnet
+    >>> k = fepnet.sweep.network_key(jax.random.key(0), seed=1)
+    >>> bool((jax.random.key_data(k) == jax.random.key_data(jax.random.fold_in(jax.random.key(0), 1))).all())
+    True
     """
     k = jax.random.fold_in(root_key(key), v.count(seed, "seed"))
     return k if point is None else jax.random.fold_in(k, v.count(point, "point"))
@@ -90,6 +111,13 @@ def network_key_data(root, seeds, points=None) -> np.ndarray:
     -------
     numpy.ndarray, shape (B, key size)
         ``jax.random.key_data`` of the B network keys (uint32).
+
+    Examples
+    --------
+    >>> import jax
+    >>> from fepnet.sweep.keys import network_key_data, root_key
+    >>> network_key_data(root_key(jax.random.key(0)), [0, 1, 2]).shape  # threefry keys: 2 words
+    (3, 2)
     """
     keys = jax.vmap(jax.random.fold_in, in_axes=(None, 0))(root, jnp.asarray(seeds, jnp.uint32))
     if points is not None:

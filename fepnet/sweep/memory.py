@@ -41,6 +41,12 @@ def network_bytes(n_nodes: int, n_patterns: int, *, n_epochs: int, steps_per_epo
     -------
     int
         Bytes.
+
+    Examples
+    --------
+    >>> from fepnet.sweep import network_bytes
+    >>> network_bytes(64, 10, n_epochs=5000, steps_per_epoch=10)  # the paper's networks: about 0.45 MB
+    448360
     """
     n, k, c, t = n_nodes, n_patterns, n_checkpoints, n_trials
     floats = 3 * n * n + 2 * steps_per_epoch * n + 10 * t * n + c * (3 * t * n + 16 * k * n + k + 8)
@@ -72,6 +78,12 @@ def max_chunk_size(limit_bytes: float, shared_bytes: int, per_network: int, n_de
     Returns
     -------
     int
+
+    Examples
+    --------
+    >>> from fepnet.sweep.memory import max_chunk_size
+    >>> max_chunk_size(2**30, 0, 10**6, 2)  # 1073 networks fit, rounded down to a multiple of 2
+    1072
     """
     return int((limit_bytes - shared_bytes) // per_network) // n_devices * n_devices
 
@@ -100,6 +112,12 @@ def plan_chunk_size(n: int, n_devices: int, limit: int, requested: int | None, t
     Returns
     -------
     int
+
+    Examples
+    --------
+    >>> from fepnet.sweep.memory import plan_chunk_size
+    >>> plan_chunk_size(380, 2, 1000, None), plan_chunk_size(380, 2, 1000, 51)
+    (38, 52)
     """
     if requested is not None:
         return min(_round_up(requested, n_devices), _round_up(n, n_devices))
@@ -140,6 +158,12 @@ def host_bytes(n_networks: int, n_checkpoints: int, n_nodes: int, n_swept: int, 
     Returns
     -------
     int
+
+    Examples
+    --------
+    >>> from fepnet.sweep.memory import host_bytes
+    >>> host_bytes(380, 1, 64, 2)
+    85120
     """
     per_network = 8 * (8 + n_swept) + 16 + 4 * itemsize
     per_result = 7 * 8 + (n_nodes * n_nodes * itemsize if couplings else 0)

@@ -36,7 +36,7 @@ __all__ = ["ChunkSettings", "ChunkOutputs", "run_chunk", "attractor_metrics"]
 class ChunkSettings(NamedTuple):
     """The hashable loop lengths and options of one compiled chunk program (its static argument).
 
-    Attributes
+    Parameters
     ----------
     checkpoints : tuple of int
         Epoch counts evaluated, increasing; training runs to the last.
@@ -66,7 +66,7 @@ class ChunkSettings(NamedTuple):
 class ChunkOutputs(NamedTuple):
     """Per network (leading axis B), one row per checkpoint (C).
 
-    Attributes
+    Parameters
     ----------
     retrieval, generalization, asymmetry, coupling_norm : jax.Array, shape (B, C)
     end_states : jax.Array, shape (B, C, K, N)
@@ -152,6 +152,25 @@ def run_chunk(key_data, level, it, lr, start_scale, train_p, test_p, ev, static:
     Returns
     -------
     ChunkOutputs
+        Per network and checkpoint: retrieval, generalization, asymmetry, coupling_norm (B, C),
+        end_states (B, C, K, N), converged (B, C, K) and couplings (B, C, N, N) or None.
+
+    Examples
+    --------
+    Not run as a doctest: compiling the chunk program takes tens of seconds on a 2-core CPU.
+    :func:`fepnet.run_sweep` builds these arguments; by hand, for B = 2 networks:
+
+    >>> import jax, jax.numpy as jnp
+    >>> from fepnet.sweep.keys import network_key_data, root_key
+    >>> from fepnet.sweep.pipeline import ChunkSettings, run_chunk
+    >>> static = ChunkSettings(checkpoints=(3,), steps_per_epoch=2, order="random", n_trials=2, n_steps=3,
+    ...                        max_steps=5, keep_couplings=False, key_impl="threefry2x32")
+    >>> ones = jnp.ones(2)
+    >>> out = run_chunk(network_key_data(root_key(jax.random.key(0)), [0, 1]), ones, ones, 0.001 * ones,
+    ...                 0.1 * ones, jnp.ones((2, 4)), jnp.ones((1, 4)), jnp.array([1.0, 0.1, 1.0, 1e-6]),
+    ...                 static)  # doctest: +SKIP
+    >>> out.retrieval.shape  # doctest: +SKIP
+    (2, 1)
     """
     return jax.vmap(partial(_one_network, static=static), in_axes=(0, 0, 0, 0, 0, None, None, None))(
         key_data, level, it, lr, start_scale, train_p, test_p, ev)
@@ -171,7 +190,7 @@ def attractor_metrics(end_states, converged, decimals: int, dtype):
     """Attractor count, orthogonality and converged fraction per network and checkpoint.
 
     The end states are rounded in float64 to ``decimals`` as ``deduplicate``
-    does, then the distinct rows and their orthogonality (mean |90 - angle|
+    does, then the distinct rows and their orthogonality (mean abs(90 - angle)
     between distinct attractors) are found with ``unique_mask`` and
     ``orthogonality`` with a row mask: what ``paper_attractors`` gives.
 
@@ -186,8 +205,19 @@ def attractor_metrics(end_states, converged, decimals: int, dtype):
     Returns
     -------
     count : numpy.ndarray of int32, shape (B, C)
+        Distinct attractors.
     orthogonality : numpy.ndarray of float64, shape (B, C)
+        Mean abs(90 - angle) in degrees between distinct attractors (NaN with fewer than two).
     converged_fraction : numpy.ndarray, shape (B, C)
+        Fraction of the K relaxations that converged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fepnet.sweep.pipeline import attractor_metrics
+    >>> ends = np.array([[[[1.0, 1.0], [1.0, 1.001], [1.0, -1.0]]]])  # B = C = 1, K = 3, N = 2
+    >>> attractor_metrics(ends, np.ones((1, 1, 3), bool), 2, np.float32)  # two distinct, at 90 degrees
+    (array([[2]], dtype=int32), array([[0.]]), array([[1.]]))
     """
     rounded = np.round(np.asarray(end_states, np.float64), decimals) + 0.0
     count, orth = _geometry(jnp.asarray(rounded.astype(dtype)), decimals)

@@ -35,8 +35,24 @@ __all__ = ["COSTS", "CHUNK_SECONDS", "Cost", "SweepPlan", "plan_sweep", "format_
 
 
 class Cost(NamedTuple):
-    """Seconds on one device: per learning step of a chunk (``fixed``) and per network in it (``unit``), the same
-    for a scoring trial's step (``score_fixed``, ``score_unit``), and per compiled program (``compile``)."""
+    """The time model's constants for one platform, in seconds on one device (:data:`COSTS`).
+
+    A chunk of b networks per device takes S (fixed + b unit) + 2 C T n (score_fixed + b score_unit)
+    seconds (module docstring), plus ``compile`` per compiled program.
+
+    Parameters
+    ----------
+    unit : float
+        Per learning step and network.
+    fixed : float
+        Per learning step of the whole chunk.
+    score_unit : float
+        Per scoring trial's step and network.
+    score_fixed : float
+        Per scoring trial's step of the whole chunk.
+    compile : float
+        Per compiled program.
+    """
 
     unit: float
     fixed: float
@@ -70,7 +86,7 @@ _MIN_PER_DEVICE = 4
 class SweepPlan(NamedTuple):
     """What a sweep will do, estimated before it allocates anything.
 
-    Attributes
+    Parameters
     ----------
     n_results : int
         Results (``grid.n_networks``: networks x epoch checkpoints).
@@ -124,7 +140,24 @@ def _mib(n: float) -> str:
 
 
 def format_seconds(s: float) -> str:
-    """A duration in words: ``"42 s"``, ``"3.5 min"``, ``"2.1 h"``, ``"6.3 days"``, ``"1.2e+04 years"``."""
+    """A duration in words: ``"42 s"``, ``"3.5 min"``, ``"2.1 h"``, ``"6.3 days"``, ``"1.2e+04 years"``.
+
+    Parameters
+    ----------
+    s : float
+        Seconds.
+
+    Returns
+    -------
+    str
+        Seconds below 90 s, minutes below 1.5 h, hours below 2 days, days below a year, then years.
+
+    Examples
+    --------
+    >>> from fepnet.sweep.plan import format_seconds
+    >>> format_seconds(42), format_seconds(200), format_seconds(9000)
+    ('42 s', '3.3 min', '2.5 h')
+    """
     if s < 90:
         return f"{s:.0f} s"
     if s < 5400:
@@ -169,6 +202,22 @@ def plan_sweep(grid: SweepGrid, devices, *, n_nodes: int, n_patterns: int, n_tes
     ValueError
         The cap is below one network per device, ``chunk_size`` exceeds it, a chunk would not fit
         in an accelerator's memory, or the host could not hold the sweep's table and results.
+
+    Examples
+    --------
+    An absurd grid is refused from its sizes alone, before anything is allocated:
+
+    >>> import jax, fepnet
+    >>> from fepnet.sweep.plan import plan_sweep
+    >>> grid = fepnet.SweepGrid(evidence_level=(1.0, 2.0), inverse_temperature=1.0, seeds=2)
+    >>> plan = plan_sweep(grid, jax.devices()[:1], n_nodes=64, n_patterns=10, n_test_patterns=1787)
+    >>> plan.n_networks, plan.groups
+    (4, ((10, 4, 4),))
+    >>> huge = grid.replace(evidence_level=tuple(range(1, 1001)), seeds=10**6)  # 10^9 networks
+    >>> plan_sweep(huge, jax.devices()[:1], n_nodes=64, n_patterns=10, n_test_patterns=1787, couplings=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: the sweep's 1,000,000,000 networks x 1 checkpoint(s) need about 30.0 TiB of host memory ...
     """
     n_dev = len(devices)
     platform = devices[0].platform
