@@ -55,7 +55,7 @@ __all__ = [
     "SVIResult",
     "mean_field_guide",
     "MeanFieldFreeEnergy",
-    # inference.exact: closed forms, quadrature and Monte Carlo errors
+    # inference.exact (closed forms, quadrature) and inference.monte_carlo (MCSE, z-scores)
     "Moments", "MomentZScores", "independent_moments", "quadrature_moments",
     "boltzmann_quadrature", "synchronous_quadrature", "boltzmann_moments", "mcse",
     "moment_z_scores",
