@@ -31,6 +31,7 @@ METRICS = {
     "coupling_norm": ("||J||_F of the learned couplings", "1"),
 }
 _COUPLINGS = {"long_name": "learned couplings J[target, source] (weight from source to target)", "units": "1"}
+_ARRAY_ATTRS = "fepnet_array_attrs"  # the attributes save_sweep stores as arrays
 
 
 def sweep_dataset(values: dict, grid: SweepGrid, network_shape: tuple, checkpoints: tuple, attrs: dict,
@@ -133,8 +134,13 @@ def save_sweep(ds, path) -> None:
 
     if not isinstance(ds, xr.Dataset):
         raise TypeError(f"ds must be an xarray.Dataset, got {type(ds).__name__}")
+    # netCDF reads a one-element array attribute back as a scalar: name the array attributes so
+    # load_sweep restores their shape (e.g. ``seeds`` of a one-seed sweep)
+    arrays = [k for k, v in ds.attrs.items() if isinstance(v, (np.ndarray, list, tuple))]
+    stored = ds.copy(deep=False)
+    stored.attrs = {**ds.attrs, _ARRAY_ATTRS: ",".join(arrays)}
     with atomic_path(os.fspath(path)) as tmp:
-        ds.to_netcdf(tmp, engine="h5netcdf")
+        stored.to_netcdf(tmp, engine="h5netcdf")
 
 
 def load_sweep(path):
@@ -191,4 +197,8 @@ def load_sweep(path):
         raise ValueError(f"not a fepnet sweep file: {path} ({why})") from None
     if not any(name in ds.data_vars for name in METRICS):
         raise ValueError(f"not a fepnet sweep file: {path} (none of the sweep's metrics {', '.join(METRICS)})")
+    arrays = ds.attrs.pop(_ARRAY_ATTRS, "")
+    for name in filter(None, str(arrays).split(",")):
+        if name in ds.attrs:
+            ds.attrs[name] = np.atleast_1d(ds.attrs[name])
     return ds

@@ -398,3 +398,14 @@ def test_sharded_over_four_devices_equals_single_device_bit_for_bit(result, tmp_
     xr.testing.assert_identical(sharded.drop_attrs(), result.drop_attrs())
     for name in sharded.data_vars:  # bit for bit, NaN included
         assert sharded[name].values.tobytes() == result[name].values.tobytes(), name
+
+
+def test_netcdf_round_trip_keeps_one_element_array_attributes(result, tmp_path):
+    """netCDF reads a one-element array attribute back as a scalar; load_sweep restores the array (a one-seed sweep)."""
+    one_seed = result.copy()
+    one_seed.attrs = {**result.attrs, "seeds": np.array([0]), "plain": 3}
+    save_sweep(one_seed, tmp_path / "one.nc")
+    loaded = load_sweep(tmp_path / "one.nc")
+    assert loaded.identical(one_seed)
+    assert isinstance(loaded.attrs["seeds"], np.ndarray) and loaded.attrs["seeds"].shape == (1,)
+    assert "fepnet_array_attrs" not in loaded.attrs
