@@ -14,8 +14,8 @@ Validating emergent learning, and comparing networks by their evidence
    ranked by their held-out AIS log-likelihood.
 
 By default both parts run at reduced sizes (fewer states, shorter NUTS and SVI
-runs); ``--full`` runs the sizes of ``fepnet compare`` (about 2-3 minutes on a
-2-core CPU).
+runs, shorter training: about 55 s on an idle 2-core CPU, most of it compilation);
+``--full`` runs the functions' default sizes (about 2-3 minutes).
 
 Run: ``python examples/learning_and_model_comparison.py [--full] [--out DIR]``.
 """
@@ -38,8 +38,9 @@ args = parser.parse_args()
 t0 = time.perf_counter()
 k_recover, k_compare = jax.random.split(jax.random.key(args.seed))
 # Reduced sizes unless --full (the functions' defaults).
-recovery_size = {} if args.full else dict(n_states=1000, n_chains=2, n_warmup=300, n_samples=300)
-comparison_size = {} if args.full else dict(n_transitions=400, svi_steps=800, n_draws=100, heldout_epochs=400)
+recovery_size = {} if args.full else dict(n_states=1200, n_chains=2, n_warmup=150, n_samples=150, svi_steps=400)
+comparison_size = {} if args.full else dict(n_transitions=200, svi_steps=300, n_draws=100, n_epochs=1000,
+                                            heldout_epochs=200)
 
 # %%
 # Coupling recovery: the FEP rule's couplings beside the Bayesian posterior's and the truth.

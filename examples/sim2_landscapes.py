@@ -9,7 +9,7 @@ the Dataset, the summary and the landscapes of the paper's Figure 3A (its
 Simulation 2 protocol), then prints where retrieval and generalisation peak.
 
 By default it runs a reduced grid (8 evidence levels x 7 inverse temperatures,
-2000 epochs: 56 networks, a few seconds); ``--full`` runs the paper's grid of
+2000 epochs: 56 networks); ``--full`` runs the paper's grid of
 380 networks (20 evidence levels x 19 inverse temperatures, 5000 epochs), about
 25 s on a 2-core CPU.
 
