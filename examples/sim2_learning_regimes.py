@@ -1,10 +1,13 @@
-"""Simulation 2: the balanced, high- and low-complexity digits networks.
+"""
+Simulation 2: the balanced, high- and low-complexity digits networks
+====================================================================
 
 Each network learns the ten training digits (one per class) with the FEP rule
-at its own evidence level and temperature; we count its attractors, measure
-their orthogonality and score retrieval of noisy training digits and one-shot
-generalisation to unseen test digits (the paper's Simulation 2).
-Run:  python examples/sim2_learning_regimes.py
+at its own evidence level and inverse temperature; we count its attractors,
+measure their orthogonality and score retrieval of noisy training digits and
+one-shot generalisation to unseen test digits (the paper's Simulation 2).
+
+Run: ``python examples/sim2_learning_regimes.py --out DIR``.
 """
 
 import jax
@@ -15,11 +18,15 @@ from fepnet import figures
 from fepnet.paper import NETWORKS
 from fepnet.paper.examples import example_args
 
-args, out = example_args(__doc__, "examples-out/sim2")
+args, out = example_args("Simulation 2: the balanced, high- and low-complexity digits networks", "examples-out/sim2")
 
 digits = fepnet.data.load_digits()  # squared, standardised; first 10 images train, 1787 test
 angles_data = np.asarray(fepnet.pairwise_angles(digits.train))
 print(f"training digits: orthogonality {float(fepnet.orthogonality(digits.train)):.1f} degrees")
+
+# %%
+# The three networks: train, find the attractors, score, and draw each network's attractors
+# and the angles between them.
 
 # (evidence level, inverse temperature) of the paper's three example networks:
 # balanced (11, 0.1668), high complexity (16, 0.359), low complexity (6, 0.0278).
@@ -42,5 +49,8 @@ for name, (level, it) in NETWORKS.items():
                                             title=f"{name} network: angles between attractors",
                                             orthogonality=att.orthogonality(),
                                             reference_orthogonality=float(fepnet.orthogonality(digits.train))))
+# %%
+# The retrieval and generalisation scores of the three networks.
+
 out.figure("scores.png", figures.plot_score_boxes(scores, title="Scores (one seed; `fepnet reproduce sim2` runs ten)"))
 print(f"figures in {args.out}/")

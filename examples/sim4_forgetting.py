@@ -1,9 +1,13 @@
-"""Simulation 4: the balanced network keeps learning while free running, and barely forgets.
+"""
+Simulation 4: the balanced network keeps learning while free running, and barely forgets
+========================================================================================
 
 After training the balanced digits network (evidence 11, iT 0.1668) we let it
 run freely (b = 0) at iT 1 for 50,000 steps with learning still on, then
-compare its couplings and scores with those right after training.
-The paper's Simulation 4. Run:  python examples/sim4_forgetting.py
+compare its couplings and scores with those right after training (the paper's
+Simulation 4).
+
+Run: ``python examples/sim4_forgetting.py --out DIR``.
 """
 
 import jax
@@ -13,7 +17,7 @@ import fepnet
 from fepnet import figures
 from fepnet.paper.examples import example_args
 
-args, out = example_args(__doc__, "examples-out/sim4")
+args, out = example_args("Simulation 4: the balanced network keeps learning while free running, and barely forgets", "examples-out/sim4")
 k_train, k_free, k_score = jax.random.split(jax.random.key(args.seed), 3)
 
 digits = fepnet.data.load_digits()
@@ -22,6 +26,10 @@ trained = fepnet.train(k_train, digits.train, n_epochs=5000, steps_per_epoch=10,
                        learning_rate=0.001, evidence_level=level)
 # Continue from the trained state (couplings and node states), b = 0, iT raised to 1.
 after = fepnet.free_run(k_free, trained.state, 50_000, inverse_temperature=1.0, learning_rate=0.001)
+
+# %%
+# How much the couplings moved, and the scores before and after, beside an isotropic
+# perturbation of the same size.
 
 J0, J1 = np.asarray(trained.network.couplings), np.asarray(after.network.couplings)
 iu = np.triu_indices(64, 1)
@@ -39,6 +47,9 @@ for label, net in (("after training", trained.network), ("after free running", a
     ret = fepnet.retrieval_score(k_ret, net, digits.train, evidence_level=level)
     gen = fepnet.generalization_score(k_gen, net, digits.test, evidence_level=level)
     print(f"{label:>22}: retrieval {float(ret.score):.3f}, generalisation {float(gen.score):+.3f}")
+
+# %%
+# The couplings after training, after free running, and their difference.
 
 out.figure("couplings.png", figures.plot_matrices([J0, J1, J1 - J0], ["after training", "after free running", "change"],
                                                  suptitle="Couplings before and after 50,000 free-running steps"))

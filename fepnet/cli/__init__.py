@@ -26,6 +26,7 @@ import re
 import signal
 import sys
 
+from ..version import __version__
 from . import capacity, claims, compare, demo, reproduce, sweep, validate
 
 __all__ = ["main"]
@@ -45,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="fepnet", description="Free-energy-principle attractor networks in JAX.")
     debug = "on an error, show the full traceback instead of one line"
     parser.add_argument("--debug", action="store_true", help=debug)
+    parser.add_argument("--version", action="version", version=f"fepnet {__version__}",
+                        help="print fepnet's version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in COMMANDS.values():
         module.add_parser(sub)
