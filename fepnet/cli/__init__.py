@@ -1,4 +1,4 @@
-"""Command-line interface: ``fepnet demo``, ``reproduce``, ``validate``, ``compare``, ``sweep`` and ``capacity``.
+"""Command-line interface: ``fepnet demo``, ``reproduce``, ``validate``, ``compare``, ``sweep``, ``capacity`` and ``claims``.
 
 One module per command (:mod:`fepnet.cli.demo`, ...), each with ``add_parser(sub)`` and
 ``prepare(args)``: ``prepare`` checks every input (numbers, input files, the output
