@@ -13,7 +13,7 @@ Results layout (paths relative to the results directory)::
     MANIFEST.json                      {"entries": [{"path", "command", "date", "machine", ...}, ...]}
     validate/validation.json           fepnet validate                     (claim 1)
     validate-sequence/validation.json  fepnet validate --network sequence  (claim 2)
-    reproduce/sim1..sim5/summary.json  fepnet reproduce all                (claims 5, 6, 7, 8)
+    reproduce/sim1..sim5/summary.json  fepnet reproduce all                (claims 3 to 8)
     compare/compare.json               fepnet compare                      (claim 6)
     capacity/capacity.json             fepnet capacity                     (claim 8)
     scaling/scaling.json               python benchmarks/bench_scaling.py --json  (claim 9)
@@ -37,6 +37,8 @@ import json
 import math
 import os
 
+from . import _claims_free_energy as _claim_free_energy
+
 __all__ = ["CLAIMS", "RULES", "SLOPE_MIN_N", "SLOPE_RANGE", "claims_markdown", "assess_claims", "loglog_slope"]
 
 SLOPE_MIN_N = 4096
@@ -48,6 +50,13 @@ RULES = (
     "two-sample test; see the validation guide).",
     "A claim reproduced by `fepnet reproduce` is *supported* when every acceptance check of that command "
     "for it passes, *partly supported* when only some do.",
+    "Free energy (claims 3 and 4, `meta.free_energy` of `fepnet reproduce sim1`): deterministic updates minimise "
+    "F when sequential deterministic relaxation of every seed's trained network (on Js) never raises the naive "
+    "mean-field F by more than 1e-5 x max(1, |F|) per single-node update; learning is local free-energy "
+    "minimisation when every seed's mean F over the last 10 % of epochs lies below the first 10 % and the rule's "
+    "Delta J equals -alpha dF_i/dJ_ij of the nodes' local free energies (relative difference <= 1e-5, no "
+    "dependence of F_i on other rows of J); *supported* when all of a claim's checks pass, *partly supported* "
+    "when some do.",
     "Capacity: the verdict of `fepnet capacity` itself (`fepnet.capacity.render.verdict`): \"approaches N\" "
     "when the 95 % bootstrap interval of the FEP network's alpha_c (random patterns, N = 100) reaches 0.9 N.",
     f"Runtime O(N^2): the least-squares slope of log(learning steps per second) against log N over "
@@ -250,12 +259,6 @@ def _pattern_rows(details):
     return rows
 
 
-def _not_tested(what, figure=None, caption=None):
-    def claim(r):
-        return "not tested by a command yet", [what], (r.figure(figure, caption) if figure else None)
-    return claim
-
-
 def _checks(summary, needle=None):
     return [c for c in summary["meta"]["checks"] if needle is None or needle in c["check"]]
 
@@ -433,26 +436,13 @@ CLAIMS = (
     dict(title="Deterministic updates minimise free energy",
          paper="the paper's inference derivation: the deterministic update σ_i = L(iT (b_i + Σ_j J_ij σ_j)) "
                "descends the (mean-field) variational free energy",
-         command="none writes JSON yet",
-         assess=_not_tested(
-             "No command writes a measurement of this. The test suite checks it on random networks: "
-             "`tests/test_fepnet/test_relax.py::test_sequential_relaxation_descends_free_energy` (sequential "
-             "deterministic updates never increase the mean-field free energy, `fepnet.mean_field_free_energy`) "
-             "and `test_synchronous_relaxation_can_increase_free_energy_but_sequential_cannot` (the synchronous "
-             "form need not descend it). See `fepnet.relax`.")),
+         command="`fepnet reproduce sim1` (10 seeds; `meta.free_energy` of its summary)",
+         assess=_claim_free_energy.claim_deterministic),
     dict(title="Learning is local free-energy minimisation",
          paper="the paper's learning rule ΔJ_ij = α (σ_i − L(h_i)) σ_j with h = J σ, derived as a gradient step on "
                "free energy that uses only local quantities",
-         command="none writes JSON yet",
-         assess=_not_tested(
-             "No command writes a measurement of this. `fepnet.train(..., free_energy=True)` records the free "
-             "energy, accuracy and complexity of every learning step (figure `free_energy.png` of "
-             "`fepnet reproduce sim1`), and `examples/learning_and_model_comparison.py` compares the rule's "
-             "couplings with a NUTS posterior of the coupling model (`diagnostics.recover_couplings`); neither "
-             "writes a JSON verdict for this page. The figure shows the free energy during Simulation 1's "
-             "learning, an illustration, not a test.",
-             "reproduce/sim1/free_energy.png",
-             "Simulation 1: free energy, accuracy and complexity during learning (fepnet reproduce sim1).")),
+         command="`fepnet reproduce sim1` (10 seeds; `meta.free_energy` of its summary)",
+         assess=_claim_free_energy.claim_learning),
     dict(title="Attractors orthogonalise",
          paper="the paper's Simulations 1 and 2: learning stores correlated patterns as approximately "
                "orthogonal attractors",

@@ -11,8 +11,9 @@ published means, and the checks PASS where ``|mean - published|`` <= max(IQR ove
 of ``protocols.PUBLISHED`` the per-seed values, their median, quartiles and
 interquartile range and the published value; under ``"meta"`` the seeds,
 settings, timings, the reproduction's acceptance checks and notes on any
-discrepancy; and seed 0's full result, which the figures show. Nothing is
-written here: :mod:`fepnet.paper.reproduce_render` draws the figures and the
+discrepancy (Simulation 1 adds ``meta.free_energy``: deterministic relaxation and learning
+measured against the mean-field free energy, for the claims page); and seed 0's full result,
+which the figures show. Nothing is written here: :mod:`fepnet.paper.reproduce_render` draws the figures and the
 table, ``fepnet reproduce`` (:mod:`fepnet.cli.reproduce`) writes
 ``DIR/<sim>/summary.json`` and the figures.
 """
@@ -29,7 +30,7 @@ import numpy as np
 from .. import __version__
 from ..infra.files import json_safe
 from ..infra.progress import progress_bar
-from . import protocols, simulations
+from . import _fe_checks, protocols, simulations
 
 __all__ = ["SIMULATIONS", "TITLES", "QUICK", "NOTES", "SIM5_TOLERANCE", "Reproduction", "reproduce", "summarize",
            "checks", "sim5_settings", "summarize_sim5"]
@@ -85,7 +86,9 @@ class Reproduction(NamedTuple):
         One of :data:`SIMULATIONS`.
     summary : dict
         :func:`summarize`'s statistics per metric, plus ``"meta"`` (simulation, title, seeds,
-        quick, protocol, checks, notes, wall_s, fepnet_version, jax_version). Plain JSON values
+        quick, protocol, checks, notes, wall_s, fepnet_version, jax_version; Simulation 1 also
+        ``free_energy``: the free-energy measurements and checks of :mod:`fepnet.paper._fe_checks`, kept out
+        of ``checks``). Plain JSON values
         (dicts, lists, str, numbers, bool, None): a copy, sharing nothing with ``protocols``.
     first : Sim1Result, Sim2Result, Sim3Result or Sim4Result
         Seed 0's full result (networks, attractors, score runs, traces) for the figures.
@@ -236,14 +239,16 @@ def _ge(a, b):
 def _run_seeds(simulation, seeds, quick, progress):
     fn = getattr(simulations, "simulation" + simulation[-1])
     kwargs = QUICK[simulation] if quick else {}
-    results, first = [], None
+    results, first, extra = [], None, []
     with progress_bar(total=len(seeds), desc=simulation, unit="seed", enable=progress) as bar:
         for s in seeds:
             r = fn(jax.random.key(s), **kwargs)
             results.append(r.metrics)
+            if simulation == "sim1" and r.training.free_energy is not None:
+                extra.append(_fe_checks.sim1_seed(r))
             first = r if first is None else first
             bar.update(1)
-    return results, first
+    return results, first, extra
 
 
 def reproduce(simulation: str, *, seeds: int | None = None, quick: bool = False,
@@ -295,7 +300,7 @@ def reproduce(simulation: str, *, seeds: int | None = None, quick: bool = False,
         return _reproduce_sim5(int(seeds), quick, progress)
     seed_list = list(range(int(seeds)))
     t0 = time.perf_counter()
-    per_seed, first = _run_seeds(simulation, seed_list, quick, progress)
+    per_seed, first, extra = _run_seeds(simulation, seed_list, quick, progress)
     wall = time.perf_counter() - t0
     summary = summarize(simulation, per_seed)
     summary["meta"] = {
@@ -310,6 +315,11 @@ def reproduce(simulation: str, *, seeds: int | None = None, quick: bool = False,
         "fepnet_version": __version__,
         "jax_version": jax.__version__,
     }
+    if extra:  # Simulation 1: the free-energy claims (new keys only; the checks above are unchanged)
+        t1 = time.perf_counter()
+        summary["meta"]["free_energy"] = _fe_checks.sim1_summary(extra)
+        summary["meta"]["free_energy"]["wall_s"] = round(time.perf_counter() - t1 + sum(
+            x.pop("wall_s") for x in extra), 3)
     return Reproduction(simulation, json_safe(summary), first)
 
 

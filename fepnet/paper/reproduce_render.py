@@ -57,6 +57,9 @@ def format_summary(summary: dict) -> str:
     for c in meta["checks"]:
         mark = {True: "PASS", False: "FAIL", None: "n/a "}[c["pass"]]
         lines.append(f"  [{mark}] {c['check']}")
+    for c in meta.get("free_energy", {}).get("checks", []):  # Simulation 1: claims 3 and 4 (not acceptance checks)
+        mark = {True: "PASS", False: "FAIL", None: "n/a "}[c["pass"]]
+        lines.append(f"  [{mark}] free energy ({c['claim']}): {c['check']}")
     if meta["notes"]:
         lines.append(f"  note: {meta['notes']}")
     return "\n".join(lines)

@@ -73,7 +73,8 @@ def test_verdict_lines_follow_the_json(results):
     v = _verdicts(results)
     assert v["Synchronous inference samples the posterior"] == "not supported"
     assert v["The antisymmetric part leaves the Boltzmann density intact"] == "not supported"
-    assert v["Deterministic updates minimise free energy"] == "not tested by a command yet"
+    assert v["Deterministic updates minimise free energy"] == "not tested by a command yet"  # no meta.free_energy
+    assert v["Learning is local free-energy minimisation"] == "not tested by a command yet"
     assert v["Attractors orthogonalise"] == "supported"
     assert v["Sequences give asymmetric couplings"] == "supported"
     assert v["Resisting catastrophic forgetting"] == "partly supported"
@@ -118,3 +119,37 @@ def test_loglog_slope_skips_small_and_unmeasured_sizes():
     slope, used = loglog_slope([100, 4096, 8192, 16384], [1.0, 8.0, None, 2.0])
     assert used == [4096, 16384] and slope == pytest.approx(-1.0)
     assert loglog_slope([100, 4096], [1.0, 2.0]) == (None, [4096])
+
+
+def _free_energy_meta(relax_pass=True, learn_pass=True, grad_pass=True):
+    relax = {"inverse_temperature": 1.0, "sweeps": 2, "updates": 50, "couplings_asymmetry": 0.4,
+             "max_increase": 4e-6 if relax_pass else 0.5, "max_relative_increase": 2e-7 if relax_pass else 0.03,
+             "tolerance": 1e-5, "total_decrease": [2.5, 2.4], "pass": relax_pass,
+             "synchronous": {"max_increase": 7e-6}}
+    learn = {"first": -35.5, "last": -36.3 if learn_pass else -35.0, "decrease": 0.8 if learn_pass else -0.5,
+             "epochs": 500, "window_epochs": 50, "pass": learn_pass}
+    grad = {"n_nodes": 8, "n_states": 4, "max_abs_difference": 1e-9, "max_abs_update": 0.01,
+            "relative_difference": 1e-7 if grad_pass else 0.7, "max_nonlocal_gradient": 0.0, "pass": grad_pass}
+    checks = [{"claim": "deterministic", "check": "relaxation never raises F", "value": relax["max_relative_increase"],
+               "pass": relax_pass},
+              {"claim": "learning", "check": "F falls", "value": [learn["first"], learn["last"]], "pass": learn_pass},
+              {"claim": "learning", "check": "rule is the gradient", "value": grad["relative_difference"],
+               "pass": grad_pass}]
+    return {"relaxation": [relax], "learning": [learn], "local_gradient": grad, "checks": checks}
+
+
+def test_free_energy_claims_follow_meta_free_energy(results):
+    path = results / "reproduce/sim1/summary.json"
+    s1 = json.loads(path.read_text())
+    for kwargs, det, learn in [({}, "supported", "supported"),
+                               (dict(relax_pass=False, grad_pass=False), "not supported", "partly supported")]:
+        s1["meta"]["free_energy"] = _free_energy_meta(**kwargs)
+        path.write_text(json.dumps(s1))
+        v = _verdicts(results)
+        assert (v["Deterministic updates minimise free energy"], v["Learning is local free-energy minimisation"]) \
+            == (det, learn)
+    text = claims_markdown(results)
+    assert "- `relaxation never raises F`: 0.03 — FAIL" in text and "- `F falls`: -35.5 vs -36.3 — pass" in text
+    assert "largest rise of F" not in text and "0.5 nats" in text
+    # the orthogonality claim still reads only the acceptance checks
+    assert v["Attractors orthogonalise"] == "supported"
