@@ -134,11 +134,12 @@ def save_sweep(ds, path) -> None:
 
     if not isinstance(ds, xr.Dataset):
         raise TypeError(f"ds must be an xarray.Dataset, got {type(ds).__name__}")
-    # netCDF reads a one-element array attribute back as a scalar: name the array attributes so
+    # netCDF reads a one-element array attribute back as a scalar: name such attributes so
     # load_sweep restores their shape (e.g. ``seeds`` of a one-seed sweep)
-    arrays = [k for k, v in ds.attrs.items() if isinstance(v, (np.ndarray, list, tuple))]
+    arrays = [k for k, v in ds.attrs.items() if isinstance(v, (np.ndarray, list, tuple)) and np.size(v) == 1]
     stored = ds.copy(deep=False)
-    stored.attrs = {**ds.attrs, _ARRAY_ATTRS: ",".join(arrays)}
+    if arrays:  # only then: other files stay exactly as xarray writes them
+        stored.attrs = {**ds.attrs, _ARRAY_ATTRS: ",".join(arrays)}
     with atomic_path(os.fspath(path)) as tmp:
         stored.to_netcdf(tmp, engine="h5netcdf")
 

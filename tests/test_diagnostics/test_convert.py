@@ -88,6 +88,7 @@ def test_from_nuts_keeps_sampler_statistics(small):
     np.testing.assert_allclose(idata.constant_data["evidence"].values, ev, rtol=1e-6)
 
 
+@pytest.mark.slow  # ~10-15 s; the default suite's budget (run with -m slow)
 def test_from_svi_draws_from_each_start_and_free_energy_is_the_elbo(small):
     net, ev, _ = small
     res = run_svi(jax.random.key(4), net, ev, 1.3, n_starts=2, n_steps=200)

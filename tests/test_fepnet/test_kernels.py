@@ -220,6 +220,7 @@ def test_chromatic_coloring_is_proper(graph):
     _assert_proper(fepnet.greedy_coloring(graph), graph)
 
 
+@pytest.mark.slow  # ~10-15 s; the default suite's budget (run with -m slow)
 def test_chromatic_matches_sequential_on_grid():
     graph = nx.convert_node_labels_to_integers(nx.grid_2d_graph(3, 4))
     net = _graph_network(graph, np.random.default_rng(32))

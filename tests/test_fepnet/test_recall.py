@@ -30,6 +30,7 @@ def test_projector_retention_is_one_below_capacity(K):
     assert np.round(r.min(), 3) == 1.0
 
 
+@pytest.mark.slow  # ~10-15 s; the default suite's budget (run with -m slow)
 def test_projector_retention_is_one_for_every_k_below_n_in_the_sign_limit(x64):
     """The sanity check "projector retention 1.000 for every K < N" holds in the sign limit of the update.
 

@@ -164,6 +164,7 @@ def test_svi_symmetric_masked_and_node_pointwise(truth, stream):
     assert losses.shape == (200,) and losses[-50:].mean() < losses[:50].mean()
 
 
+@pytest.mark.slow  # ~10-15 s; the default suite's budget (run with -m slow)
 def test_svi_without_biases_and_low_rank_guide(stream):
     fit = fit_couplings(jax.random.key(2), CouplingData(*coupling_data(stream[:400])), fit_biases=False,
                         method="svi", guide="lowrank", svi_steps=40, n_draws=50)

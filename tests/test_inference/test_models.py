@@ -121,6 +121,7 @@ def test_nuts_synchronous_model_has_no_covariance_n2():
     assert abs(moment_z_scores(samples, exact).covariance_z[0, 1]) > 10
 
 
+@pytest.mark.slow  # ~10-15 s; the default suite's budget (run with -m slow)
 def test_nuts_result_exposes_mcmc_and_reruns():
     net = Network(J2, B2)
     res = run_nuts(jax.random.key(4), net, n_chains=2, n_warmup=50, n_samples=100,
