@@ -25,8 +25,9 @@ DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(DOCS / "api"))
-# Executed notebooks and examples: no display, and the checkout's packages in the kernels too.
-os.environ["MPLBACKEND"] = "Agg"
+# Executed notebooks: the checkout's packages in the kernels, and no MPLBACKEND inherited (a kernel
+# with MPLBACKEND=Agg would draw no inline figures); the gallery runs in this process, on Agg.
+os.environ.pop("MPLBACKEND", None)
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
 import jinja2  # noqa: E402
