@@ -75,7 +75,10 @@ def test_pyproject_urls_classifiers_and_package_data():
     assert all(url.startswith("https://") for url in meta["urls"].values())
     classifiers = set(meta["classifiers"])
     assert {f"Programming Language :: Python :: 3.{minor}" for minor in (10, 11, 12)} <= classifiers
-    assert {"License :: OSI Approved :: MIT License", "Typing :: Typed", "Operating System :: OS Independent"} <= classifiers
+    assert {"Typing :: Typed", "Operating System :: OS Independent"} <= classifiers
+    # the licence as an SPDX expression with its file (PEP 639), not a deprecated classifier
+    assert meta["license"] == "MIT" and meta["license-files"] == ["LICENSE"]
+    assert not any(c.startswith("License ::") for c in classifiers)
     assert meta["version"] == fepnet.__version__
     data = project["tool"]["setuptools"]["package-data"]
     assert all("py.typed" in data[p] for p in ("fepnet", "inference", "diagnostics"))
