@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from fepnet.figures import plot_matrices
-from fepnet.infra.plotting import subplots
+from fepnet.infra.plotting import figure_title, subplots
 
 from ._arviz import az
 from .compare import Comparison
@@ -138,7 +138,7 @@ def plot_marginals(samples, reference, *, nodes=None, names=("network", "referen
     for ax in list(axes.flat)[k:]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=8, loc="upper left")
-    fig.suptitle(f"Marginals: {names[0]} vs {names[1]}")
+    figure_title(fig, f"Marginals: {names[0]} vs {names[1]}")
     return fig
 
 
@@ -200,7 +200,7 @@ def plot_trace_rank(data, *, nodes=None, max_draws: int = 500, title: str | None
     axes[0, 1].set_title("rank plot (all draws)")
     axes[-1, 0].set_xlabel("draw")
     if title:
-        fig.suptitle(title)
+        figure_title(fig, title)
     return fig
 
 
@@ -275,7 +275,7 @@ def plot_moments(comparison: Comparison, *, names=None):
     ax.set_xlabel(f"correlation, {names[1]}")
     ax.set_ylabel(f"correlation, {names[0]}")
     ax.set_title(f"pair correlations: distance {c.correlation_distance:.4f}")
-    fig.suptitle(f"{names[0]} vs {names[1]}: {c.verdict}")
+    figure_title(fig, f"{names[0]} vs {names[1]}: {c.verdict}")
     return fig
 
 

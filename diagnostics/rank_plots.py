@@ -8,7 +8,7 @@ import numpy as np
 from scipy import stats
 
 from fepnet.infra import checks as v
-from fepnet.infra.plotting import pyplot
+from fepnet.infra.plotting import figure_title, pyplot
 
 from .rank_uniformity import bin_of, bin_widths
 from .sbc import SBCResult
@@ -106,7 +106,7 @@ def plot_rank_histograms(result: SBCResult, *, max_panels: int = 25, ncols: int 
             ax.tick_params(labelbottom=True)
             ax.set_xlabel("rank", fontsize=8)
     shown = "" if len(nodes) == n else f", {len(nodes)} of {n} nodes shown (lowest p)"
-    fig.suptitle(
+    figure_title(fig,
         f"SBC ranks: {reps} replications, L={L}, {n_bins} bins{shown}\n"
         f"combined p = {result.p_value:.3g} (Bonferroni over {n + 1} statistics)",
         fontsize=10,

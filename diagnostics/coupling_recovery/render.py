@@ -12,7 +12,7 @@ import numpy as np
 
 from fepnet.figures.matrices import heatmap
 from fepnet.infra.artifacts import Artifacts
-from fepnet.infra.plotting import subplots
+from fepnet.infra.plotting import figure_title, subplots
 from fepnet.infra.report import Report
 
 from ..report_sections import figure_section
@@ -107,7 +107,7 @@ def plot_recovery(result: CouplingRecovery):
         ax.set_aspect("equal")
         ax.axhline(0, color="0.85", lw=0.8, zorder=0)
         ax.axvline(0, color="0.85", lw=0.8, zorder=0)
-    fig.suptitle(f"Coupling recovery, N = {n}: {result.settings['n_states']} samples (posterior), "
+    figure_title(fig, f"Coupling recovery, N = {n}: {result.settings['n_states']} samples (posterior), "
                  f"{result.stream_length} single-site states (FEP rule)")
     return fig
 
@@ -140,7 +140,7 @@ def plot_coupling_matrices(result: CouplingRecovery):
     for ax, mat, title in zip(axes, mats, titles):
         im = heatmap(ax, mat, lim, title)
     fig.colorbar(im, ax=list(axes), shrink=0.85, label="J_ij")
-    fig.suptitle(f"Couplings, N = {result.n_nodes}")
+    figure_title(fig, f"Couplings, N = {result.n_nodes}")
     return fig
 
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from fepnet.infra.plotting import pyplot as _pyplot
-from fepnet.infra.plotting import subplots
+from fepnet.infra.plotting import figure_title, subplots
 
 from .evidence import NetworkRanking
 from .loo import DECISIVE_SE, KHAT_THRESHOLD, ModelComparison
@@ -71,7 +71,7 @@ def plot_elpd(comparison: ModelComparison):
         ax.grid(axis="x", alpha=0.3)
     bad = [f"{s}: {100 * c.khat_bad_fraction[s]:.0f}%" for s in names if c.khat_bad_fraction[s] > 0]
     if bad:
-        fig.suptitle(f"k-hat > {KHAT_THRESHOLD} (LOO unreliable): " + ", ".join(bad), fontsize=9, color="C3")
+        figure_title(fig, f"k-hat > {KHAT_THRESHOLD} (LOO unreliable): " + ", ".join(bad), fontsize=9, color="C3")
     return fig
 
 

@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from ..infra.plotting import subplots
+from ..infra.plotting import figure_title, subplots
 
 __all__ = ["HOPFIELD_ALPHA", "RULE_COLOURS", "RULE_LABELS", "repeat_spread", "family_sizes", "plot_retention",
            "plot_exact_recall", "plot_reconstruction", "plot_examples"]
@@ -118,7 +118,7 @@ def _limits(ax):
 def _family_axes(ds, title):
     families = [str(f) for f in ds["family"].values]
     fig, axes = subplots(1, len(families), figsize=(4.2 * len(families), 3.6), sharey=True, squeeze=False)
-    fig.suptitle(title)
+    figure_title(fig, title)
     return fig, dict(zip(families, axes[0]))
 
 
@@ -274,7 +274,7 @@ def plot_examples(examples):
             ax.set_ylim(-1.05, 1.05)
             ax.set_xticks([])
         ax.set_title(f"{title}\nm = {m:.2f}", fontsize=8)
-    fig.suptitle(f"Example recalls: {examples['family']} patterns, N = {examples['n_nodes']}, "
+    figure_title(fig, f"Example recalls: {examples['family']} patterns, N = {examples['n_nodes']}, "
                  f"K = {examples['n_patterns']}, {examples['schedule']} updates (m: overlap of sign(state))",
                  fontsize=9)
     return fig

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..infra.plotting import subplots, symmetric_limit
+from ..infra.plotting import figure_title, subplots, symmetric_limit
 from ..stats import cross_correlations
 from ._inputs import as_rows, row_labels
 
@@ -63,7 +63,7 @@ def plot_state_images(
             if titles is not None:
                 ax.set_title(titles[k], fontsize=9)
     if suptitle:
-        fig.suptitle(suptitle)
+        figure_title(fig, suptitle)
     fig.colorbar(im, ax=axes, shrink=0.8, label=label)
     return fig
 
@@ -129,5 +129,5 @@ def plot_recall_examples(noisy, response, original, image_shape, *, row_titles=N
         if row_titles is not None:
             axes[i, 0].set_ylabel(row_titles[i])
     if suptitle:
-        fig.suptitle(suptitle)
+        figure_title(fig, suptitle)
     return fig

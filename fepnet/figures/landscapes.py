@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..infra.plotting import pyplot, subplots, symmetric_limit
+from ..infra.plotting import figure_title, pyplot, subplots, symmetric_limit
 
 __all__ = ["LANDSCAPE_STYLE", "cell_edges", "plot_landscapes"]
 
@@ -155,5 +155,5 @@ def plot_landscapes(panels, x, y, *, xlabel: str = "evidence level", ylabel: str
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
     if suptitle:
-        fig.suptitle(suptitle)
+        figure_title(fig, suptitle)
     return fig

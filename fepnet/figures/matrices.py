@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..infra.plotting import subplots, symmetric_limit
+from ..infra.plotting import figure_title, subplots, symmetric_limit
 
 __all__ = ["heatmap", "plot_couplings", "plot_matrices"]
 
@@ -131,5 +131,5 @@ def plot_matrices(matrices, titles, suptitle: str | None = None, *, shared_scale
     if shared_scale:
         fig.colorbar(im, ax=axes, shrink=0.85, label=label)
     if suptitle:
-        fig.suptitle(suptitle)
+        figure_title(fig, suptitle)
     return fig

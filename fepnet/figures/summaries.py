@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..infra.plotting import subplots
+from ..infra.plotting import figure_title, subplots
 
 __all__ = ["plot_angle_histogram", "plot_score_boxes"]
 
@@ -153,5 +153,5 @@ def plot_score_boxes(groups, *, published=None, title: str | None = None, ylabel
         ax.set_xlabel("group")
     axes[0, 0].set_ylabel(ylabel)
     if title:
-        fig.suptitle(title)
+        figure_title(fig, title)
     return fig

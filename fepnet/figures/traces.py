@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..infra.plotting import subplots
+from ..infra.plotting import figure_title, subplots
 from ..stats import cosine_similarity, cross_correlations
 from ._inputs import as_rows, row_labels
 
@@ -83,7 +83,7 @@ def plot_free_energy(
         ax.set_ylabel(ylabel)
         ax.legend(loc="upper right", fontsize=8)
     axes[-1].set_xlabel(xlabel)
-    fig.suptitle(title)
+    figure_title(fig, title)
     return fig
 
 

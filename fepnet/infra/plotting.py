@@ -7,12 +7,13 @@ Every figure in fepnet, ``inference`` and ``diagnostics`` gets pyplot from
 from __future__ import annotations
 
 import os
+import textwrap
 
 import numpy as np
 
 from .files import atomic_path
 
-__all__ = ["pyplot", "save_figure", "subplots", "symmetric_limit"]
+__all__ = ["pyplot", "save_figure", "figure_title", "subplots", "symmetric_limit"]
 
 
 def _has_display() -> bool:
@@ -81,6 +82,57 @@ def subplots(nrows: int = 1, ncols: int = 1, **kwargs):
     >>> pyplot().close(fig)
     """
     return pyplot().subplots(nrows, ncols, layout="constrained", **kwargs)
+
+
+def figure_title(fig, text: str, **kwargs):
+    """Give ``fig`` a centred title, wrapped onto more lines where it is wider than the figure.
+
+    ``fig.suptitle(text, **kwargs)``, then each line of ``text`` that is wider than 95 % of the
+    figure is wrapped at word boundaries (:func:`textwrap.fill`) to the number of characters that
+    fit, measured on the figure's renderer. A narrow figure (a grid of two images, say) thus keeps
+    its whole title instead of clipping it at both edges; a title that fits is left as it is.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    text : str
+        The title; it may hold line breaks of its own.
+    **kwargs
+        Passed on to ``fig.suptitle`` (``fontsize``, ``color``, ...).
+
+    Returns
+    -------
+    matplotlib.text.Text
+        The title.
+
+    Examples
+    --------
+    >>> from fepnet.infra.plotting import figure_title, pyplot, subplots
+    >>> fig, ax = subplots(figsize=(2, 2))
+    >>> figure_title(fig, "a title much too long for a figure two inches wide").get_text().count("\\n") >= 1
+    True
+    >>> figure_title(fig, "short").get_text()
+    'short'
+    >>> pyplot().close(fig)
+    """
+    title = fig.suptitle(text, **kwargs)
+    get_renderer = getattr(fig.canvas, "get_renderer", None)  # Agg and the notebook backends have one
+    renderer = get_renderer() if get_renderer is not None else None
+    room = 0.95 * fig.get_figwidth() * fig.dpi
+    lines = []
+    for line in text.split("\n"):
+        title.set_text(line)
+        if renderer is not None:
+            width = title.get_window_extent(renderer).width
+        else:  # no renderer to measure with: about 0.6 em a character
+            width = 0.6 * title.get_fontsize() * len(line) * fig.dpi / 72
+        if width > room and len(line) > 1:
+            lines.append(textwrap.fill(line, max(8, int(len(line) * room / width))))
+        else:
+            lines.append(line)
+    title.set_text("\n".join(lines))
+    return title
 
 
 def save_figure(fig, path, *, dpi: int = 150) -> str:

@@ -19,13 +19,19 @@ stops at the end of the chunk that was running, and no later.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import math
 import signal
 import sys
 import threading
 
 import numpy as np
-from tqdm.auto import tqdm
+
+if importlib.util.find_spec("ipywidgets") is not None:
+    from tqdm.auto import tqdm  # a widget bar in Jupyter, the text bar elsewhere
+else:
+    # tqdm.auto would fall back to the text bar in Jupyter anyway, but warns "IProgress not found" on import
+    from tqdm import tqdm
 
 __all__ = ["ceil_chunks", "check_interrupt", "chunk_bounds", "even_bounds", "interrupt_pending", "interruptible",
            "progress_bar", "run_in_chunks"]

@@ -132,6 +132,7 @@ def test_other_exact_schedules_pass(net, schedule):
     assert r.p_value > 0.01, r.p_values
 
 
+@pytest.mark.slow  # statistical, ~5 s (SBC compiled again under x64); the float32 calibration tests above stay
 def test_float64(x64):
     net64 = fepnet.Network.random(jax.random.key(0), N, coupling_scale=0.5, bias_scale=0.3, dtype=jnp.float64)
     r = simulation_based_calibration(jax.random.key(0), net64, n_replications=REPS)

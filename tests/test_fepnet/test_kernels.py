@@ -331,7 +331,9 @@ N_CHUNKED = 2 * NOISE_CHUNK + 7
 THIN = 5
 
 
-@pytest.mark.parametrize("schedule", fepnet.SCHEDULES)
+# thinning is the driver's, not the kernel's: two schedules in the default suite, all four under -m slow (~16 s)
+@pytest.mark.parametrize("schedule", [pytest.param(s, marks=pytest.mark.slow) if s in ("random-scan", "chromatic") else s
+                                      for s in fepnet.SCHEDULES])
 def test_run_thinning(schedule):
     net = _small_net()
     kernel = fepnet.build_kernel(schedule, network=net if schedule == "chromatic" else None)

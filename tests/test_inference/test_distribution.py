@@ -292,6 +292,7 @@ def test_dtypes_float64_under_x64(x64):
 # --------------------------------------------------------------------------- #
 
 
+@pytest.mark.slow  # statistical, ~8 s (NUTS compile); the CB is checked against quadrature and by goodness-of-fit in the default suite
 def test_nuts_recovers_exact_mean():
     bias = jnp.array([-2.0, 0.0, 0.5, 3.0])
 

@@ -90,6 +90,7 @@ def test_nuts_matches_quadrature_n2():
     assert wrong.max_abs_z > 10
 
 
+@pytest.mark.slow  # statistical, ~7 s (NUTS compile); test_nuts_matches_quadrature_n2 stays in the default suite
 def test_nuts_boltzmann_zero_coupling_matches_closed_form():
     b = np.array([-2.0, -0.5, 0.0, 0.4, 1.5])
     net = Network(np.zeros((5, 5)), b)
@@ -145,6 +146,7 @@ def test_nuts_asymmetric_network_equals_its_symmetric_part():
     np.testing.assert_allclose(a, s, atol=1e-5)
 
 
+@pytest.mark.slow  # ~8 s (a second NUTS compile under x64); float64 models are checked by the density tests above
 def test_float64_nuts(x64):
     res = run_nuts(jax.random.key(7), Network(J2, B2), n_chains=1, n_warmup=50, n_samples=50)
     assert res.samples.dtype == jnp.float64

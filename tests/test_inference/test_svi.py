@@ -94,6 +94,7 @@ def balanced_attractors():
     return sym, states
 
 
+@pytest.mark.slow  # statistical, ~8 s (trains the digits network); test_multi_start_svi_finds_both_modes_of_a_two_attractor_network stays in the default suite
 def test_svi_converges_to_each_attractor_of_the_balanced_network(balanced_attractors):
     """Acceptance: from near each attractor, mean-field SVI ends within 1e-3 of it (max abs over nodes)."""
     net, states = balanced_attractors

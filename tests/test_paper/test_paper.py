@@ -62,6 +62,7 @@ def test_published_keys_match_the_issue():
 # and the same sizes are the same compiled programs, which tests/test_paper/test_reproduce.py runs again.
 
 
+@pytest.mark.slow  # ~10 s; test_reproduce.py runs the same reduced Simulation 1 and checks its summary in the default suite
 def test_simulation1_reduced_keeps_the_data_correlation_and_returns_finite_metrics():
     r = paper.simulation1(jax.random.key(0), **QUICK["sim1"])
     assert r.metrics["train_corr"] == pytest.approx(0.7706, abs=1e-3)
