@@ -29,6 +29,9 @@ sys.path.insert(0, str(DOCS / "api"))
 # with MPLBACKEND=Agg would draw no inline figures); the gallery runs in this process, on Agg.
 os.environ.pop("MPLBACKEND", None)
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+# NumPyro imports tqdm.auto, which in a Jupyter kernel without ipywidgets warns "IProgress not found" (and
+# uses the text bar): tqdm's notice about the build's kernel, not part of any page, so the kernels ignore it.
+os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), "ignore:IProgress not found"]))
 
 import jinja2  # noqa: E402
 import matplotlib  # noqa: E402

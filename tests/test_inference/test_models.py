@@ -110,6 +110,8 @@ def test_nuts_evidence_shifts_the_bias():
     assert moment_z_scores(np.asarray(res.samples, np.float64), exact).max_abs_z < Z_TOL
 
 
+@pytest.mark.slow  # statistical, ~6 s (NUTS compile); pi_sync is checked by the model density test above and by
+# test_synchronous_samples_pi_sync_not_boltzmann_n2 (tests/test_fepnet/test_kernels.py)
 def test_nuts_synchronous_model_has_no_covariance_n2():
     """pi_sync at N = 2: the Boltzmann marginals but independent nodes."""
     net = Network(J2, B2)
