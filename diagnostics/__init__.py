@@ -10,10 +10,12 @@ Node-state samples are arrays (chains, draws, N) in [-1, 1] or ArviZ InferenceDa
 - :func:`~diagnostics.compare.compare`: an emergent sampler against a reference: mean z-scores,
   second moments, correlation structure, network energy, an energy-distance two-sample test
   (:mod:`diagnostics.two_sample`), R-hat, ESS, ESS per second, a verdict.
+  :func:`~diagnostics.summary.summarize`: one sampler's R-hat, ESS and moments.
 - :func:`~diagnostics.sbc.simulation_based_calibration`: SBC (Talts et al. 2018) of fepnet's Gibbs
   samplers; :func:`~diagnostics.rank_uniformity.rank_uniformity`: the chi-square test of its ranks.
-- :mod:`diagnostics.plots`, :mod:`diagnostics.network_plots`, :mod:`diagnostics.rank_plots`: the
-  figures; :class:`fepnet.infra.report.Report`: Markdown + HTML (:mod:`diagnostics.report_sections`:
+- :mod:`diagnostics.plots`, :mod:`diagnostics.network_plots` (layouts in
+  :mod:`diagnostics.network_layout`), :mod:`diagnostics.rank_plots`: the figures;
+  :class:`fepnet.infra.report.Report`: Markdown + HTML (:mod:`diagnostics.report_sections`:
   sections several reports share).
 - :mod:`diagnostics.validation`: the whole check, as run by ``fepnet validate``.
 - :mod:`diagnostics.coupling_recovery`: emergent learning against the coupling posterior

@@ -1,5 +1,8 @@
 """ArviZ ``InferenceData`` from fepnet chains and from the NUTS and SVI results of ``inference``.
 
+One concept, the conversion to one ``InferenceData`` layout: every converter shares the layout's
+builder and checks below.
+
 Every conversion gives the same layout, so that ArviZ's summaries and plots
 and :func:`diagnostics.compare` treat all samplers alike::
 
@@ -416,7 +419,7 @@ def from_svi(
 
 
 def from_coupling_posterior(posterior, *, node_names=None) -> "az.InferenceData":
-    """InferenceData of a coupling posterior (:func:`inference.coupling.fit_couplings`), ready for ``az.loo``.
+    """InferenceData of a coupling posterior (:func:`inference.coupling_fit.fit_couplings`), ready for ``az.loo``.
 
     Groups (chains: NUTS chains, or one "chain" of SVI guide draws)::
 
@@ -437,7 +440,7 @@ def from_coupling_posterior(posterior, *, node_names=None) -> "az.InferenceData"
 
     Parameters
     ----------
-    posterior : inference.coupling.CouplingPosterior
+    posterior : inference.coupling_fit.CouplingPosterior
         C chains of D draws, N nodes, n observations.
     node_names : sequence of str, optional, keyword-only
         N distinct names for the ``node`` and ``from_node`` coordinates.
@@ -456,7 +459,7 @@ def from_coupling_posterior(posterior, *, node_names=None) -> "az.InferenceData"
 
     Examples
     --------
-    Fitted by :func:`inference.coupling.fit_couplings`; built by hand here (200 draws of one
+    Fitted by :func:`inference.coupling_fit.fit_couplings`; built by hand here (200 draws of one
     symmetric weight, 4 observations):
 
     >>> import jax.numpy as jnp, numpy as np
@@ -470,7 +473,7 @@ def from_coupling_posterior(posterior, *, node_names=None) -> "az.InferenceData"
     >>> idata.log_likelihood["x"].dims, idata.posterior.attrs["n_free"]
     (('chain', 'draw', 'observation'), 1)
     """
-    from inference.coupling import CouplingPosterior
+    from inference.coupling_fit import CouplingPosterior
 
     def netcdf_attr(value):  # netCDF attributes are str or numbers: bools become 0 / 1, other objects their str
         if isinstance(value, (bool, np.bool_)):

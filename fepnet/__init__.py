@@ -14,10 +14,11 @@ default is an argument.
   shift, save and load
 - :func:`~fepnet.kernels.build_kernel`, :class:`~fepnet.kernels.Kernel`,
   :func:`~fepnet.kernels.kernel_params`, :class:`~fepnet.kernels.KernelParams`,
-  :func:`~fepnet.kernels.init_state`, :class:`~fepnet.kernels.ChainState`, ``SCHEDULES``,
-  :func:`~fepnet.kernels.coupling_graph`, :func:`~fepnet.kernels.greedy_coloring`
+  :func:`~fepnet.kernels.init_state`, :class:`~fepnet.kernels.ChainState`, ``SCHEDULES``
   (:mod:`fepnet.kernels`): inference step kernels ``step(key, state, params) -> state``
   (synchronous, sequential, random-scan, chromatic; stochastic or deterministic);
+  :func:`~fepnet.coloring.coupling_graph`, :func:`~fepnet.coloring.greedy_coloring`
+  (:mod:`fepnet.coloring`) the colourings of the chromatic schedule;
   :func:`~fepnet.chain.run` (:mod:`fepnet.chain`) the scan driver
 - :func:`~fepnet.relaxation.relax`, :class:`~fepnet.relaxation.RelaxResult`
   (:mod:`fepnet.relaxation`): deterministic relaxation to fixed points m = L(iT (b + J m))
@@ -33,13 +34,13 @@ default is an argument.
   :class:`~fepnet.epochs.EpochRecord` (:mod:`fepnet.training`) its epoch drivers
 - :func:`~fepnet.attractors.find_attractors`, :func:`~fepnet.attractors.symmetric_fixed_points`,
   :class:`~fepnet.attractors.Attractors`, :func:`~fepnet.attractors.deduplicate`,
-  :func:`~fepnet.attractors.unique_mask`, :func:`~fepnet.attractors.orthogonality`,
-  :func:`~fepnet.attractors.pairwise_angles`, :func:`~fepnet.attractors.pairwise_correlations`
-  (:mod:`fepnet.attractors`): attractors and their geometry
+  :func:`~fepnet.attractors.unique_mask` (:mod:`fepnet.attractors`): attractors;
+  :func:`~fepnet.geometry.orthogonality`, :func:`~fepnet.geometry.pairwise_angles`,
+  :func:`~fepnet.geometry.pairwise_correlations` (:mod:`fepnet.geometry`) their geometry
 - :func:`~fepnet.scores.retrieval_score`, :func:`~fepnet.scores.generalization_score`,
-  :func:`~fepnet.scores.recall_score`, :func:`~fepnet.scores.noisy_cues`,
-  :func:`~fepnet.scores.evoke`, :class:`~fepnet.scores.Cues`, :class:`~fepnet.scores.ScoreResult`
-  (:mod:`fepnet.scores`): the paper's recall scores
+  :func:`~fepnet.scores.recall_score`, :func:`~fepnet.scores.evoke`,
+  :class:`~fepnet.scores.ScoreResult` (:mod:`fepnet.scores`): the paper's recall scores;
+  :func:`~fepnet.cues.noisy_cues`, :class:`~fepnet.cues.Cues` (:mod:`fepnet.cues`) their noisy cues
 - :func:`~fepnet.storage.hebbian`, :func:`~fepnet.storage.storkey`,
   :func:`~fepnet.storage.projector` and their ``*_couplings`` forms (:mod:`fepnet.storage`): classic
   storage rules; :func:`~fepnet.recall.retention`, :func:`~fepnet.recall.basin_recall`,
@@ -53,7 +54,7 @@ default is an argument.
   :class:`~fepnet.sweep.grid.SweepGrid`, :class:`~fepnet.sweep.evaluation.Evaluation`
   (:mod:`fepnet.sweep`): batched, sharded parameter sweeps into xarray
 - :mod:`fepnet.sharding`: one network's J split by rows over devices (``devices=`` of ``train``,
-  ``run``, ``relax``); :mod:`fepnet.distributed` several processes through ``jax.distributed``
+  ``run``, ``relax``), on the mesh and layouts of :mod:`fepnet.placement`; :mod:`fepnet.distributed` several processes through ``jax.distributed``
 - :mod:`fepnet.reductions` (batch-invariant tree sums), :mod:`fepnet.stats` (float64 correlations
   for reports), :mod:`fepnet.inplace` (whole-matrix operations on J that hold one N x N buffer),
   :mod:`fepnet.network_file` (the network file format)
@@ -69,26 +70,18 @@ published protocols, their reproduction and landscapes) and ``fepnet.cli``
 import warnings as _warnings
 
 from . import attractors, cb, data, recall, scores, storage
-from .attractors import (
-    Attractors,
-    deduplicate,
-    find_attractors,
-    orthogonality,
-    pairwise_angles,
-    pairwise_correlations,
-    symmetric_fixed_points,
-    unique_mask,
-)
+from .attractors import Attractors, deduplicate, find_attractors, symmetric_fixed_points, unique_mask
 from .chain import run
+from .coloring import coupling_graph, greedy_coloring
+from .cues import Cues, noisy_cues
 from .free_energy import FreeEnergyTerms, free_energy_terms, mean_field_free_energy
+from .geometry import orthogonality, pairwise_angles, pairwise_correlations
 from .kernels import (
     SCHEDULES,
     ChainState,
     Kernel,
     KernelParams,
     build_kernel,
-    coupling_graph,
-    greedy_coloring,
     init_state,
     kernel_params,
 )
@@ -105,11 +98,9 @@ from .network import Network, boltzmann_energy
 from .recall import BasinResult, ReconstructionResult, basin_recall, corrupt, reconstruction, retention
 from .relaxation import RelaxResult, relax
 from .scores import (
-    Cues,
     ScoreResult,
     evoke,
     generalization_score,
-    noisy_cues,
     recall_score,
     retrieval_score,
 )

@@ -1,16 +1,14 @@
-"""Deterministic attractors and their geometry (as measured in the paper's simulations).
+"""Deterministic attractors: find them by relaxation and de-duplicate the end states.
 
 Find: relax many starting points at once (:func:`~fepnet.relaxation.relax`, m <- L(iT (b + J m))), then
-de-duplicate the end states after rounding (the paper rounds to 2 decimals). Measure:
-pairwise angles between attractors in degrees, the paper's orthogonality::
+de-duplicate the end states after rounding (the paper rounds to 2 decimals). For asymmetric
+networks, the fixed points of the symmetric part Js are found the same way
+(:func:`symmetric_fixed_points`).
 
-    mean over pairs i < j of abs(90 - angle_ij),  pairs with angle < 1 or > 179 ignored
-
-(0 for exactly orthogonal attractors; the exclusion drops near-duplicates and sign
-flips), and pairwise Pearson correlations. For asymmetric networks, the fixed points of
-the symmetric part Js are found the same way (:func:`symmetric_fixed_points`).
-
-The geometry functions are pure ``jax.numpy`` and take an optional row ``mask``, so they
+Their geometry (pairwise angles, Pearson correlations, the paper's orthogonality) is
+:mod:`fepnet.geometry`; :func:`~fepnet.geometry.pairwise_angles`,
+:func:`~fepnet.geometry.pairwise_correlations` and :func:`~fepnet.geometry.orthogonality` are
+re-exported here. They are pure ``jax.numpy`` and take an optional row ``mask``, so they
 also run under ``jit``/``vmap`` on fixed-size batches (use :func:`unique_mask` to mark
 the first copy of every distinct row).
 """
@@ -23,9 +21,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .geometry import _states, orthogonality, pairwise_angles, pairwise_correlations
 from .infra import checks as v
 from .network import Network
-from .reductions import power_of_two_scale
 from .relaxation import RelaxResult, relax
 
 __all__ = [
@@ -77,7 +75,7 @@ class Attractors(NamedTuple):
         return len(self.states)
 
     def angles(self) -> np.ndarray:
-        """Pairwise angles between the attractors (:func:`pairwise_angles`).
+        """Pairwise angles between the attractors (:func:`~fepnet.geometry.pairwise_angles`).
 
         Returns
         -------
@@ -87,7 +85,7 @@ class Attractors(NamedTuple):
         return np.asarray(pairwise_angles(self.states))
 
     def correlations(self) -> np.ndarray:
-        """Pairwise Pearson correlations between the attractors (:func:`pairwise_correlations`).
+        """Pairwise Pearson correlations between the attractors (:func:`~fepnet.geometry.pairwise_correlations`).
 
         Returns
         -------
@@ -97,7 +95,7 @@ class Attractors(NamedTuple):
         return np.asarray(pairwise_correlations(self.states))
 
     def orthogonality(self, exclude: float = 1.0) -> float:
-        """The paper's orthogonality of the attractors: mean abs(90 - angle) over distinct pairs (:func:`orthogonality`).
+        """The paper's orthogonality of the attractors: mean abs(90 - angle) over distinct pairs (:func:`~fepnet.geometry.orthogonality`).
 
         Parameters
         ----------
@@ -118,11 +116,6 @@ MAX_DECIMALS = 15  # float64 holds 15 to 17 significant decimal digits
 
 def _decimals(decimals) -> int:
     return v.count(decimals, "decimals", maximum=MAX_DECIMALS)
-
-
-def _states(states):
-    """(S, N) real states as a float array (shape and dtype checked under tracing, values when concrete)."""
-    return v.as_real_array(states, "states", ndim=2)
 
 
 def _round(x, decimals: int, xp):
@@ -232,146 +225,6 @@ def deduplicate(states, decimals: int = 2):
     rank = np.cumsum(keep) - 1
     return rounded[keep], rank[first]
 
-
-def _scaled(x):
-    """Each row divided by the power of two of its largest magnitude: exact, so directions keep their
-    bits, and squared norms stay in range for rows of any finite magnitude."""
-    return x / power_of_two_scale(x)[..., None]
-
-
-def _unit_rows(states):
-    states = _scaled(states)
-    norm = jnp.linalg.norm(states, axis=-1, keepdims=True)
-    return states / jnp.where(norm > 0, norm, 1.0), norm[..., 0] > 0
-
-
-def pairwise_angles(states):
-    """Pairwise angles between rows in degrees: arccos of the cosine similarity.
-
-    angle_ij = degrees(arccos(x_i·x_j / (norm(x_i) norm(x_j)))). Each row is first divided by the
-    power of two of its largest magnitude (exact), so rows of any finite magnitude work.
-
-    Parameters
-    ----------
-    states : array_like of float, shape (A, N)
-        Finite rows.
-
-    Returns
-    -------
-    jax.Array, shape (A, A)
-        Angles in [0, 180]; NaN where a row is all zeros.
-
-    Raises
-    ------
-    TypeError, ValueError
-        ``states`` not an (A, N) array of finite real numbers.
-
-    Examples
-    --------
-    >>> import jax.numpy as jnp, fepnet
-    >>> fepnet.pairwise_angles(jnp.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])).tolist()
-    [[0.0, 90.0, 45.0], [90.0, 0.0, 45.0], [45.0, 45.0, 0.0]]
-    """
-    u, nonzero = _unit_rows(_states(states))
-    cos = jnp.clip(u @ u.T, -1.0, 1.0)
-    both = nonzero[:, None] & nonzero[None, :]
-    return jnp.where(both, jnp.degrees(jnp.arccos(cos)), jnp.nan)
-
-
-def pairwise_correlations(states):
-    """Pairwise Pearson correlations between rows, in [-1, 1].
-
-    r_ij = corr(x_i, x_j) over the N entries; a constant row correlates 0 with everything.
-
-    Parameters
-    ----------
-    states : array_like of float, shape (A, N)
-        Finite rows.
-
-    Returns
-    -------
-    jax.Array, shape (A, A)
-
-    Raises
-    ------
-    TypeError, ValueError
-        As :func:`pairwise_angles`.
-
-    Examples
-    --------
-    >>> import jax.numpy as jnp, fepnet
-    >>> fepnet.pairwise_correlations(jnp.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0], [1.0, 1.0, 1.0]])).tolist()
-    [[1.0, -1.0, 0.0], [-1.0, 1.0, 0.0], [0.0, 0.0, 0.0]]
-    """
-    x = _scaled(_states(states))
-    u, _ = _unit_rows(x - x.mean(axis=-1, keepdims=True))
-    return jnp.clip(u @ u.T, -1.0, 1.0)
-
-
-def _mask(mask, n: int):
-    """(n,) booleans (or 0 / 1): values checked when concrete, the shape always."""
-    if v.is_concrete(mask):
-        try:
-            m = np.asarray(mask)
-        except Exception as exc:  # ragged lists and the like
-            raise TypeError(f"mask must be an array of booleans: {exc}") from None
-        mask = m if m.dtype == np.bool_ else v.binary_mask(m, "mask") != 0
-    if tuple(jnp.shape(mask)) != (n,):
-        raise ValueError(f"mask must have shape ({n},), one entry per row of states, got {tuple(jnp.shape(mask))}")
-    return jnp.asarray(mask, bool)
-
-
-def orthogonality(states, *, exclude: float = 1.0, mask=None):
-    """The paper's orthogonality in degrees: mean abs(90 - angle_ij) over pairs i < j.
-
-    Only pairs with ``exclude <= angle_ij <= 180 - exclude`` count (and, with ``mask``, only
-    pairs of rows both in it): near-duplicates and sign flips are ignored. 0 for mutually
-    orthogonal rows. NaN when no pair qualifies (fewer than two distinct directions),
-    which is what the paper's rule leaves undefined. Jittable.
-
-    Parameters
-    ----------
-    states : array_like of float, shape (A, N)
-        Finite rows (attractors).
-    exclude : float, default 1.0
-        Exclusion margin in degrees, in [0, 90].
-    mask : array_like of bool, shape (A,), optional
-        Rows to use (e.g. :func:`unique_mask`); default all.
-
-    Returns
-    -------
-    jax.Array, shape ()
-        Degrees in [0, 90], or NaN.
-
-    Raises
-    ------
-    TypeError, ValueError
-        ``states`` not an (A, N) array of finite real numbers; ``exclude`` not a real number in
-        [0, 90]; ``mask`` not (A,) of booleans or 0 / 1.
-
-    Examples
-    --------
-    >>> import jax.numpy as jnp, fepnet
-    >>> s = jnp.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
-    >>> float(fepnet.orthogonality(s))  # pairs at 90, 45 and 45 degrees
-    30.0
-    >>> float(fepnet.orthogonality(s, mask=jnp.array([True, True, False])))
-    0.0
-    """
-    a = pairwise_angles(states)
-    n = a.shape[0]
-    if v.is_concrete(exclude):
-        checked = v.nonnegative_scalar(exclude, "exclude")  # under jit a traced copy: the value check is skipped
-        if v.is_concrete(checked) and not float(checked) <= 90:
-            raise ValueError(f"exclude must lie in [0, 90] degrees, got {float(checked)}")
-    upper = jnp.arange(n)[:, None] < jnp.arange(n)[None, :]
-    keep = upper & (a >= exclude) & (a <= 180.0 - exclude)  # NaN compares False
-    if mask is not None:
-        mask = _mask(mask, n)
-        keep = keep & mask[:, None] & mask[None, :]
-    total = jnp.sum(jnp.where(keep, jnp.abs(90.0 - a), 0.0))
-    pairs = jnp.sum(keep)
-    return jnp.where(pairs > 0, total / jnp.maximum(pairs, 1), jnp.nan)
 
 
 def find_attractors(

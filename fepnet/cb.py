@@ -1,5 +1,9 @@
 """The continuous Bernoulli (CB) distribution on [-1, 1], parameterised by its bias.
 
+One concept, the checked public face of the distribution: each public function is a boundary
+check in front of the one :mod:`fepnet.cb_math` implementation, and the length is their numpydoc
+documentation.
+
 A node state ``sigma`` in [-1, 1] with bias (natural parameter) ``b`` has density::
 
     p(sigma | b) = b / (2 sinh b) * exp(b * sigma)          (b = 0: uniform, 1/2)

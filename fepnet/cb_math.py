@@ -1,5 +1,8 @@
 """The continuous-Bernoulli maths on [-1, 1] without argument checks: what hot paths call.
 
+One concept, the distribution's numerics: the series and closed forms of each function share one
+set of Bernoulli-number coefficients and one branch rule, so they stay in one file.
+
 The same functions as :mod:`fepnet.cb` (whose docstring states the maths, the numerics and
 the infinite-bias limits), minus the boundary checks: no ``TypeError``/``ValueError`` for
 bad input, NaN in, NaN out. The network kernels (:mod:`fepnet.kernels`,

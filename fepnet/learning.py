@@ -1,5 +1,8 @@
 """The FEP learning rule fused with a synchronous stochastic step.
 
+One concept, the learning rule: its state, parameters, mask and the fused step are the parts of
+one update and are read together.
+
 Within one step, with the field from the OLD state h = J sigma_old (no bias,
 no iT) and the NEW states sigma ~ CB(iT (b + h)):
 

@@ -1,5 +1,9 @@
 """The network: couplings J and biases b of N continuous-Bernoulli nodes, an immutable pytree.
 
+One concept, the :class:`Network` pytree: its length is the methods of that one class
+(construction, evidence, symmetric/antisymmetric parts, energy and density, save/load) and their
+documentation.
+
 J[i, j] is the weight from node j to node i (diagonal zero, not necessarily
 symmetric); b holds the biases. At inverse temperature iT the stationary
 (Boltzmann) density on [-1, 1]^N is::

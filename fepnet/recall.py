@@ -1,5 +1,8 @@
 """Recall tests of stored +-1 patterns: retention, basin of attraction, noisy-cue reconstruction.
 
+One concept, recall of stored patterns: the three tests share one batching, keying and checking
+machinery, which a split would separate from its only callers.
+
 Every test runs the network's own inference dynamics (:func:`fepnet.build_kernel`,
 :func:`fepnet.run`, :func:`fepnet.relaxation.relax_state`): a deterministic update is the
 mean-field step sigma_i <- L(iT h_i), h = J sigma + b (L the Langevin function; at
@@ -39,12 +42,13 @@ import jax.numpy as jnp
 
 from . import cb_math
 from .chain import run
+from .cues import _std
 from .infra import checks as v
 from .kernels import ChainState, KernelParams, build_kernel
 from .network import Network
 from .reductions import tree_mean
 from .relaxation import relax_state
-from .scores import _std, correlation
+from .scores import correlation
 from .storage import check_patterns
 
 __all__ = [

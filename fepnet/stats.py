@@ -3,7 +3,7 @@
 One implementation serves every report, figure and study outside jitted code.
 Jitted, batch-invariant code uses :func:`fepnet.scores.correlation` (tree sums, so a
 vmapped score has the same bits for every batch size) and
-:func:`fepnet.attractors.pairwise_correlations` (rows of one array, JAX)::
+:func:`fepnet.geometry.pairwise_correlations` (rows of one array, JAX)::
 
     r(x, y) = sum((x - mean x)(y - mean y)) / sqrt(sum (x - mean x)^2 sum (y - mean y)^2)
 

@@ -326,7 +326,7 @@ def _train(key, patterns, level, n_epochs, steps, chunk, order, state, inverse_t
            options, progress, unit, fresh, mesh=None) -> TrainResult:
     """:func:`train` and :func:`free_run` from a checked start ``state``; ``unit`` names the counts;
     ``fresh``: ``state`` was made here (not the caller's arrays), so it may be donated as it is;
-    ``mesh`` (:func:`fepnet.sharding.row_mesh`) splits J and ``mask`` by rows."""
+    ``mesh`` (:func:`fepnet.placement.row_mesh`) splits J and ``mask`` by rows."""
     n = patterns.shape[1]
     dtype = state.couplings.dtype
     it = v.positive_scalar(inverse_temperature, "inverse_temperature", dtype=dtype)

@@ -16,7 +16,7 @@ biases b (N,), evidence e and inverse temperature iT defines the Boltzmann densi
   :mod:`inference.monte_carlo`: MCSE and z-scores of sampler output against them.
 - :func:`~inference.ais.log_partition`: log Z by annealed importance sampling over fepnet's exact
   Gibbs kernel.
-- :func:`~inference.coupling.fit_couplings`: the coupling model, a posterior over J (and b) given
+- :func:`~inference.coupling_fit.fit_couplings`: the coupling model, a posterior over J (and b) given
   observed states whose likelihood is the CB pseudo-likelihood the FEP learning rule
   ``delta J[i, j] = alpha (sigma_i - L(h_i)) sigma_j`` ascends, by NUTS or SVI, with the
   pointwise log-likelihood recorded for PSIS-LOO.
@@ -29,7 +29,8 @@ Imports NumPyro and fepnet, never ``diagnostics``.
 from . import ais, exact
 from .ais import AISResult, log_partition
 from . import coupling
-from .coupling import CouplingPosterior, coupling_model, coupling_structure, fit_couplings
+from .coupling import coupling_model, coupling_structure
+from .coupling_fit import CouplingPosterior, fit_couplings
 from .distribution import ContinuousBernoulli
 from .exact import (
     Moments,

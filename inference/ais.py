@@ -39,7 +39,7 @@ from fepnet import Network
 from fepnet.infra import checks as v
 from fepnet.infra.progress import ceil_chunks, chunk_bounds, run_in_chunks
 
-from .exact import log_normalizer
+from .cb_float64 import log_normalizer
 from .models import check_posterior_args
 
 __all__ = ["AISResult", "log_partition", "sigmoid_schedule", "BASES", "DEFAULT_N_TEMPERATURES"]

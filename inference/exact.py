@@ -1,5 +1,8 @@
 """Exact reference answers for small or uncoupled networks, in NumPy float64.
 
+One concept, the exact moments and log Z of a small network: its closed forms and quadrature rules
+share the input checks and the grid-resolution rule, and are read together.
+
 Conventions (used throughout ``inference``). A network has couplings J (N, N),
 biases b (N,), inverse temperature iT > 0 and optional evidence e (a bias shift,
 b -> b + e); only Js = (J + J^T) / 2 enters the Boltzmann density
@@ -11,7 +14,7 @@ b -> b + e); only Js = (J + J^T) / 2 enters the Boltzmann density
 so that J = 0 gives log Z = sum_i A(iT b_i), A(c) = log(2 sinh(c) / c), A(0) = log 2.
 
 Everything here is written independently of fepnet's samplers, of
-``fepnet.cb`` (the CB functions are re-derived below in NumPy) and of
+``fepnet.cb`` (the CB functions are re-derived in NumPy in :mod:`inference.cb_float64`) and of
 ``fepnet.network`` (the Boltzmann log density iT (b·s + 1/2 s^T Js s) is
 written out again in :func:`boltzmann_quadrature`) on purpose, so that tests
 compare two implementations: a reference must not share a code path with what
@@ -37,6 +40,8 @@ import numpy as np
 
 from fepnet import Network
 from fepnet.infra import checks as v
+
+from .cb_float64 import _langevin, _langevin_grad, log_normalizer
 
 __all__ = [
     "Moments",
@@ -68,8 +73,6 @@ _RESOLUTION = 0.15
 _J0 = 2.404825557695773
 _MAX_AUTO_POINTS = 1024  # the most points per axis chosen automatically (leggauss costs O(n^3))
 
-_SMALL = 0.1  # |c| below this: Taylor series (truncation < 1e-15 relative)
-
 
 class Moments(NamedTuple):
     """Exact moments of a density on [-1, 1]^N and the log of its normaliser, in float64.
@@ -94,64 +97,6 @@ class Moments(NamedTuple):
     mean: np.ndarray
     covariance: np.ndarray
     log_partition: float
-
-
-# --- continuous Bernoulli in NumPy float64 ------------------------------------------------
-# Closed forms in x = exp(-2|c|) (no overflow for any finite c); Taylor series
-# for |c| < 0.1, where the closed forms would cancel.
-
-
-def _split(c):
-    c = np.asarray(c, np.float64)
-    small = np.abs(c) < _SMALL
-    a = np.where(small, 1.0, np.abs(c))
-    with np.errstate(over="ignore"):  # -2|c| = -inf for |c| > 9e307: exp gives the right 0
-        return c, small, a, np.exp(-2.0 * a)
-
-
-def log_normalizer(c):
-    """CB log normaliser ``A(c) = log(2 sinh(c) / c) = |c| + log(1 - exp(-2|c|)) - log|c|``, in NumPy float64.
-
-    The float64 reference of :func:`fepnet.cb.log_normalizer` (a different series and
-    switch point, so not bit-equal to it): used for the exact log Z of uncoupled
-    networks and by :func:`inference.ais.log_partition` for log Z_0.
-
-    Parameters
-    ----------
-    c : array_like
-        Natural parameters, any shape (finite reals; dimensionless).
-
-    Returns
-    -------
-    ndarray
-        A(c), float64, same shape; A(0) = log 2, ``A(c) ~ |c| - log|c|`` for large ``|c|``.
-
-    Examples
-    --------
-    >>> from inference.exact import log_normalizer
-    >>> [round(float(a), 4) for a in log_normalizer([0.0, 1.0, -1.0, 1000.0])]
-    [0.6931, 0.8546, 0.8546, 993.0922]
-    """
-    c, small, a, x = _split(c)
-    z = np.where(small, c, 0.0) ** 2  # the series is only used where small (no overflow elsewhere)
-    series = np.log(2.0) + z * (1 / 6 + z * (-1 / 180 + z * (1 / 2835 + z * (-1 / 37800))))
-    return np.where(small, series, a + np.log1p(-x) - np.log(a))
-
-
-def _langevin(c):
-    """Mean of CB(c): L(c) = coth(c) - 1/c = sign(c) ((1 + x) / (1 - x) - 1/|c|)."""
-    c, small, a, x = _split(c)
-    z = np.where(small, c, 0.0) ** 2  # the series is only used where small (no overflow elsewhere)
-    series = c * (1 / 3 + z * (-1 / 45 + z * (2 / 945 + z * (-1 / 4725 + z * (2 / 93555)))))
-    return np.where(small, series, np.sign(c) * ((1.0 + x) / -np.expm1(-2.0 * a) - 1.0 / a))
-
-
-def _langevin_grad(c):
-    """Variance of CB(c): L'(c) = 1/c^2 - 1/sinh(c)^2 = 1/c^2 - 4x / (1 - x)^2; L'(0) = 1/3."""
-    c, small, a, x = _split(c)
-    z = np.where(small, c, 0.0) ** 2  # the series is only used where small (no overflow elsewhere)
-    series = 1 / 3 + z * (-1 / 15 + z * (2 / 189 + z * (-1 / 675 + z * (2 / 10395))))
-    return np.where(small, series, 1.0 / (a * a) - 4.0 * x / np.expm1(-2.0 * a) ** 2)
 
 
 # --- input handling -------------------------------------------------------------------------

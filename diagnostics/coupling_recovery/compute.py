@@ -18,7 +18,8 @@ from fepnet import Network
 from fepnet.infra import checks as v
 from fepnet.infra.files import json_safe
 from fepnet.stats import pearson
-from inference.coupling import STRUCTURES, CouplingPosterior, fit_couplings
+from inference.coupling import STRUCTURES
+from inference.coupling_fit import CouplingPosterior, fit_couplings
 
 from .metrics import acceptance, off_diagonal, recovery_metrics, relative_error, slope
 from .stream import BURN_IN_SWEEPS, gibbs_stream
@@ -39,7 +40,7 @@ class CouplingRecovery:
     ----------
     truth : fepnet.Network
         The network that generated the stream (couplings (N, N)).
-    posterior : inference.coupling.CouplingPosterior
+    posterior : inference.coupling_fit.CouplingPosterior
         The coupling model's posterior from ``samples``.
     fep : fepnet.Network
         The FEP-learned couplings (a zero-bias network) from the full stream.
@@ -195,7 +196,7 @@ def recover_couplings(
     """Read the couplings of a known symmetric network back from its states, by posterior and by FEP rule.
 
     A Gibbs stream (:func:`gibbs_stream`, iT = 1) of ``n_states * thin``
-    single-site steps feeds :func:`inference.coupling.fit_couplings`
+    single-site steps feeds :func:`inference.coupling_fit.fit_couplings`
     (``field="same"``: x_t,i ~ CB(b_i + sum_j J_ij x_t,j), Besag's
     pseudo-likelihood) with its rows ``thin-1::thin``, and
     :func:`fepnet.learn_from_states` (J_ij += alpha (x_t,i - L(h_i)) x_t,j,

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from fepnet.stats import pearson
-from inference.coupling import CouplingPosterior
+from inference.coupling_fit import CouplingPosterior
 
 __all__ = ["ACCEPTANCE", "off_diagonal", "slope", "relative_error", "sampler_diagnostics", "recovery_metrics",
            "acceptance"]
@@ -116,7 +116,7 @@ def sampler_diagnostics(posterior: CouplingPosterior) -> dict:
 
     Parameters
     ----------
-    posterior : inference.coupling.CouplingPosterior
+    posterior : inference.coupling_fit.CouplingPosterior
         Couplings (chain, draw, N, N).
 
     Returns
@@ -148,7 +148,7 @@ def recovery_metrics(truth_J, posterior: CouplingPosterior, fep_J, prob: float) 
     ----------
     truth_J : array (N, N)
         The true couplings.
-    posterior : inference.coupling.CouplingPosterior
+    posterior : inference.coupling_fit.CouplingPosterior
         The coupling model's posterior.
     fep_J : array (N, N)
         The FEP-learned couplings.

@@ -8,7 +8,7 @@ scored and WHAT is uncertain.
     Question: which model STRUCTURE (symmetric vs asymmetric J, dense vs
     graph-masked, normal vs Laplace prior) predicts the transitions of one
     observed data set best? Each structure is fitted to the same observations
-    with :func:`inference.coupling.fit_couplings`, and Pareto-smoothed
+    with :func:`inference.coupling_fit.fit_couplings`, and Pareto-smoothed
     importance-sampling leave-one-out (Vehtari, Gelman & Gabry 2017;
     ``az.loo`` / ``az.compare``) estimates the expected out-of-sample log
     predictive density elpd = sum_t log p(x_t | u_t, data without t) of the

@@ -1,6 +1,6 @@
 """Route (a): PSIS-LOO of coupling models fitted to the same observations.
 
-Each model's pointwise log-likelihood (``inference.coupling.fit_couplings``)
+Each model's pointwise log-likelihood (``inference.coupling_fit.fit_couplings``)
 goes to ``az.loo`` (Pareto-smoothed importance-sampling leave-one-out,
 Vehtari, Gelman & Gabry 2017) and ``az.compare``:
 
@@ -160,7 +160,8 @@ class ModelComparison:
 
 def _model_record(name, model):
     """(InferenceData, targets (n, N) float64, n_free or None, method or None) of one model."""
-    from inference.coupling import OBSERVED, CouplingPosterior
+    from inference.coupling import OBSERVED
+    from inference.coupling_fit import CouplingPosterior
 
     if isinstance(model, CouplingPosterior):
         idata = from_coupling_posterior(model)
@@ -189,7 +190,7 @@ def loo_compare(posteriors: dict, *, scale: str = "log") -> ModelComparison:
 
     Parameters
     ----------
-    posteriors : dict of str -> inference.coupling.CouplingPosterior or arviz.InferenceData
+    posteriors : dict of str -> inference.coupling_fit.CouplingPosterior or arviz.InferenceData
         At least two models (InferenceData from :func:`diagnostics.from_coupling_posterior`),
         all fitted to the same observations (same number, identical targets) with the
         pointwise log-likelihood in the same unit (per state or per node value).

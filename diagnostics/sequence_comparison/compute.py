@@ -19,7 +19,7 @@ import fepnet
 from fepnet.data import load_digits
 from fepnet.infra import checks as v
 from fepnet.infra.progress import progress_bar
-from inference.coupling import fit_couplings
+from inference.coupling_fit import fit_couplings
 
 from .. import model_selection as ms
 
@@ -111,7 +111,7 @@ class OrderComparison(NamedTuple):
     states : dict
         "sequence", "random" -> numpy.ndarray (n_transitions + 1, N), the data.
     posteriors : dict
-        The same keys -> {"symmetric", "asymmetric" -> inference.coupling.CouplingPosterior}.
+        The same keys -> {"symmetric", "asymmetric" -> inference.coupling_fit.CouplingPosterior}.
     comparisons : dict
         The same keys -> :class:`diagnostics.model_selection.ModelComparison` (PSIS-LOO).
     summaries : dict

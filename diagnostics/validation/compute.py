@@ -98,7 +98,7 @@ class ValidationResult:
     nuts : dict
         "boltzmann" (and "pi_sync" with the synchronous schedule) -> NUTS InferenceData.
     nuts_summaries : dict
-        The same keys -> :class:`~diagnostics.compare.SamplerSummary` of the NUTS runs.
+        The same keys -> :class:`~diagnostics.summary.SamplerSummary` of the NUTS runs.
     references : dict
         The same keys -> the reference InferenceData (NUTS, or parallel tempering for
         "boltzmann" when NUTS did not converge).

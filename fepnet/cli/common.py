@@ -22,7 +22,7 @@ class UsageError(ValueError):
 
 
 def integer(minimum: int = 1, maximum: int = v.INT32_MAX):
-    """An argparse type: an integer in [minimum, maximum] (:func:`fepnet.infra.checks.count`).
+    """An argparse type: an integer in [minimum, maximum] (:func:`fepnet.infra.checks.scalars.count`).
 
     The default maximum is the largest int32, JAX's default integer: a larger count would
     overflow inside a jitted loop.
@@ -51,7 +51,7 @@ _seed_int = integer(0, v.SEED_MAX)
 
 
 def seed(text: str) -> int:
-    """An argparse type: a PRNG seed, an integer in [0, 2**63 - 1] (:func:`fepnet.infra.checks.seed`)."""
+    """An argparse type: a PRNG seed, an integer in [0, 2**63 - 1] (:func:`fepnet.infra.checks.prng.seed`)."""
     return v.seed(_seed_int(text), "--seed")
 
 

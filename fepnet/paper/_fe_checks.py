@@ -170,7 +170,7 @@ def sim1_seed(result):
     ``paper_attractors``), and the training run's F."""
     from ..data import load_bars
     from .protocols import SIM1
-    from .simulations import attractor_starts
+    from .analysis import attractor_starts
 
     t0 = time.perf_counter()
     starts = attractor_starts(load_bars().train, SIM1["evidence_level"])

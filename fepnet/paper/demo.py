@@ -22,7 +22,7 @@ from ..data import Digits, load_digits
 from ..network import Network
 from ..training import train
 from .protocols import NETWORKS, SIM2
-from .simulations import paper_attractors
+from .analysis import paper_attractors
 
 __all__ = ["BALANCED", "DemoResult", "train_balanced", "demo_summary"]
 
@@ -45,7 +45,7 @@ class DemoResult(NamedTuple):
     digits : fepnet.data.Digits
         The digits data set (``train`` (10, 64), ``test``).
     attractors : fepnet.Attractors
-        :func:`~fepnet.paper.simulations.paper_attractors` of the trained network.
+        :func:`~fepnet.paper.analysis.paper_attractors` of the trained network.
     train_seconds, relax_seconds : float
         Wall time of the training and of the attractor search (compilation included).
     """

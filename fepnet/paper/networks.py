@@ -26,10 +26,10 @@ import numpy as np
 
 from diagnostics.validation import ValidationNetwork
 
+from ..cues import noisy_cues
 from ..data import load_digits
 from ..infra import checks as v
 from ..network import Network
-from ..scores import noisy_cues
 from ..training import train
 from .protocols import NETWORKS, SIM2, SIM3
 

@@ -1,5 +1,8 @@
 """The paper's simulations over K independent seeds, summarised against the published numbers.
 
+One concept, running the simulations over seeds and summarising them against the published
+numbers; Simulation 5's batched variant shares the summary and checks.
+
 Simulation 5 (capacity) is one batched computation over K repeats instead
 (:func:`fepnet.capacity.compute.run_capacity` restricted to random patterns, N = 100,
 K = 10..90; the baselines run too, and the figures show them): :func:`summarize_sim5`

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import numpy as np
 
 from .. import figures
-from ..attractors import pairwise_angles
 from ..data import load_bars, load_digits
+from ..geometry import pairwise_angles
 from . import protocols
 from .reproduce import Reproduction
 

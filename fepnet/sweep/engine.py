@@ -22,10 +22,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..attractors import orthogonality
+from ..geometry import orthogonality
 from ..infra import checks as v
 from ..infra.progress import check_interrupt, chunk_bounds, progress_bar
-from ..sharding import resolve_devices
+from ..placement import resolve_devices
 from ..training import ORDERS
 from ..version import __version__
 from .dataset import METRICS, sweep_dataset
@@ -190,7 +190,7 @@ def run_sweep(
     chunk_size : int, optional
         Networks per chunk instead (rounded up to a multiple of the device count).
     devices : None, int, sequence of jax.Device or one-axis Mesh
-        What to shard each chunk over (default: every visible device; :func:`fepnet.sharding.resolve_devices`).
+        What to shard each chunk over (default: every visible device; :func:`fepnet.placement.resolve_devices`).
     progress : bool
         Show a progress bar.
 

@@ -21,7 +21,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import cb
-from ..attractors import orthogonality, unique_mask
+from ..attractors import unique_mask
+from ..geometry import orthogonality
 from ..kernels import KernelParams, build_kernel
 from ..learning import init_learning_state
 from ..network import Network

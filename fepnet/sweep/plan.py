@@ -178,7 +178,7 @@ def plan_sweep(grid: SweepGrid, devices, *, n_nodes: int, n_patterns: int, n_tes
     ----------
     grid : SweepGrid
     devices : sequence of jax.Device
-        The devices the chunks are sharded over (:func:`fepnet.sharding.resolve_devices`).
+        The devices the chunks are sharded over (:func:`fepnet.placement.resolve_devices`).
     n_nodes, n_patterns, n_test_patterns : int
         N, and the training (K) and test patterns.
     evaluation : Evaluation

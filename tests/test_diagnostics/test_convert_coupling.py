@@ -10,8 +10,8 @@ import fepnet
 from diagnostics import convert
 from diagnostics._arviz import az
 from diagnostics.convert import from_coupling_posterior
-from inference.coupling import (CouplingPosterior, coupling_data, coupling_structure, fit_couplings,
-                                transition_log_likelihood)
+from inference.coupling import coupling_data, coupling_structure, transition_log_likelihood
+from inference.coupling_fit import CouplingPosterior, fit_couplings
 from inference.distribution import ContinuousBernoulli
 
 

@@ -215,7 +215,7 @@ def test_recover_couplings_quick_svi_problem(quick):
 
 def test_sampler_diagnostics_of_nuts_draws():
     """R-hat, bulk ESS and divergences of the off-diagonal draws (i.i.d. draws: R-hat near 1, ESS near their count)."""
-    from inference.coupling import CouplingPosterior
+    from inference.coupling_fit import CouplingPosterior
 
     draws = np.random.default_rng(0).normal(size=(2, 200, 3, 3)) * (1 - np.eye(3))
     diverging = np.zeros((2, 200), bool)

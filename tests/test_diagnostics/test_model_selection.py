@@ -12,7 +12,8 @@ from diagnostics import model_selection as ms
 from diagnostics._arviz import az
 from diagnostics.convert import from_coupling_posterior
 from inference import boltzmann_quadrature, log_partition
-from inference.coupling import CouplingPosterior, coupling_data, coupling_structure, fit_couplings
+from inference.coupling import coupling_data, coupling_structure
+from inference.coupling_fit import CouplingPosterior, fit_couplings
 
 N = 6
 

@@ -5,15 +5,8 @@ import pytest
 
 import fepnet
 from fepnet import cb
-from fepnet.attractors import (
-    Attractors,
-    first_copy,
-    orthogonality,
-    pairwise_angles,
-    pairwise_correlations,
-    symmetric_fixed_points,
-    unique_mask,
-)
+from fepnet.attractors import Attractors, first_copy, symmetric_fixed_points, unique_mask
+from fepnet.geometry import orthogonality, pairwise_angles, pairwise_correlations
 
 
 def test_deduplicate_rounds_and_keeps_first_appearance_order():

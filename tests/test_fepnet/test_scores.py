@@ -7,11 +7,11 @@ import pytest
 
 import fepnet
 from fepnet import cb
+from fepnet.cues import noisy_cues
 from fepnet.scores import (
     correlation,
     evoke,
     generalization_score,
-    noisy_cues,
     recall_score,
     retrieval_score,
     score_gains,

@@ -15,9 +15,9 @@ from inference.coupling import (
     coupling_data,
     coupling_model,
     coupling_structure,
-    fit_couplings,
     transition_log_likelihood,
 )
+from inference.coupling_fit import fit_couplings
 
 OFF5 = ~np.eye(5, dtype=bool)
 
