@@ -114,7 +114,10 @@ from .storage import (
 )
 from .sweep import Evaluation, SweepGrid, load_sweep, network_key, run_sweep, save_sweep
 from .training import EpochRecord, TrainResult, free_run, pattern_order, train
-from .version import __version__
+from .version import __version__ as _version
+
+#: fepnet's version, a PEP 440 string such as ``"0.1.0"`` (also ``fepnet --version``).
+__version__ = _version
 
 __all__ = [
     # modules

@@ -29,6 +29,8 @@ __all__ = [
 ]
 
 
+#: The cue orders of :func:`noisy_cues` and :func:`~fepnet.scores.recall_score`: ``"cycle"`` (patterns 0, 1, .., K-1,
+#: 0, ..) or ``"random"`` (uniformly with replacement).
 CUE_ORDERS = ("cycle", "random")
 
 

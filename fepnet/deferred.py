@@ -28,6 +28,8 @@ from .learning import sample_with_error
 
 __all__ = ["UPDATES", "check_update", "flush", "run_epoch"]
 
+#: The coupling-update modes (``update``) of :func:`fepnet.train`: ``"step"`` (a rank-1 update after every step, the
+#: reference) or ``"epoch"`` (deferred to the end of each epoch, this module); checked by :func:`check_update`.
 UPDATES = ("step", "epoch")
 FLUSH_BYTES = 1 << 20  # rows per block of the flush: about this many bytes of J
 

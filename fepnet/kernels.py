@@ -55,6 +55,8 @@ __all__ = [
     "kernel_params",
 ]
 
+#: The update schedules of :func:`build_kernel`, by name (module docstring: which nodes one step updates, and
+#: which schedules are exact Gibbs samplers).
 SCHEDULES = ("synchronous", "sequential", "random-scan", "chromatic")
 
 

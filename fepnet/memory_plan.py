@@ -21,8 +21,8 @@ from .infra import resources
 
 __all__ = ["available_bytes", "couplings_bytes", "require", "require_couplings", "require_training", "OVERHEAD_BYTES"]
 
-# Allowance for what a run holds besides its copies of J: compiled programs, O(N) vectors, one
-# epoch's uniforms, XLA's scratch buffers (measured peak growth at N = 10,000 .. 50,000 is under 0.3 GB).
+#: Allowance in bytes (256 MiB) for what a run holds besides its copies of J: compiled programs, O(N) vectors, one
+#: epoch's uniforms, XLA's scratch buffers (measured peak growth at N = 10,000 .. 50,000 is under 0.3 GB).
 OVERHEAD_BYTES = 256 * 2**20
 
 

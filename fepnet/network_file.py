@@ -28,7 +28,9 @@ from .infra.files import atomic_path
 
 __all__ = ["save", "load", "BLOCK_BYTES", "FILE_FORMAT"]
 
+#: The format tag that :func:`save` writes as the ``format.npy`` member and :func:`load` requires.
 FILE_FORMAT = "fepnet.Network/1"
+#: About how many bytes of J's rows :func:`save` writes and :func:`load` reads at a time (16 MiB).
 BLOCK_BYTES = 16 * 2**20  # rows per block: about this many bytes
 _ZIP_MAGIC = b"PK\x03\x04"  # an .npz file is a zip archive
 _NPY_MAGIC = b"\x93NUMPY"

@@ -31,6 +31,7 @@ __all__ = [
     "zeros",
 ]
 
+#: The name of the one mesh axis that :func:`row_mesh` makes; J's rows, and the nodes of (N,) arrays, are split over it.
 AXIS = "rows"
 
 

@@ -63,7 +63,10 @@ __all__ = [
     "retention",
 ]
 
+#: The deterministic update schedules of :func:`basin_recall`: ``"sequential"`` (one sweep = N single-site updates
+#: in node order) or ``"synchronous"`` (one sweep = all nodes at once).
 RECALL_SCHEDULES = ("sequential", "synchronous")
+#: The start states of :func:`reconstruction`: ``"clip"`` (clip(cue, -1, 1)) or ``"langevin"`` (L(cue), the default).
 RECONSTRUCTION_STARTS = ("clip", "langevin")
 
 

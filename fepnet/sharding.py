@@ -58,6 +58,8 @@ __all__ = [
     "zero_learning_state",
 ]
 
+#: The schedules of :data:`fepnet.kernels.SCHEDULES` that update one node at a time: :func:`check_schedule` refuses
+#: them on a row-sharded network (they would communicate once per node).
 SINGLE_SITE = ("sequential", "random-scan")
 
 

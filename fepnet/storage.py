@@ -42,6 +42,7 @@ __all__ = [
     "zero_bias_network",
 ]
 
+#: The classic storage rules, by name: the ``rule`` of :func:`rule_couplings` and :func:`rule_network`.
 RULES = ("hebbian", "storkey", "projector")
 
 

@@ -25,8 +25,14 @@ from .. import model_selection as ms
 
 __all__ = ["SOURCES", "ORDERS", "MODELS", "sequence_data", "OrderComparison", "compare_orders"]
 
+#: The ``source`` values of :func:`sequence_data`: ``"evidence"`` (states drawn from CB(iT * evidence_level * p_k))
+#: or ``"training"`` (the last states of :func:`fepnet.train` on the patterns).
 SOURCES = ("evidence", "training")
+#: The two data sets of :func:`compare_orders`: name -> pattern order given to :func:`sequence_data` (``"sequence"``:
+#: the patterns in a fixed cycle; ``"random"``: in random order); also the keys of its results.
 ORDERS = {"sequence": "fixed", "random": "random"}
+#: The coupling structures that :func:`compare_orders` fits to each data set (the ``structure`` of
+#: :func:`inference.coupling_fit.fit_couplings`) and compares by PSIS-LOO: symmetric J against asymmetric J.
 MODELS = ("symmetric", "asymmetric")
 
 

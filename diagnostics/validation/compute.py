@@ -36,7 +36,11 @@ from .sampling import sample_reference, sample_schedule, sample_tempering
 __all__ = ["EXACT_SCHEDULES", "SBC_NETWORK", "ValidationNetwork", "ValidationResult", "check_schedules",
            "run_validation", "validation_keys", "which_density"]
 
+#: The schedules of :data:`fepnet.kernels.SCHEDULES` that are exact Gibbs samplers of the Boltzmann posterior for
+#: symmetric J (``"synchronous"`` samples pi_sync); the summary reports the fastest of them (ESS per second).
 EXACT_SCHEDULES = ("sequential", "random-scan", "chromatic")  # exact Gibbs samplers for symmetric J
+#: The small random network that simulation-based calibration runs on: the arguments of ``fepnet.Network.random``
+#: (``n`` nodes, ``coupling_scale``, ``bias_scale``) and the ``seed`` of its key; also written to the summary.
 SBC_NETWORK = dict(n=8, coupling_scale=0.5, bias_scale=0.3, seed=0)  # the small network SBC calibrates on
 
 

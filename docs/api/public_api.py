@@ -68,6 +68,44 @@ def top_level_assignments(module: types.ModuleType) -> set[str]:
     return names
 
 
+def constant_docs(module: types.ModuleType) -> dict[str, str]:
+    """The doc comments of the module's top-level assignments, as Sphinx's autodoc reads them.
+
+    A doc comment is one or more ``#:`` lines directly above the assignment (``#: text``), or a
+    string literal directly below it. Without one, autodoc would show the docstring of the
+    constant's type (``str(object='') -> str``...).
+    """
+    try:
+        source = inspect.getsource(module)
+    except (OSError, TypeError):
+        return {}
+    lines = source.splitlines()
+    body = ast.parse(source).body
+    docs = {}
+    for i, node in enumerate(body):
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        else:
+            continue
+        names = [t.id for t in targets if isinstance(t, ast.Name)]
+        comment = []
+        row = node.lineno - 2
+        while row >= 0 and lines[row].lstrip().startswith("#:"):
+            comment.insert(0, lines[row].lstrip()[2:].strip())
+            row -= 1
+        text = " ".join(comment)
+        nxt = body[i + 1] if i + 1 < len(body) else None
+        if not text and isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant) \
+                and isinstance(nxt.value.value, str):
+            text = nxt.value.value.strip()
+        if text:
+            for name in names:
+                docs[name] = text
+    return docs
+
+
 def kind(obj) -> str:
     """``"module"``, ``"class"``, ``"function"`` (any other callable) or ``"data"``."""
     if inspect.ismodule(obj):

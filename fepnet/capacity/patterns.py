@@ -26,8 +26,12 @@ from ..infra import checks as v
 
 __all__ = ["FAMILIES", "BIAS", "DIGITS_NODES", "pattern_family", "binary_digits"]
 
+#: The pattern families of :func:`pattern_family` (module docstring): dense random, biased (mean activity :data:`BIAS`)
+#: and sign-binarised digits; the ``family`` dimension of the capacity grid.
 FAMILIES = ("random", "biased", "digits")
+#: Mean activity a of the ``"biased"`` family: each entry is +1 with probability (1 + a) / 2 (mean overlap a^2 = 0.16).
 BIAS = 0.4
+#: N of the ``"digits"`` family, one node per pixel of the 8x8 scikit-learn digits (the only N it allows).
 DIGITS_NODES = 64
 
 

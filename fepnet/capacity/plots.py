@@ -22,8 +22,12 @@ from ..infra.plotting import figure_title, subplots
 __all__ = ["HOPFIELD_ALPHA", "RULE_COLOURS", "RULE_LABELS", "repeat_spread", "family_sizes", "plot_retention",
            "plot_exact_recall", "plot_reconstruction", "plot_examples"]
 
+#: The Hopfield limit alpha = K / N = 0.138 of Hebbian storage, marked on the capacity figures and compared with the
+#: FEP network's alpha_c by :func:`~fepnet.capacity.render.verdict`.
 HOPFIELD_ALPHA = 0.138  # Amit, Gutfreund & Sompolinsky: Hebbian retrieval up to about 0.138 N patterns
+#: Legend and table labels of the storage rules: rule name (:data:`fepnet.capacity.settings.RULES`) -> label.
 RULE_LABELS = {"fep": "FEP (trained)", "hebbian": "Hebbian", "storkey": "Storkey", "projector": "projector"}
+#: Line colours of the storage rules in the capacity figures: rule name -> matplotlib colour.
 RULE_COLOURS = {"fep": "tab:red", "hebbian": "tab:blue", "storkey": "tab:green", "projector": "tab:purple"}
 SPREAD = "interquartile range over repeats"
 

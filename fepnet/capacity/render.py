@@ -24,8 +24,11 @@ from . import plots
 __all__ = ["SUMMARY_KEYS", "APPROACH_N", "capacity_summary", "verdict", "capacity_figures", "capacity_report",
            "write_capacity", "format_capacity"]
 
+#: The :class:`~fepnet.capacity.compute.CapacityResult` fields that :func:`capacity_summary` writes to
+#: ``capacity.json``: exactly these keys, in this order.
 SUMMARY_KEYS = ("alpha_c", "published_table", "settings", "wall_s")
-# "Approaches N" is granted when the interval of the FEP network's alpha_c reaches this fraction of N.
+#: "Approaches N" is granted when the interval of the FEP network's alpha_c reaches this fraction of N
+#: (:func:`verdict`'s ``approaches_n``).
 APPROACH_N = 0.9
 
 

@@ -20,7 +20,11 @@ from .training import PROTOCOL, Protocol
 
 __all__ = ["RULES", "SCHEDULES", "CapacitySettings", "k_grid", "grid_groups"]
 
+#: The storage rules of the capacity grid: the trained FEP network (``"fep"``) and :data:`fepnet.storage.RULES`; the
+#: ``rule`` dimension of the result and the default ``rules`` of :class:`CapacitySettings`.
 RULES = ("fep", "hebbian", "storkey", "projector")
+#: The deterministic update schedules of the basin test (:func:`fepnet.recall.basin_recall`); the ``schedule``
+#: dimension of the result and the default ``schedules`` of :class:`CapacitySettings`.
 SCHEDULES = ("sequential", "synchronous")
 _RATIOS = tuple(round(0.1 * i, 1) for i in range(1, 21))  # K/N = 0.1 .. 2.0
 

@@ -62,6 +62,8 @@ class Protocol(NamedTuple):
     learning_rate: float = SIM5["learning_rate"]
 
 
+#: The default FEP training of the capacity experiment: :class:`Protocol` with the paper's Simulation 5 settings
+#: (10,000 random-order epochs of 10 synchronous steps, evidence level 2, iT = 1, learning rate 0.0005).
 PROTOCOL = Protocol()
 
 

@@ -47,6 +47,8 @@ def cell_edges(centres: np.ndarray, log: bool) -> np.ndarray:
     return np.exp(mid) if log else mid
 
 
+#: Panel styles of :func:`plot_landscapes`: metric key (matched in the panel title) -> options ``cmap``, ``centred``
+#: (diverging colours centred on 0), ``integer`` (discrete levels) and ``fmt`` (contour labels); others: viridis.
 LANDSCAPE_STYLE = {
     "retrieval": dict(cmap="viridis"),
     "generalization": dict(cmap="RdBu_r", centred=True),

@@ -55,6 +55,8 @@ from .claims_assessors import (
 
 __all__ = ["CLAIMS", "RULES", "SLOPE_MIN_N", "SLOPE_RANGE", "claims_markdown", "assess_claims", "loglog_slope"]
 
+#: The decision rules of the claims page, one Markdown paragraph each; :func:`claims_markdown` lists them under
+#: "Decision rules" (the runtime rule quotes :data:`SLOPE_MIN_N` and :data:`SLOPE_RANGE`).
 RULES = (
     "A sampler samples a density when `fepnet validate`'s verdict against that density is *consistent*: "
     "all four of its tests pass (per-node means, every second moment, the mean energy and an energy-distance "
@@ -105,6 +107,8 @@ class _Results:
         return os.path.relpath(os.path.join(self.root, path), self.page_dir).replace(os.sep, "/")
 
 
+#: The paper's nine claims, in page order: dicts with ``title``, ``paper`` (the claim and where the paper makes it),
+#: ``command`` (the fepnet command that tests it) and ``assess`` (its assessor), read by :func:`assess_claims`.
 CLAIMS = (
     dict(title="Synchronous inference samples the posterior",
          paper="the paper's inference derivation: all nodes updated at once, each drawing "

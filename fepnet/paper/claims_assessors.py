@@ -15,7 +15,10 @@ import math
 
 __all__ = ["SLOPE_MIN_N", "SLOPE_RANGE", "loglog_slope"]
 
+#: The smallest network size N the runtime claim fits: :func:`loglog_slope`'s default ``min_n``.
 SLOPE_MIN_N = 4096
+#: ``(low, high)``: the runtime claim O(N^2) is supported when the log-log slope of learning steps per second
+#: against N (:func:`loglog_slope`) lies in this closed interval; exactly O(N^2) per step is a slope of -2.
 SLOPE_RANGE = (-2.3, -1.7)
 
 

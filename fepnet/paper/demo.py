@@ -26,7 +26,8 @@ from .analysis import paper_attractors
 
 __all__ = ["BALANCED", "DemoResult", "train_balanced", "demo_summary"]
 
-# The "balanced" network of the paper's Simulation 2.
+#: The training settings of the "balanced" network of the paper's Simulation 2, keyword -> value: its evidence
+#: level and inverse temperature (:data:`~fepnet.paper.protocols.NETWORKS`) plus :data:`~fepnet.paper.protocols.SIM2`.
 BALANCED = dict(evidence_level=NETWORKS["balanced"][0], inverse_temperature=NETWORKS["balanced"][1], **SIM2)
 
 

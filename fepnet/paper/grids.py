@@ -15,6 +15,8 @@ from .protocols import SIM2
 
 __all__ = ["GRIDS"]
 
+#: The named sweep grids of ``fepnet sweep --grid NAME``, name -> :class:`~fepnet.sweep.SweepGrid`: "paper-sim2" is the
+#: paper's Simulation 2 landscape (20 evidence levels x 19 inverse temperatures, trained as in Simulation 2).
 GRIDS = {
     "paper-sim2": SweepGrid(
         evidence_level=np.linspace(1.0, 20.0, 20), inverse_temperature=np.geomspace(0.01, 1.0, 19), **SIM2,

@@ -31,9 +31,15 @@ __all__ = [
     "summarize_sweep",
 ]
 
+#: The sweep metrics drawn as landscapes and reported per named network, in figure order.
 LANDSCAPES = ("retrieval", "generalization", "orthogonality", "n_attractors")
+#: The two settings a landscape spans (its x and y axes); both must be swept for landscapes and checks.
 AXES = ("evidence_level", "inverse_temperature")
+#: ``(low, high)`` inverse temperatures: the paper's Simulation 2 finds retrieval best for iT in this closed range;
+#: :func:`qualitative_checks` tests the best retrieval's iT against it.
 RETRIEVAL_RANGE = (0.1, 0.5)  # the paper: retrieval is best at iT between 0.1 and 0.5
+#: The inverse temperature below which the paper's Simulation 2 finds generalisation best; :func:`qualitative_checks`
+#: tests the best generalisation's iT against it (strictly below).
 GENERALIZATION_BELOW = 0.1  # the paper: generalisation prefers iT < 0.1
 
 

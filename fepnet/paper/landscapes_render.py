@@ -33,6 +33,7 @@ from .protocols import NETWORKS
 
 __all__ = ["TITLES", "plot_profiles", "sweep_figures", "write_sweep", "format_sweep"]
 
+#: The panel title of each metric of :data:`~fepnet.paper.landscapes.LANDSCAPES`, metric -> title.
 TITLES = {
     "retrieval": "retrieval",
     "generalization": "generalization",

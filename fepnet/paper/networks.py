@@ -35,7 +35,10 @@ from .protocols import NETWORKS, SIM2, SIM3
 
 __all__ = ["CUE_SCALE", "NETWORK_NAMES", "loaded_network", "resolve_network", "validation_network"]
 
+#: The networks ``fepnet validate --network`` knows by name (:func:`validation_network`), in the CLI's order.
 NETWORK_NAMES = ("digits-balanced", "sequence", "random")
+#: The scale of the evidence cue: ``CUE_SCALE`` x evidence level x digit, plus Gaussian noise of the same standard
+#: deviation (:func:`fepnet.noisy_cues`'s ``scale``), as in the paper's retrieval cue.
 CUE_SCALE = 0.1  # the paper's retrieval cue: 0.1 x level x digit + N(0, its sd)
 
 

@@ -38,7 +38,9 @@ from . import _fe_checks, protocols, simulations
 __all__ = ["SIMULATIONS", "TITLES", "QUICK", "NOTES", "SIM5_TOLERANCE", "Reproduction", "reproduce", "summarize",
            "checks", "sim5_settings", "summarize_sim5"]
 
+#: The names of the paper's Simulations 1-5 that :func:`reproduce` runs (``fepnet reproduce all`` runs them in order).
 SIMULATIONS = ("sim1", "sim2", "sim3", "sim4", "sim5")
+#: Each simulation's title, name -> text: ``meta.title`` of its summary and the heading of its report.
 TITLES = {
     "sim1": "Simulation 1: orthogonal basis from two correlated bars",
     "sim2": "Simulation 2: balanced, high- and low-complexity digits networks",
@@ -46,7 +48,8 @@ TITLES = {
     "sim4": "Simulation 4: resisting catastrophic forgetting",
     "sim5": "Simulation 5: memory capacity (FEP network, random patterns, N = 100)",
 }
-# Reduced sizes for smoke runs (`--quick`): numbers are not comparable with the paper.
+#: Reduced sizes for smoke runs (``--quick``), simulation -> keyword overrides of its run; numbers are not
+#: comparable with the paper.
 QUICK = {
     "sim1": dict(n_epochs=50, n_trials=4),
     "sim2": dict(n_epochs=100, n_trials=10),
@@ -54,8 +57,9 @@ QUICK = {
     "sim4": dict(n_epochs=100, n_steps=500, n_trials=10),
     "sim5": dict(n_epochs=100),
 }
-# Simulation 5's check at each K: |mean over repeats - published| <= max(IQR over repeats, SIM5_TOLERANCE).
+#: Simulation 5's check at each K: ``|mean over repeats - published| <= max(IQR over repeats, SIM5_TOLERANCE)``.
 SIM5_TOLERANCE = 0.03
+#: Notes on known discrepancies with the paper, simulation -> text (``meta.notes`` of its summary; None if absent).
 NOTES = {
     "sim5": (
         "fepnet's states live in [-1, 1], so the reconstruction starts from L(cue), the noisy cue mapped into "

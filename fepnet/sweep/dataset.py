@@ -19,7 +19,8 @@ from .grid import SweepGrid
 
 __all__ = ["METRICS", "sweep_dataset", "save_sweep", "load_sweep"]
 
-# Result variables: name -> (long name, units).
+#: The result variables of a sweep, per network and epoch checkpoint: name -> (long name, units), stored by
+#: :func:`sweep_dataset` as each variable's ``long_name`` and ``units`` attributes.
 METRICS = {
     "retrieval": ("retrieval score: median corr(response, original)^2 - corr(noisy, original)^2", "1"),
     "generalization": ("one-shot generalisation score on unseen test patterns", "1"),

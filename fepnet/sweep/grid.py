@@ -18,13 +18,13 @@ from ..infra import checks as v
 
 __all__ = ["SETTINGS", "INTEGER_SETTINGS", "MAX_VALUES", "SweepGrid", "parse_values", "NetworkTable", "network_table"]
 
-# The swept training settings, in the order their dimensions appear in the result.
+#: The training settings of a :class:`SweepGrid` (fixed or swept), in the order of their dimensions in the result.
 SETTINGS = ("evidence_level", "inverse_temperature", "learning_rate", "n_epochs", "steps_per_epoch")
-# The settings that are counts (integers); the others are real numbers.
+#: The settings of :data:`SETTINGS` that are counts (integers); the others are real numbers.
 INTEGER_SETTINGS = ("n_epochs", "steps_per_epoch")
 _POSITIVE = ("evidence_level", "inverse_temperature")
-# The most values of one setting, or seeds: a spec's n or a seed count beyond it is refused before
-# anything is allocated (a million values of one axis is already far beyond any landscape).
+#: The most values of one setting, or seeds: a larger n in :func:`parse_values`' ``a:b:n`` or seed count is refused
+#: before anything is allocated (a million values of one axis is already far beyond any landscape).
 MAX_VALUES = 1_000_000
 
 

@@ -74,11 +74,15 @@ class Cost(NamedTuple):
 #        (latency bound up to about 1000 networks) and 12 ns per network; a scoring trial's step 16 us and
 #        1.4 ns per network (its trials are batched); about 5 s per compilation. Checked on the paper's grid:
 #        10.4 s measured in 10 chunks of 38 (compiled), 11.5 s estimated.
+#: The time model of :func:`plan_sweep`: platform (``"cpu"``: a 2-core host, ``"gpu"``: one NVIDIA H100, as measured)
+#: -> :class:`Cost`, in seconds on one device; other platforms (TPU, ...) are estimated as ``"gpu"``.
 COSTS = {
     "cpu": Cost(unit=4.4e-6, fixed=4e-6, score_unit=4.4e-6, score_fixed=4e-6, compile=10.0),
     "gpu": Cost(unit=1.2e-8, fixed=1.6e-5, score_unit=1.4e-9, score_fixed=1.6e-5, compile=10.0),
 }
 # Other platforms (TPU, ...) are estimated as GPUs.
+#: The most estimated work of one chunk, in seconds, so that progress moves and an interrupt is handled within a chunk
+#: (:func:`plan_sweep`); a chunk is never cut below 4 networks per device for it.
 CHUNK_SECONDS = 30.0  # estimated work per chunk at most (progress, interrupts), never below 4 networks per device
 _MIN_PER_DEVICE = 4
 

@@ -13,7 +13,9 @@ The rule, per object kind:
 - a function has a ``Returns`` or ``Yields`` section, unless it is annotated ``-> None``: a
   function that returns None may omit the section (or say ``None`` in it);
 - a class has a ``Parameters`` or an ``Attributes`` section;
-- constants (tuples, dicts, numbers) carry no docstring of their own and are not checked here.
+- a constant (tuple, dict, number, string) carries no docstring of its own: it has a doc comment
+  (``#:`` lines directly above its assignment, read by Sphinx's autodoc) in the module whose page
+  documents it; without one the API page would show the docstring of its type.
 
 Sections are found as numpydoc headers: the name on its own line, underlined with dashes.
 A failure lists every offending object as ``module.name: what is missing``.
@@ -129,6 +131,32 @@ def test_public_objects_have_numpydoc_sections(modules):
                 offending.append(f"{module}.{name}: missing {', '.join(missing)}")
     assert checked > 100, checked
     assert not offending, f"{len(offending)} of {checked} public objects lack numpydoc sections:\n" + "\n".join(offending)
+
+
+def test_public_constants_have_doc_comments(modules):
+    pages = public_api.documented_objects(modules)
+    offending, checked = [], 0
+    for module in modules:
+        docs = public_api.constant_docs(importlib.import_module(module))
+        for name, kind, _ in pages[module]:
+            if kind != "data":
+                continue
+            checked += 1
+            if not docs.get(name):
+                offending.append(f"{module}.{name}")
+    assert checked > 50, checked
+    assert not offending, (f"{len(offending)} of {checked} public constants lack a '#:' doc comment above "
+                           "their assignment:\n" + "\n".join(offending))
+
+
+def test_constant_docs_reads_doc_comments(tmp_path, monkeypatch):
+    """The doc-comment finder on a hand-made module (so that a pass above means something)."""
+    (tmp_path / "hand_made_constants.py").write_text(
+        "#: The first.\n#: Two lines.\nA = 1\n\n# a plain comment\nB = 2\n\nC: int = 3\n\"\"\"Below C.\"\"\"\n\n"
+        "#: Above D.\n\nD = 4\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    docs = public_api.constant_docs(importlib.import_module("hand_made_constants"))
+    assert docs == {"A": "The first. Two lines.", "C": "Below C."}
 
 
 def test_the_rule_itself():
